@@ -1,0 +1,55 @@
+# suo: `make run` sets up and runs everything on the embedded defaults; `make test` runs the suite.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export PORT
+export SHORT_BASE_URL ?= http://127.0.0.1:$(PORT)
+
+.PHONY: run setup test lint messages bench clean
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(VENV)/.installed $@
+
+setup: $(VENV)/.installed
+	mkdir -p var
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+
+run: setup
+	@echo ""
+	@echo "  suo is starting: admin  http://127.0.0.1:$(PORT)/admin/   API docs  http://127.0.0.1:$(PORT)/api/docs/"
+	@echo "  Log in with a demo login above. Ctrl-C stops the web server, the worker and beat."
+	@echo ""
+	$(BIN)/honcho start -f Procfile -p $(PORT)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: $(VENV)/.installed-test
+	./scripts/system-deps.sh
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	SUO_VAR_DIR=$(CURDIR)/var/test $(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+# Refresh the zh-hans catalogue after adding strings, translate, then compile.
+messages: $(VENV)/.installed
+	$(BIN)/python manage.py makemessages -l zh_Hans --no-location --no-obsolete \
+		--ignore=.venv --ignore=var --ignore=tests --ignore=build
+	$(BIN)/python manage.py compilemessages -l zh_Hans --ignore=.venv
+
+clean:
+	rm -rf var/test .pytest_cache

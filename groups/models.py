@@ -1,0 +1,1 @@
+"""Models of this app land with its issue; the app is wired in so they add onto it."""

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LinksConfig(AppConfig):
+    name = "links"
+    verbose_name = _("Links and QR codes")

@@ -1,0 +1,84 @@
+"""One error body for the whole API.
+
+    {"code": "invalid", "detail": "url: Enter a valid URL.", "fields": {"url": ["Enter a valid URL."]}}
+
+`code` is machine-readable, `detail` is a sentence for people, `fields` maps each wrong input
+field (dotted path for nested ones, `non_field_errors` for the whole body) to its messages.
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from suo.tenancy import NoWorkspace, WorkspaceAmbiguous, WorkspaceError, WorkspaceNotFound
+
+NON_FIELD = "non_field_errors"
+
+
+def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
+    """{'items': [{'name': ['x']}]} -> {'items.0.name': ['x']}."""
+    if isinstance(detail, dict):
+        out: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            out.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    if isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):
+        out = {}
+        for index, value in enumerate(detail):
+            if value:
+                out.update(_flatten(value, f"{prefix}.{index}" if prefix else str(index)))
+        return out
+    messages = detail if isinstance(detail, list) else [detail]
+    return {prefix or NON_FIELD: [str(message) for message in messages]}
+
+
+def _first_code(codes) -> str:
+    while isinstance(codes, dict | list) and codes:
+        codes = next(iter(codes.values())) if isinstance(codes, dict) else codes[0]
+    return codes if isinstance(codes, str) else "invalid"
+
+
+def error_body(code: str, detail: str, fields: dict[str, list[str]] | None = None, **extra) -> dict:
+    return {"code": code, "detail": detail, "fields": fields or {}, **extra}
+
+
+def validation_error_response(exc: exceptions.ValidationError) -> Response:
+    fields = _flatten(exc.detail)
+    field_names = [name for name in fields if name != NON_FIELD]
+    if field_names:
+        name = field_names[0]
+        detail = _("%(field)s: %(message)s") % {"field": name, "message": fields[name][0]}
+    else:
+        detail = fields.get(NON_FIELD, [_("The request is not valid.")])[0]
+        fields = {} if not isinstance(exc.detail, dict) else fields
+    code = _first_code(exc.get_codes())
+    return Response(error_body(code, detail, fields), status=status.HTTP_400_BAD_REQUEST)
+
+
+def _workspace_error_response(exc: WorkspaceError) -> Response:
+    http_status = {
+        WorkspaceNotFound: status.HTTP_404_NOT_FOUND,
+        WorkspaceAmbiguous: status.HTTP_400_BAD_REQUEST,
+        NoWorkspace: status.HTTP_403_FORBIDDEN,
+    }.get(type(exc), status.HTTP_400_BAD_REQUEST)
+    fields = {"X-Workspace": [str(exc)]} if http_status == status.HTTP_400_BAD_REQUEST else {}
+    return Response(error_body(exc.code, str(exc), fields), status=http_status)
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, WorkspaceError):
+        return _workspace_error_response(exc)
+    if isinstance(exc, DjangoValidationError):
+        # Services raise Django's ValidationError; it is the same mistake as a serializer's.
+        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    if isinstance(exc, exceptions.ValidationError):
+        return validation_error_response(exc)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    detail = response.data.get("detail", "") if isinstance(response.data, dict) else response.data
+    code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
+    response.data = error_body(code, str(detail))
+    return response

@@ -1,0 +1,11 @@
+"""The Celery app. Settings come from Django settings (CELERY_*); tasks are autodiscovered."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "suo.settings")
+
+app = Celery("suo")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

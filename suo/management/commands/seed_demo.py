@@ -1,0 +1,40 @@
+from importlib import import_module
+
+from django.apps import apps
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from suo.demo import DEMO_LOGINS, DEMO_PASSWORD
+
+# Each app adds its own demo data in <app>/demo.py with seed(workspaces) after suo's.
+APPS_WITH_DEMO = ["groups", "links", "content"]
+
+
+class Command(BaseCommand):
+    help = "Create or refresh the demo workspaces, logins and data (idempotent)."
+
+    def handle(self, *args, **options):
+        from suo import demo
+
+        with transaction.atomic():
+            workspaces = demo.seed()
+            for label in APPS_WITH_DEMO:
+                if not apps.is_installed(label):
+                    continue
+                try:
+                    module = import_module(f"{label}.demo")
+                except ModuleNotFoundError as exc:
+                    if exc.name != f"{label}.demo":
+                        raise
+                    continue
+                module.seed(workspaces)
+        with translation.override(settings.LANGUAGE_CODE):
+            self.stdout.write(
+                _("Demo data is ready. Logins (password for all: %(password)s):")
+                % {"password": DEMO_PASSWORD}
+            )
+            for login in DEMO_LOGINS:
+                self.stdout.write(f"  {login.username:<18} {login.workspace:<10} {login.role}")

@@ -1,0 +1,54 @@
+"""Shared fixtures: two workspaces everywhere, so isolation is checked in every test that wants it."""
+
+from dataclasses import dataclass
+
+import pytest
+from rest_framework.test import APIClient
+
+from suo.models import Role, Workspace
+from tests.suo.factories import TokenFactory, UserFactory, WorkspaceFactory, WorkspaceMembershipFactory
+
+
+@dataclass
+class Tenant:
+    workspace: Workspace
+    owner: object
+    operator: object
+    moderator: object
+    analyst: object
+
+    def user(self, role: str):
+        return getattr(self, role)
+
+
+def _tenant(slug: str) -> Tenant:
+    workspace = WorkspaceFactory(slug=slug, name=f"{slug} 社群")
+    users = {}
+    for role in Role.values:
+        user = UserFactory(username=f"{slug}_{role}")
+        WorkspaceMembershipFactory(workspace=workspace, user=user, role=role)
+        users[role] = user
+    return Tenant(workspace=workspace, **users)
+
+
+@pytest.fixture
+def tenant_a(db) -> Tenant:
+    return _tenant("alpha")
+
+
+@pytest.fixture
+def tenant_b(db) -> Tenant:
+    return _tenant("beta")
+
+
+def api_client_for(user, workspace: Workspace | None = None) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {TokenFactory(user=user).key}")
+    if workspace is not None:
+        client.defaults["HTTP_X_WORKSPACE"] = workspace.slug
+    return client
+
+
+@pytest.fixture
+def api_for():
+    return api_client_for

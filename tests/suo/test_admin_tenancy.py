@@ -1,0 +1,130 @@
+"""The admin shows non-superusers only their workspaces' rows; roles decide what they may change."""
+
+import pytest
+
+from suo.models import Role, WorkspaceMembership
+from tests.suo.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def login(client):
+    def _login(user):
+        assert client.login(username=user.username, password=PASSWORD)
+        return client
+
+    return _login
+
+
+def test_changelists_show_only_the_users_workspaces(login, tenant_a, tenant_b):
+    client = login(tenant_a.operator)
+
+    workspaces = client.get("/admin/suo/workspace/")
+    members = client.get("/admin/suo/workspacemembership/")
+
+    assert workspaces.status_code == 200
+    assert list(workspaces.context["cl"].queryset) == [tenant_a.workspace]
+    shown = {m.workspace_id for m in members.context["cl"].queryset}
+    assert shown == {tenant_a.workspace.pk}
+    assert "beta_owner" not in members.content.decode()
+
+
+def test_other_workspaces_rows_are_404_in_the_admin(login, tenant_a, tenant_b):
+    foreign = WorkspaceMembership.objects.get(user=tenant_b.owner)
+    client = login(tenant_a.owner)
+
+    assert client.get(f"/admin/suo/workspacemembership/{foreign.pk}/change/").status_code == 404
+    assert client.get(f"/admin/suo/workspace/{tenant_b.workspace.pk}/change/").status_code == 404
+    assert (
+        client.post(f"/admin/suo/workspacemembership/{foreign.pk}/delete/", {"post": "yes"}).status_code
+        == 404
+    )
+    assert WorkspaceMembership.objects.filter(pk=foreign.pk).exists()
+
+
+def test_analyst_reads_but_cannot_change(login, tenant_a):
+    target = WorkspaceMembership.objects.get(user=tenant_a.moderator)
+    client = login(tenant_a.analyst)
+
+    page = client.get(f"/admin/suo/workspacemembership/{target.pk}/change/")
+    post = client.post(
+        f"/admin/suo/workspacemembership/{target.pk}/change/",
+        {"workspace": tenant_a.workspace.pk, "user": tenant_a.moderator.pk, "role": "owner"},
+    )
+
+    assert page.status_code == 200
+    assert not page.context["has_change_permission"]
+    assert post.status_code == 403
+    target.refresh_from_db()
+    assert target.role == Role.MODERATOR
+
+
+def test_user_choices_never_list_other_tenants_users(login, tenant_a, tenant_b):
+    page = login(tenant_a.owner).get("/admin/suo/workspacemembership/add/")
+
+    choices = {user.username for user in page.context["adminform"].form.fields["user"].queryset}
+    assert "alpha_analyst" in choices
+    assert not any(name.startswith("beta_") for name in choices)
+    workspace_choices = list(page.context["adminform"].form.fields["workspace"].queryset)
+    assert workspace_choices == [tenant_a.workspace]
+
+
+def test_owner_cannot_add_a_row_into_another_workspace(login, tenant_a, tenant_b):
+    response = login(tenant_a.owner).post(
+        "/admin/suo/workspacemembership/add/",
+        {"workspace": tenant_b.workspace.pk, "user": tenant_a.analyst.pk, "role": "owner"},
+    )
+
+    assert response.status_code == 200  # the form comes back with an error
+    assert "workspace" in response.context["adminform"].form.errors
+    assert not WorkspaceMembership.objects.filter(
+        workspace=tenant_b.workspace, user=tenant_a.analyst
+    ).exists()
+
+
+def test_inline_refuses_to_remove_the_last_owner_with_a_form_error(login, tenant_a):
+    owner_row = WorkspaceMembership.objects.get(user=tenant_a.owner)
+    rows = list(WorkspaceMembership.objects.filter(workspace=tenant_a.workspace).order_by("user__username"))
+    data = {
+        "name": tenant_a.workspace.name,
+        "slug": tenant_a.workspace.slug,
+        "timezone": tenant_a.workspace.timezone,
+        "memberships-TOTAL_FORMS": len(rows),
+        "memberships-INITIAL_FORMS": len(rows),
+        "memberships-MIN_NUM_FORMS": 0,
+        "memberships-MAX_NUM_FORMS": 1000,
+    }
+    for index, row in enumerate(rows):
+        data |= {
+            f"memberships-{index}-id": row.pk,
+            f"memberships-{index}-workspace": tenant_a.workspace.pk,
+            f"memberships-{index}-user": row.user_id,
+            f"memberships-{index}-role": "analyst" if row.pk == owner_row.pk else row.role,
+        }
+
+    response = login(tenant_a.owner).post(f"/admin/suo/workspace/{tenant_a.workspace.pk}/change/", data)
+
+    assert response.status_code == 200
+    formset = response.context["inline_admin_formsets"][0].formset
+    assert formset.non_form_errors()
+    owner_row.refresh_from_db()
+    assert owner_row.role == Role.OWNER
+
+
+def test_superuser_sees_every_workspace(client, tenant_a, tenant_b):
+    admin = UserFactory(username="root", is_superuser=True)
+    client.force_login(admin)
+
+    page = client.get("/admin/suo/workspace/")
+
+    assert set(page.context["cl"].queryset) == {tenant_a.workspace, tenant_b.workspace}
+
+
+def test_admin_index_lists_workspace_models_for_a_workspace_user(login, tenant_a):
+    page = login(tenant_a.analyst).get("/admin/")
+
+    assert page.status_code == 200
+    models = {m["object_name"] for app in page.context["app_list"] for m in app["models"]}
+    assert {"Workspace", "WorkspaceMembership"} <= models
+    assert "User" not in models

@@ -1,0 +1,47 @@
+"""A real worker on the configured broker (filesystem by default, Redis in CI)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from suo.tasks import ping
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.services
+def test_work_queued_while_no_worker_runs_is_done_when_one_starts():
+    queued = ping.delay()  # no worker is running yet: the broker must keep it
+
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "suo",
+            "worker",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--hostname",
+            f"test-{os.getpid()}@%h",
+        ],
+        cwd=ROOT,
+        env=os.environ.copy(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert queued.get(timeout=90) == "pong"
+    finally:
+        worker.terminate()
+        output, _ = worker.communicate(timeout=30)
+    assert worker.returncode is not None, output

@@ -1,0 +1,62 @@
+"""Every API error has one body: {code, detail, fields}."""
+
+import pytest
+from rest_framework.exceptions import ValidationError
+
+from suo.api.errors import exception_handler
+
+pytestmark = pytest.mark.django_db
+
+
+def test_validation_error_names_each_wrong_field(api_for, tenant_a):
+    response = api_for(tenant_a.owner).post("/api/workspaces/", {"name": "", "timezone": "Mars/Base"})
+
+    assert response.status_code == 400
+    body = response.json()
+    assert set(body) == {"code", "detail", "fields"}
+    assert set(body["fields"]) == {"name", "timezone"}
+    assert "Mars/Base" in body["fields"]["timezone"][0]
+    assert body["detail"].startswith("name")
+
+
+def test_malformed_json_is_a_400_parse_error(api_for, tenant_a):
+    response = api_for(tenant_a.owner).generic(
+        "POST", "/api/workspaces/", "{not json", content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+
+
+def test_unknown_object_is_404_in_the_same_format(api_for, tenant_a):
+    response = api_for(tenant_a.owner).get("/api/workspace-members/999999/")
+
+    assert response.status_code == 404
+    assert response.json() == {"code": "not_found", "detail": response.json()["detail"], "fields": {}}
+    assert response.json()["detail"]
+
+
+def test_messages_follow_the_requested_language(api_for, tenant_a):
+    client = api_for(tenant_a.owner)
+
+    chinese = client.post("/api/workspaces/", {"name": ""}).json()
+    english = client.post("/api/workspaces/", {"name": ""}, HTTP_ACCEPT_LANGUAGE="en").json()
+
+    assert chinese["fields"]["name"] == ["该字段不能为空。"]
+    assert english["fields"]["name"] == ["This field may not be blank."]
+
+
+def test_nested_errors_are_flattened_to_dotted_paths():
+    exc = ValidationError({"items": [{}, {"name": ["Required."]}], "tags": ["Too many."]})
+
+    body = exception_handler(exc, {}).data
+
+    assert body["fields"] == {"items.1.name": ["Required."], "tags": ["Too many."]}
+    assert body["detail"] == "items.1.name: Required."
+
+
+def test_non_field_error_is_the_detail():
+    body = exception_handler(ValidationError("Pick one."), {}).data
+
+    assert body["detail"] == "Pick one."
+    assert body["fields"] == {}

@@ -1,0 +1,57 @@
+import re
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from suo.demo import DEMO_LOGINS, DEMO_PASSWORD
+from suo.models import Workspace, WorkspaceMembership
+
+pytestmark = pytest.mark.django_db
+
+
+def test_openapi_schema_is_valid_and_documents_the_error_body(tmp_path):
+    target = tmp_path / "schema.json"
+    call_command(
+        "spectacular", "--validate", "--fail-on-warn", "--format", "openapi-json", "--file", str(target)
+    )
+
+    schema = target.read_text()
+    assert '"/api/workspace-members/"' in schema
+    assert '"Error"' in schema
+
+
+def test_docs_are_served_without_internet(client):
+    page = client.get("/api/docs/").content.decode()
+
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in page
+    assert not re.search(r"src=\"https?://", page)
+
+
+def test_seed_demo_is_idempotent_and_prints_the_logins():
+    first, second = StringIO(), StringIO()
+    call_command("seed_demo", stdout=first)
+    counts = (
+        Workspace.objects.count(),
+        WorkspaceMembership.objects.count(),
+        get_user_model().objects.count(),
+    )
+    call_command("seed_demo", stdout=second)
+
+    assert (
+        Workspace.objects.count(),
+        WorkspaceMembership.objects.count(),
+        get_user_model().objects.count(),
+    ) == counts
+    for login in DEMO_LOGINS:
+        assert login.username in second.getvalue()
+        user = get_user_model().objects.get(username=login.username)
+        assert user.check_password(DEMO_PASSWORD)
+        assert WorkspaceMembership.objects.get(user=user).role == login.role
+    assert {m.role for m in WorkspaceMembership.objects.filter(workspace__slug="demo")} == {
+        "owner",
+        "operator",
+        "moderator",
+        "analyst",
+    }
