@@ -93,6 +93,8 @@ TEMPLATES = [
 SQLITE_PATH = VAR_DIR / "suo.sqlite3"
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{SQLITE_PATH}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Tests use a file too (not :memory:), so threads in concurrency tests see one database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "timeout": 20,

@@ -1,6 +1,7 @@
 """Every API error has one body: {code, detail, fields}."""
 
 import pytest
+from django.utils import translation
 from rest_framework.exceptions import ValidationError
 
 from suo.api.errors import exception_handler
@@ -49,7 +50,8 @@ def test_messages_follow_the_requested_language(api_for, tenant_a):
 def test_nested_errors_are_flattened_to_dotted_paths():
     exc = ValidationError({"items": [{}, {"name": ["Required."]}], "tags": ["Too many."]})
 
-    body = exception_handler(exc, {}).data
+    with translation.override("en"):
+        body = exception_handler(exc, {}).data
 
     assert body["fields"] == {"items.1.name": ["Required."], "tags": ["Too many."]}
     assert body["detail"] == "items.1.name: Required."
