@@ -1,13 +1,23 @@
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from suo.admin_scoping import WorkspaceScopedAdmin, WorkspaceScopedInline
-from suo.models import Role, Workspace, WorkspaceMembership
+from suo.models import (
+    Role,
+    WebhookDelivery,
+    WebhookDeliveryState,
+    WebhookEndpoint,
+    Workspace,
+    WorkspaceMembership,
+)
 from suo.services import ensure_an_owner_remains, workspace_member_remove, workspace_member_set
-from suo.tenancy import OWNER_ROLES
+from suo.tenancy import CONFIGURE_ROLES, OWNER_ROLES, scoped, workspace_ids
+from suo.webhooks import event_type_choices, new_secret, webhook_send_test
 
 
 class MembershipForm(forms.ModelForm):
@@ -98,3 +108,153 @@ class WorkspaceMembershipAdmin(WorkspaceScopedAdmin):
             workspace_member_remove(membership=obj)
         except ValidationError as exc:
             self.message_user(request, " ".join(exc.messages), level=messages.ERROR)
+
+
+# --- outbound webhooks ----------------------------------------------------------------------
+
+
+class WebhookEndpointForm(forms.ModelForm):
+    url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
+    event_types = forms.MultipleChoiceField(
+        label=_("event types"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked, or “All events”: every event is sent."),
+    )
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["workspace", "name", "url", "event_types", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["event_types"].choices = [
+            (name, f"{name} · {label}") for name, label in event_type_choices()
+        ]
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(WorkspaceScopedAdmin):
+    form = WebhookEndpointForm
+    list_display = ["name", "url", "types", "is_active", "workspace", "created_at"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "url"]
+    list_select_related = ["workspace"]
+    readonly_fields = ["secret_shown"]
+    actions = ["send_test"]
+
+    def get_fields(self, request, obj=None):
+        fields = ["workspace", "name", "url", "event_types", "is_active"]
+        return [*fields, "secret_shown"] if obj is not None else fields
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        # Signing secrets are for the people who configure integrations.
+        return scoped(queryset, workspace_ids(request.user, CONFIGURE_ROLES))
+
+    def has_module_permission(self, request):
+        return self._may(request, None, CONFIGURE_ROLES)
+
+    def has_view_permission(self, request, obj=None):
+        return self._may(request, obj, CONFIGURE_ROLES)
+
+    @admin.display(description=_("types"))
+    def types(self, endpoint):
+        return ", ".join(endpoint.event_types) or _("all")
+
+    @admin.display(description=_("signing secret"))
+    def secret_shown(self, endpoint):
+        return endpoint.secret
+
+    def save_model(self, request, obj, form, change):
+        if not obj.secret:
+            obj.secret = new_secret()
+        super().save_model(request, obj, form, change)
+
+    def _report(self, request, delivery):
+        if delivery.state == WebhookDeliveryState.SUCCEEDED:
+            self.message_user(
+                request,
+                _("%(name)s answered %(status)s in %(ms)s ms.")
+                % {
+                    "name": delivery.endpoint.name,
+                    "status": delivery.response_status,
+                    "ms": delivery.duration_ms,
+                },
+            )
+        else:
+            self.message_user(
+                request,
+                _("%(name)s failed: %(problem)s")
+                % {
+                    "name": delivery.endpoint.name,
+                    "problem": delivery.error or f"HTTP {delivery.response_status}",
+                },
+                level=messages.ERROR,
+            )
+
+    @admin.action(description=_("Send a test event"), permissions=["change"])
+    def send_test(self, request, queryset):
+        for endpoint in queryset.select_related("workspace"):
+            self._report(request, webhook_send_test(endpoint=endpoint))
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/send-test/",
+                self.admin_site.admin_view(self.send_test_view),
+                name="suo_webhookendpoint_send_test",
+            ),
+            *super().get_urls(),
+        ]
+
+    def send_test_view(self, request, pk):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        endpoint = self.get_queryset(request).filter(pk=pk).first()
+        if endpoint is None:
+            raise Http404
+        if not self.has_change_permission(request, endpoint):
+            raise PermissionDenied
+        self._report(request, webhook_send_test(endpoint=endpoint))
+        return HttpResponseRedirect(reverse("admin:suo_webhookendpoint_change", args=[pk]))
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(WorkspaceScopedAdmin):
+    list_display = [
+        "created_at",
+        "event_type",
+        "endpoint",
+        "attempt",
+        "state",
+        "response_status",
+        "duration_ms",
+    ]
+    list_filter = ["state", "event_type"]
+    search_fields = ["event_id", "event_type"]
+    list_select_related = ["endpoint"]
+    date_hierarchy = "created_at"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return scoped(queryset, workspace_ids(request.user, CONFIGURE_ROLES))
+
+    def has_module_permission(self, request):
+        return self._may(request, None, CONFIGURE_ROLES)
+
+    def has_view_permission(self, request, obj=None):
+        return self._may(request, obj, CONFIGURE_ROLES)
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

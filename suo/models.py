@@ -83,3 +83,99 @@ class WorkspaceMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.workspace} ({self.get_role_display()})"
+
+
+# --- outbound webhooks: one mechanism for every app (suo.webhooks emits and delivers) ---------
+
+
+class WebhookEndpoint(models.Model):
+    """A URL of the workspace's integration that receives signed events of the chosen types."""
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="webhook_endpoints", verbose_name=_("workspace")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    url = models.URLField(_("URL"), max_length=500)
+    secret = models.CharField(
+        _("signing secret"),
+        max_length=64,
+        help_text=_("Used to sign each request (HMAC-SHA256); the receiver checks the signature with it."),
+    )
+    event_types = models.JSONField(
+        _("event types"),
+        default=list,
+        blank=True,
+        help_text=_("Event types sent to this URL; “*” or an empty list means all of them."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
+        ordering = ["workspace", "name", "pk"]
+        indexes = [models.Index(fields=["workspace", "is_active"], name="webhook_endpoint_ws_active")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.url})"
+
+    def wants(self, event_type: str) -> bool:
+        types = self.event_types or []
+        return not types or "*" in types or event_type in types
+
+
+class WebhookDeliveryState(models.TextChoices):
+    DUE = "due", _("Due")
+    SENDING = "sending", _("Sending")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+
+
+class WebhookDelivery(models.Model):
+    """One attempt to deliver one event to one endpoint: together they are the delivery log.
+
+    A failed attempt that may be retried is followed by a new row (attempt + 1) due after an
+    exponential backoff.
+    """
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="webhook_deliveries", verbose_name=_("workspace")
+    )
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("endpoint")
+    )
+    event_id = models.UUIDField(_("event id"), db_index=True)
+    event_type = models.CharField(_("event type"), max_length=64)
+    payload = models.JSONField(_("payload"), default=dict)
+    attempt = models.PositiveSmallIntegerField(_("attempt"), default=1)
+    state = models.CharField(
+        _("state"), max_length=16, choices=WebhookDeliveryState.choices, default=WebhookDeliveryState.DUE
+    )
+    due_at = models.DateTimeField(_("due at"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    response_status = models.PositiveSmallIntegerField(_("response status"), null=True, blank=True)
+    response_body = models.TextField(_("response body"), blank=True)
+    error = models.TextField(_("error"), blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["state", "due_at"], name="webhook_delivery_state_due"),
+            models.Index(fields=["endpoint", "-created_at"], name="webhook_delivery_endpoint"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["endpoint", "event_id", "attempt"], name="webhook_delivery_unique_attempt"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state__in=WebhookDeliveryState.values), name="webhook_delivery_state_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} → {self.endpoint.name} #{self.attempt}"

@@ -1,0 +1,705 @@
+"""The groups API: groups, members, memberships (join / leave), group roles, invite codes,
+entitlements and the events endpoint for bots and platform integrations."""
+
+import django_filters
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from groups import selectors, services
+from groups.ingest import MAX_BATCH, events_ingest
+from groups.models import (
+    Community,
+    CommunityState,
+    Entitlement,
+    InviteCode,
+    JoinSource,
+    LeaveReason,
+    Member,
+    Membership,
+    Platform,
+    RoleAssignment,
+    ScriptPosition,
+    Threshold,
+)
+from suo.api.errors import error_body
+from suo.api.scoping import ScopedPrimaryKeyRelatedField, WorkspaceScopedMixin
+from suo.models import Role
+from suo.tenancy import CONFIGURE_ROLES, MODERATE_ROLES, role_in, scoped
+
+# --- shared fields --------------------------------------------------------------------------
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string", "maxLength": 40}})
+class TagNamesField(serializers.ListField):
+    """Tags as a list of names; unknown names are created in the workspace."""
+
+    child = serializers.CharField(max_length=40)
+
+    def to_representation(self, value):
+        return [tag.name for tag in value.all()]
+
+
+class MemberBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Member
+        fields = ["id", "display_name", "platform", "external_id"]
+        read_only_fields = fields
+
+
+def mask(value: str) -> str:
+    if not value:
+        return value
+    if len(value) <= 4:
+        return "*" * len(value)
+    keep = 3 if len(value) >= 11 else 2
+    return value[:keep] + "*" * (len(value) - keep - 2) + value[-2:]
+
+
+# --- groups ---------------------------------------------------------------------------------
+
+
+class ThresholdSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Threshold
+        fields = ["kind", "referral_scope", "min_activity", "campaign", "product"]
+
+
+class RoleHolderSerializer(serializers.ModelSerializer):
+    member = MemberBriefSerializer(read_only=True)
+    username = serializers.CharField(source="user.username", read_only=True, default=None)
+    holder_name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = RoleAssignment
+        fields = ["id", "role", "member", "username", "holder_name", "script_position"]
+        read_only_fields = fields
+
+
+class CommunitySerializer(serializers.ModelSerializer):
+    tags = TagNamesField(required=False)
+    thresholds = ThresholdSerializer(many=True, required=False)
+    member_count = serializers.IntegerField(read_only=True, help_text=gettext_lazy("Active members now."))
+    roles = RoleHolderSerializer(many=True, read_only=True, source="active_roles")
+
+    class Meta:
+        model = Community
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "platform",
+            "external_id",
+            "member_limit",
+            "state",
+            "state_changed_at",
+            "threshold_mode",
+            "thresholds",
+            "welcome_template",
+            "announcement_template",
+            "rules_text",
+            "notes",
+            "tags",
+            "member_count",
+            "roles",
+            "created_at",
+        ]
+        read_only_fields = ["id", "state", "state_changed_at", "member_count", "roles", "created_at"]
+
+    def create(self, validated_data):
+        validated_data.pop("workspace", None)
+        return services.community_create(
+            workspace=self.context["workspace"], by=self.context["request"].user, **validated_data
+        )
+
+    def update(self, instance, validated_data):
+        return services.community_update(community=instance, **validated_data)
+
+
+class TransitionInput(serializers.Serializer):
+    state = serializers.ChoiceField(choices=CommunityState.choices)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    group = serializers.IntegerField(source="community_id", read_only=True)
+    member = MemberBriefSerializer(read_only=True)
+    inviter = MemberBriefSerializer(read_only=True, allow_null=True)
+    invite_code = serializers.CharField(source="invite_code.code", read_only=True, default=None)
+
+    class Meta:
+        model = Membership
+        fields = [
+            "id",
+            "group",
+            "member",
+            "joined_at",
+            "source",
+            "inviter",
+            "invite_code",
+            "is_active",
+            "left_at",
+            "leave_reason",
+        ]
+        read_only_fields = fields
+
+
+class JoinInput(serializers.Serializer):
+    member = ScopedPrimaryKeyRelatedField(queryset=Member.objects.all())
+    source = serializers.ChoiceField(choices=JoinSource.choices, default=JoinSource.MANUAL)
+    inviter = ScopedPrimaryKeyRelatedField(queryset=Member.objects.all(), required=False, allow_null=True)
+    invite_code = serializers.CharField(required=False, allow_blank=True, max_length=32, default="")
+
+
+class LeaveInput(serializers.Serializer):
+    member = ScopedPrimaryKeyRelatedField(queryset=Member.objects.all())
+    reason = serializers.ChoiceField(choices=LeaveReason.choices, default=LeaveReason.LEFT)
+
+
+JoinRefusedSerializer = inline_serializer(
+    "JoinRefused",
+    {
+        "code": serializers.CharField(help_text="`join_refused`"),
+        "detail": serializers.CharField(),
+        "fields": serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
+        "unmet": inline_serializer(
+            "UnmetThreshold",
+            {
+                "code": serializers.CharField(
+                    help_text="`open`, `invite_code`, `referral`, `activity`, `paid`, `full` or `closed`"
+                ),
+                "message": serializers.CharField(),
+            },
+            many=True,
+        ),
+    },
+)
+
+
+class WorkspaceUserField(serializers.PrimaryKeyRelatedField):
+    """A suo user who works in the caller's workspace (by id)."""
+
+    def get_queryset(self):
+        workspace = self.context.get("workspace")
+        users = get_user_model().objects.all()
+        if workspace is None:
+            return users.none()
+        return users.filter(workspace_memberships__workspace=workspace)
+
+
+class RoleAssignmentSerializer(serializers.ModelSerializer):
+    member = ScopedPrimaryKeyRelatedField(queryset=Member.objects.all(), required=False, allow_null=True)
+    user = WorkspaceUserField(required=False, allow_null=True)
+    member_detail = MemberBriefSerializer(source="member", read_only=True)
+    username = serializers.CharField(source="user.username", read_only=True, default=None)
+    holder_name = serializers.CharField(read_only=True)
+    script_position = serializers.ChoiceField(
+        choices=ScriptPosition.choices, required=False, allow_blank=True
+    )
+
+    class Meta:
+        model = RoleAssignment
+        fields = [
+            "id",
+            "role",
+            "member",
+            "member_detail",
+            "user",
+            "username",
+            "holder_name",
+            "script_position",
+            "is_active",
+            "started_at",
+            "ended_at",
+        ]
+        read_only_fields = ["id", "is_active", "started_at", "ended_at"]
+
+
+class CommunityFilter(django_filters.FilterSet):
+    tag = django_filters.CharFilter(field_name="tags__name", label=gettext_lazy("tag name"))
+
+    class Meta:
+        model = Community
+        fields = ["kind", "platform", "state", "tag"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Community groups, with active member counts and who holds which role"),
+    create=extend_schema(summary="Create a group (it starts in the planning state)"),
+    partial_update=extend_schema(
+        summary="Change a group; `thresholds` and `tags`, when given, replace the old"
+    ),
+    destroy=extend_schema(summary="Delete a group that never had members (archive the others)"),
+)
+class CommunityViewSet(WorkspaceScopedMixin, viewsets.ModelViewSet):
+    queryset = Community.objects.all()
+    serializer_class = CommunitySerializer
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    filterset_class = CommunityFilter
+    search_fields = ["name", "external_id"]
+    ordering_fields = ["name", "created_at", "member_count", "state"]
+    action_roles = {
+        "join": MODERATE_ROLES,
+        "leave": MODERATE_ROLES,
+        "roles_assign": CONFIGURE_ROLES,
+        "role_end": CONFIGURE_ROLES,
+    }
+
+    def get_queryset(self):
+        return selectors.community_list(queryset=super().get_queryset())
+
+    def perform_create(self, serializer):
+        serializer.save()
+        serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
+
+    def perform_update(self, serializer):
+        serializer.save()
+        serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
+
+    def perform_destroy(self, instance):
+        if instance.memberships.exists():
+            raise DjangoValidationError(
+                {"state": _("This group has member history: archive it instead of deleting it.")}
+            )
+        instance.delete()
+
+    def _community(self) -> Community:
+        """The group of a detail action, without the list's counts and prefetches."""
+        return get_object_or_404(scoped(Community.objects.all(), self.workspace), pk=self.kwargs["pk"])
+
+    @extend_schema(
+        summary="Move a group along its lifecycle", request=TransitionInput, responses=CommunitySerializer
+    )
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None):
+        data = TransitionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        community = services.community_transition(
+            community=self._community(),
+            to_state=data.validated_data["state"],
+            by=request.user,
+            note=data.validated_data["note"],
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=community.pk)).data)
+
+    @extend_schema(
+        summary="The group's memberships (history included); `?active=true` for current members",
+        parameters=[
+            OpenApiParameter(
+                "active", OpenApiTypes.BOOL, description="Only current (true) or past (false) stays"
+            ),
+            OpenApiParameter("source", OpenApiTypes.STR, enum=JoinSource.values),
+        ],
+        responses=MembershipSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def memberships(self, request, pk=None):
+        community = self._community()
+        queryset = (
+            Membership.objects.filter(community=community)
+            .select_related("member", "inviter", "invite_code")
+            .order_by("-joined_at", "-pk")
+        )
+        active = request.query_params.get("active")
+        if active in ("true", "1", "false", "0"):
+            queryset = queryset.filter(is_active=active in ("true", "1"))
+        source = request.query_params.get("source")
+        if source:
+            queryset = queryset.filter(source=source)
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(MembershipSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Let a member join, if the group's thresholds allow",
+        request=JoinInput,
+        responses={201: MembershipSerializer, 400: JoinRefusedSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def join(self, request, pk=None):
+        community = self._community()
+        data = JoinInput(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        try:
+            membership = services.membership_join(community=community, by=request.user, **data.validated_data)
+        except services.JoinRefused as refused:
+            return Response(
+                error_body(
+                    "join_refused",
+                    refused.messages[0],
+                    {},
+                    unmet=[item.as_dict() for item in refused.unmet],
+                ),
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response(MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="End a member's stay in the group", request=LeaveInput, responses=MembershipSerializer
+    )
+    @action(detail=True, methods=["post"])
+    def leave(self, request, pk=None):
+        community = self._community()
+        data = LeaveInput(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        membership = services.membership_leave(community=community, by=request.user, **data.validated_data)
+        return Response(MembershipSerializer(membership).data)
+
+    @extend_schema(
+        summary="Who does what in the group (current holders; `?all=true` adds past ones)",
+        parameters=[OpenApiParameter("all", OpenApiTypes.BOOL)],
+        responses=RoleAssignmentSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"], url_path="roles", filter_backends=[])
+    def roles(self, request, pk=None):
+        community = self._community()
+        queryset = RoleAssignment.objects.filter(community=community).select_related("member", "user")
+        if request.query_params.get("all") not in ("true", "1"):
+            queryset = queryset.filter(is_active=True)
+        queryset = queryset.order_by("role", "-started_at", "pk")
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(RoleAssignmentSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Give a group role (a new lead replaces the current one)",
+        request=RoleAssignmentSerializer,
+        responses={201: RoleAssignmentSerializer},
+    )
+    @roles.mapping.post
+    def roles_assign(self, request, pk=None):
+        community = self._community()
+        data = RoleAssignmentSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        assignment = services.role_assign(
+            community=community,
+            role=values["role"],
+            member=values.get("member"),
+            user=values.get("user"),
+            script_position=values.get("script_position", ""),
+            by=request.user,
+        )
+        return Response(RoleAssignmentSerializer(assignment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="End a role assignment (kept as history)", request=None, responses=RoleAssignmentSerializer
+    )
+    @action(detail=True, methods=["delete"], url_path=r"roles/(?P<role_id>[0-9]+)")
+    def role_end(self, request, pk=None, role_id=None):
+        community = self._community()
+        assignment = RoleAssignment.objects.filter(community=community, pk=role_id).first()
+        if assignment is None:
+            from rest_framework.exceptions import NotFound
+
+            raise NotFound
+        assignment = services.role_end(assignment=assignment, by=request.user)
+        return Response(RoleAssignmentSerializer(assignment).data)
+
+
+# --- members --------------------------------------------------------------------------------
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    tags = TagNamesField(required=False)
+    active_groups = serializers.IntegerField(
+        read_only=True, help_text=gettext_lazy("Groups the member is in now.")
+    )
+    first_seen_at = serializers.DateTimeField(required=False)
+
+    class Meta:
+        model = Member
+        fields = [
+            "id",
+            "display_name",
+            "platform",
+            "external_id",
+            "phone",
+            "wechat_id",
+            "tags",
+            "first_seen_at",
+            "active_groups",
+            "created_at",
+        ]
+        read_only_fields = ["id", "active_groups", "created_at"]
+
+    def to_representation(self, member):
+        data = super().to_representation(member)
+        request = self.context.get("request")
+        workspace = self.context.get("workspace")
+        if request is not None and workspace is not None and role_in(request.user, workspace) == Role.ANALYST:
+            data["phone"] = mask(data["phone"])
+            data["wechat_id"] = mask(data["wechat_id"])
+        return data
+
+    def create(self, validated_data):
+        validated_data.pop("workspace", None)
+        return services.member_create(workspace=self.context["workspace"], **validated_data)
+
+    def update(self, instance, validated_data):
+        return services.member_update(member=instance, **validated_data)
+
+
+class MemberFilter(django_filters.FilterSet):
+    tag = django_filters.CharFilter(field_name="tags__name", label=gettext_lazy("tag name"))
+    group = django_filters.NumberFilter(
+        method="in_group", label=gettext_lazy("active member of this group id")
+    )
+
+    class Meta:
+        model = Member
+        fields = ["platform", "tag", "group"]
+
+    def in_group(self, queryset, name, value):
+        return queryset.filter(
+            Exists(Membership.objects.filter(member=OuterRef("pk"), community_id=value, is_active=True))
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Members of the workspace's groups (phone / WeChat id masked for analysts)"),
+    create=extend_schema(summary="Add a member"),
+)
+class MemberViewSet(WorkspaceScopedMixin, viewsets.ModelViewSet):
+    queryset = Member.objects.all()
+    serializer_class = MemberSerializer
+    write_roles = MODERATE_ROLES
+    action_roles = {"destroy": CONFIGURE_ROLES}
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    filterset_class = MemberFilter
+    search_fields = ["display_name", "external_id", "wechat_id"]
+    ordering_fields = ["display_name", "first_seen_at", "created_at"]
+
+    def get_queryset(self):
+        return selectors.member_list(queryset=super().get_queryset())
+
+
+# --- invite codes and entitlements ----------------------------------------------------------
+
+
+class InviteCodeSerializer(serializers.ModelSerializer):
+    group = ScopedPrimaryKeyRelatedField(source="community", queryset=Community.objects.all())
+    code = serializers.CharField(
+        required=False, allow_blank=True, max_length=32, help_text=gettext_lazy("Empty: one is generated.")
+    )
+
+    class Meta:
+        model = InviteCode
+        fields = ["id", "group", "code", "max_uses", "uses", "expires_at", "is_active", "note", "created_at"]
+        read_only_fields = ["id", "uses", "created_at"]
+
+    def validate(self, attrs):
+        if self.instance is not None:
+            for name in ("community", "code"):
+                if name in attrs and attrs[name] != getattr(self.instance, name):
+                    field = "group" if name == "community" else name
+                    raise serializers.ValidationError(
+                        {field: _("Cannot be changed; make a new code instead.")}
+                    )
+            max_uses = attrs.get("max_uses", self.instance.max_uses)
+            if max_uses is not None and max_uses < self.instance.uses:
+                raise serializers.ValidationError(
+                    {
+                        "max_uses": _("The code was already used %(uses)s times.")
+                        % {"uses": self.instance.uses}
+                    }
+                )
+        return attrs
+
+    def create(self, validated_data):
+        return services.invite_code_create(by=self.context["request"].user, **validated_data)
+
+
+class InviteCodeViewSet(WorkspaceScopedMixin, viewsets.ModelViewSet):
+    queryset = InviteCode.objects.select_related("community").order_by("-created_at", "-pk")
+    serializer_class = InviteCodeSerializer
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    filterset_fields = {"community": ["exact"], "is_active": ["exact"]}
+    search_fields = ["code", "note"]
+
+    def perform_create(self, serializer):
+        serializer.save()
+
+
+class EntitlementSerializer(serializers.ModelSerializer):
+    member = ScopedPrimaryKeyRelatedField(queryset=Member.objects.all())
+    granted_at = serializers.DateTimeField(required=False)
+
+    class Meta:
+        model = Entitlement
+        fields = [
+            "id",
+            "member",
+            "product",
+            "order_id",
+            "granted_at",
+            "expires_at",
+            "revoked_at",
+            "created_at",
+        ]
+        read_only_fields = ["id", "revoked_at", "created_at"]
+
+    def validate(self, attrs):
+        granted, expires = attrs.get("granted_at"), attrs.get("expires_at")
+        if granted and expires and expires <= granted:
+            raise serializers.ValidationError({"expires_at": _("Must be after granted_at.")})
+        return attrs
+
+    def create(self, validated_data):
+        return services.entitlement_grant(**validated_data)
+
+
+@extend_schema_view(
+    create=extend_schema(
+        summary="Record a paid entitlement (the shop integration calls this once per order)"
+    ),
+)
+class EntitlementViewSet(
+    WorkspaceScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    queryset = Entitlement.objects.select_related("member").order_by("-granted_at", "-pk")
+    serializer_class = EntitlementSerializer
+    filterset_fields = ["member", "product", "order_id"]
+    search_fields = ["product", "order_id"]
+
+    def perform_create(self, serializer):
+        serializer.save()
+
+    @extend_schema(summary="Revoke an entitlement (refund)", request=None, responses=EntitlementSerializer)
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk=None):
+        entitlement = services.entitlement_revoke(entitlement=self.get_object())
+        return Response(self.get_serializer(entitlement).data)
+
+
+# --- events in ------------------------------------------------------------------------------
+
+
+class EventInput(serializers.Serializer):
+    id = serializers.CharField(
+        max_length=100, help_text=gettext_lazy("Your unique id: resending it changes nothing.")
+    )
+    type = serializers.ChoiceField(
+        choices=[("join", "join"), ("leave", "leave"), ("message", "message"), ("activity", "activity")]
+    )
+    platform = serializers.ChoiceField(choices=Platform.choices)
+    group_external_id = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    member_external_id = serializers.CharField(max_length=100)
+    member_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    at = serializers.DateTimeField()
+    source = serializers.ChoiceField(choices=JoinSource.choices, required=False, help_text="join")
+    inviter_external_id = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default="", help_text="join"
+    )
+    reason = serializers.ChoiceField(choices=LeaveReason.choices, required=False, help_text="leave")
+    count = serializers.IntegerField(
+        min_value=1, max_value=100000, required=False, default=1, help_text="message"
+    )
+    campaign = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, default="", help_text="activity"
+    )
+    name = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default="", help_text="activity"
+    )
+
+
+class EventBatchInput(serializers.Serializer):
+    events = serializers.ListField(child=serializers.JSONField(), min_length=1, max_length=MAX_BATCH)
+
+
+EventBatchDoc = inline_serializer("EventBatch", {"events": EventInput(many=True)})
+EventBatchOutput = inline_serializer(
+    "EventBatchResult",
+    {
+        "received": serializers.IntegerField(),
+        "applied": serializers.IntegerField(),
+        "skipped": serializers.IntegerField(),
+        "duplicates": serializers.IntegerField(),
+        "rejected": serializers.IntegerField(),
+        "results": inline_serializer(
+            "EventResult",
+            {
+                "id": serializers.CharField(allow_null=True),
+                "status": serializers.ChoiceField(choices=["applied", "skipped", "duplicate", "rejected"]),
+                "code": serializers.CharField(required=False),
+                "detail": serializers.CharField(required=False),
+                "fields": serializers.DictField(required=False),
+            },
+            many=True,
+        ),
+    },
+)
+
+
+class EventsView(WorkspaceScopedMixin, APIView):
+    """Bots and platform integrations push what happened in the groups."""
+
+    write_roles = MODERATE_ROLES
+
+    @extend_schema(
+        summary=f"Push up to {MAX_BATCH} join / leave / message / activity events (idempotent by id)",
+        request=EventBatchDoc,
+        responses={200: EventBatchOutput},
+    )
+    def post(self, request):
+        from groups.ingest import EventResult
+
+        batch = EventBatchInput(data=request.data)
+        batch.is_valid(raise_exception=True)
+        raw = batch.validated_data["events"]
+        valid, positions = [], []
+        results: list = [None] * len(raw)
+        for index, item in enumerate(raw):
+            parsed = EventInput(data=item) if isinstance(item, dict) else None
+            if parsed is None or not parsed.is_valid():
+                errors = (
+                    parsed.errors
+                    if parsed is not None
+                    else {"non_field_errors": [_("An event is an object.")]}
+                )
+                fields = {name: [str(m) for m in messages] for name, messages in errors.items()}
+                first = next(iter(fields))
+                results[index] = EventResult(
+                    str(item.get("id")) if isinstance(item, dict) and item.get("id") is not None else None,
+                    "rejected",
+                    "invalid",
+                    f"{first}: {fields[first][0]}",
+                    fields,
+                )
+                continue
+            valid.append(parsed.validated_data)
+            positions.append(index)
+        for index, result in zip(
+            positions, events_ingest(workspace=self.workspace, events=valid), strict=True
+        ):
+            results[index] = result
+        counts = {"applied": 0, "skipped": 0, "duplicate": 0, "rejected": 0}
+        for result in results:
+            counts[result.status] += 1
+        return Response(
+            {
+                "received": len(raw),
+                "applied": counts["applied"],
+                "skipped": counts["skipped"],
+                "duplicates": counts["duplicate"],
+                "rejected": counts["rejected"],
+                "results": [result.as_dict() for result in results],
+            }
+        )

@@ -1,0 +1,197 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from groups.models.templates import validate_template
+from suo.models import Workspace
+
+
+class CommunityKind(models.TextChoices):
+    LEAD_GEN = "lead_gen", _("Lead generation group")
+    BENEFIT = "benefit", _("Benefit group")
+    FLASH = "flash", _("Flash group")
+
+
+class Platform(models.TextChoices):
+    WECHAT = "wechat", _("WeChat")
+    WECOM = "wecom", _("WeCom")
+    QQ = "qq", _("QQ")
+    DINGTALK = "dingtalk", _("DingTalk")
+    FEISHU = "feishu", _("Feishu")
+    OTHER = "other", _("Other")
+
+
+class CommunityState(models.TextChoices):
+    PLANNING = "planning", _("Planning")
+    RECRUITING = "recruiting", _("Recruiting")
+    ACTIVE = "active", _("Active")
+    COOLING = "cooling", _("Cooling")
+    ARCHIVED = "archived", _("Archived")
+
+
+# The lifecycle: forward along planning → recruiting → active → cooling → archived, a cooling
+# group may be revived, and any group that is not archived yet may be archived early.
+STATE_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    CommunityState.PLANNING: (CommunityState.RECRUITING, CommunityState.ARCHIVED),
+    CommunityState.RECRUITING: (CommunityState.ACTIVE, CommunityState.ARCHIVED),
+    CommunityState.ACTIVE: (CommunityState.COOLING, CommunityState.ARCHIVED),
+    CommunityState.COOLING: (CommunityState.ACTIVE, CommunityState.ARCHIVED),
+    CommunityState.ARCHIVED: (),
+}
+# People can join while a group recruits or runs (or cools: it is still a live group).
+JOINABLE_STATES = (CommunityState.RECRUITING, CommunityState.ACTIVE, CommunityState.COOLING)
+
+
+class ThresholdMode(models.TextChoices):
+    ALL = "all", _("All thresholds must be met")
+    ANY = "any", _("Any one threshold is enough")
+
+
+class Tag(models.Model):
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
+    )
+    name = models.CharField(_("name"), max_length=40)
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["workspace", "name"]
+        constraints = [models.UniqueConstraint(fields=["workspace", "name"], name="tag_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+TEMPLATE_HELP = _(
+    "Placeholders: {nickname}, {group}, {inviter}, {rules}. Leave empty to use the workspace default."
+)
+
+
+class CommunityDefaults(models.Model):
+    """Workspace-wide defaults for groups that leave a template empty."""
+
+    workspace = models.OneToOneField(
+        Workspace, on_delete=models.CASCADE, related_name="community_defaults", verbose_name=_("workspace")
+    )
+    welcome_template = models.TextField(
+        _("welcome message"), blank=True, validators=[validate_template], help_text=TEMPLATE_HELP
+    )
+    announcement_template = models.TextField(
+        _("announcement"), blank=True, validators=[validate_template], help_text=TEMPLATE_HELP
+    )
+    rules_text = models.TextField(
+        _("group rules"), blank=True, help_text=_("Rendered where a template says {rules}.")
+    )
+
+    class Meta:
+        verbose_name = _("group defaults")
+        verbose_name_plural = _("group defaults")
+        ordering = ["workspace"]
+
+    def __str__(self) -> str:
+        return str(_("Group defaults of %(workspace)s") % {"workspace": self.workspace})
+
+
+class Community(models.Model):
+    """A community group (社群) on a chat platform."""
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="communities", verbose_name=_("workspace")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=16, choices=CommunityKind.choices)
+    platform = models.CharField(
+        _("platform"), max_length=16, choices=Platform.choices, default=Platform.WECHAT
+    )
+    external_id = models.CharField(
+        _("external id"),
+        max_length=100,
+        blank=True,
+        help_text=_("The group's id on its platform, as bots and integrations send it in events."),
+    )
+    member_limit = models.PositiveIntegerField(_("member limit"), default=500)
+    state = models.CharField(
+        _("lifecycle state"), max_length=16, choices=CommunityState.choices, default=CommunityState.PLANNING
+    )
+    state_changed_at = models.DateTimeField(_("state changed at"), null=True, blank=True)
+    threshold_mode = models.CharField(
+        _("thresholds combine with"), max_length=8, choices=ThresholdMode.choices, default=ThresholdMode.ALL
+    )
+    welcome_template = models.TextField(
+        _("welcome message"), blank=True, validators=[validate_template], help_text=TEMPLATE_HELP
+    )
+    announcement_template = models.TextField(
+        _("announcement"), blank=True, validators=[validate_template], help_text=TEMPLATE_HELP
+    )
+    rules_text = models.TextField(
+        _("group rules"),
+        blank=True,
+        help_text=_("Rendered where a template says {rules}; empty uses the default."),
+    )
+    notes = models.TextField(_("notes"), blank=True, help_text=_("For the team; never shown to members."))
+    tags = models.ManyToManyField(Tag, blank=True, related_name="communities", verbose_name=_("tags"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("community group")
+        verbose_name_plural = _("community groups")
+        ordering = ["workspace", "name", "pk"]
+        indexes = [
+            models.Index(fields=["workspace", "state"], name="community_ws_state"),
+            models.Index(fields=["workspace", "kind"], name="community_ws_kind"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "platform", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="community_unique_external_id",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(member_limit__gte=1), name="community_member_limit_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=CommunityKind.values), name="community_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state__in=CommunityState.values), name="community_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(platform__in=Platform.values), name="community_platform_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"
+
+
+class CommunityStateChange(models.Model):
+    """Who moved a group from one lifecycle state to the next, and when."""
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
+    )
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="state_changes", verbose_name=_("group")
+    )
+    from_state = models.CharField(_("from"), max_length=16, choices=CommunityState.choices)
+    to_state = models.CharField(_("to"), max_length=16, choices=CommunityState.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("lifecycle change")
+        verbose_name_plural = _("lifecycle changes")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["community", "-at"], name="community_state_change_at")]
+
+    def __str__(self) -> str:
+        return f"{self.community}: {self.get_from_state_display()} → {self.get_to_state_display()}"

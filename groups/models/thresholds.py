@@ -1,0 +1,148 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from groups.models.community import Community
+from groups.models.members import Member
+from suo.models import Workspace
+
+
+class ThresholdKind(models.TextChoices):
+    OPEN = "open", _("Open to everyone")
+    INVITE_CODE = "invite_code", _("Invite code")
+    REFERRAL = "referral", _("Referred by a member")
+    ACTIVITY = "activity", _("Took part in activities")
+    PAID = "paid", _("Paid")
+
+
+class ReferralScope(models.TextChoices):
+    GROUP = "group", _("The inviter is an active member of this group")
+    WORKSPACE = "workspace", _("The inviter is an active member of any group of the workspace")
+
+
+class Threshold(models.Model):
+    """One condition for joining a group; the group's threshold mode combines them (all / any)."""
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
+    )
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="thresholds", verbose_name=_("group")
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=ThresholdKind.choices)
+    referral_scope = models.CharField(
+        _("referral scope"), max_length=16, choices=ReferralScope.choices, default=ReferralScope.GROUP
+    )
+    min_activity = models.PositiveIntegerField(
+        _("minimum activity events"), default=1, help_text=_("For activity thresholds.")
+    )
+    campaign = models.CharField(
+        _("campaign"),
+        max_length=64,
+        blank=True,
+        help_text=_("Count only activity of this campaign (optional)."),
+    )
+    product = models.CharField(
+        _("product"),
+        max_length=64,
+        blank=True,
+        help_text=_("For paid thresholds: the entitlement's product; empty accepts any paid entitlement."),
+    )
+
+    class Meta:
+        verbose_name = _("join threshold")
+        verbose_name_plural = _("join thresholds")
+        ordering = ["community", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "kind"], name="threshold_unique_kind"),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=ThresholdKind.values), name="threshold_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(min_activity__gte=1), name="threshold_min_activity_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.community.name}: {self.get_kind_display()}"
+
+
+class InviteCode(models.Model):
+    """A code that opens a group with an invite_code threshold; its uses are counted atomically."""
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
+    )
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="invite_codes", verbose_name=_("group")
+    )
+    code = models.CharField(_("code"), max_length=32)
+    max_uses = models.PositiveIntegerField(
+        _("max uses"), null=True, blank=True, help_text=_("Empty: unlimited.")
+    )
+    uses = models.PositiveIntegerField(_("uses"), default=0, editable=False)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("invite code")
+        verbose_name_plural = _("invite codes")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "code"], name="invite_code_unique_code"),
+            models.CheckConstraint(
+                condition=models.Q(max_uses__isnull=True) | models.Q(uses__lte=models.F("max_uses")),
+                name="invite_code_uses_within_max",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Entitlement(models.Model):
+    """A paid right a member holds (recorded by the shop integration); opens `paid` thresholds."""
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
+    )
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="entitlements", verbose_name=_("member")
+    )
+    product = models.CharField(_("product"), max_length=64)
+    order_id = models.CharField(
+        _("order id"),
+        max_length=100,
+        blank=True,
+        help_text=_("The shop's order id; the same order is recorded once."),
+    )
+    granted_at = models.DateTimeField(_("granted at"))
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("paid entitlement")
+        verbose_name_plural = _("paid entitlements")
+        ordering = ["-granted_at", "-pk"]
+        indexes = [models.Index(fields=["member", "product"], name="entitlement_member_product")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "order_id"],
+                condition=~models.Q(order_id=""),
+                name="entitlement_unique_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member.display_name}: {self.product}"

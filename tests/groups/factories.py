@@ -1,0 +1,67 @@
+import factory
+from django.utils import timezone
+
+from groups.models import Community, Entitlement, InviteCode, Member, Membership, Threshold
+from tests.suo.factories import WorkspaceFactory
+
+
+class CommunityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Community
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    name = factory.Sequence(lambda n: f"测试群{n}")
+    kind = "lead_gen"
+    platform = "wechat"
+    external_id = factory.Sequence(lambda n: f"room-{n}")
+    state = "active"
+
+
+class MemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Member
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    display_name = factory.Sequence(lambda n: f"成员{n}")
+    platform = "wechat"
+    external_id = factory.Sequence(lambda n: f"wxid-{n}")
+    first_seen_at = factory.LazyFunction(timezone.now)
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    community = factory.SubFactory(CommunityFactory)
+    workspace = factory.SelfAttribute("community.workspace")
+    member = factory.SubFactory(MemberFactory, workspace=factory.SelfAttribute("..workspace"))
+    joined_at = factory.LazyFunction(timezone.now)
+    source = "link"
+
+
+class ThresholdFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Threshold
+
+    community = factory.SubFactory(CommunityFactory)
+    workspace = factory.SelfAttribute("community.workspace")
+    kind = "open"
+
+
+class InviteCodeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InviteCode
+
+    community = factory.SubFactory(CommunityFactory)
+    workspace = factory.SelfAttribute("community.workspace")
+    code = factory.Sequence(lambda n: f"CODE{n}")
+
+
+class EntitlementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Entitlement
+
+    member = factory.SubFactory(MemberFactory)
+    workspace = factory.SelfAttribute("member.workspace")
+    product = "vip"
+    granted_at = factory.LazyFunction(timezone.now)
