@@ -1,1 +1,199 @@
-"""Models of this app land with its issue; the app is wired in so they add onto it."""
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from links.platforms import IN_APP_PLATFORMS, Platform
+from suo.models import Workspace
+
+
+class AntiBlockMode(models.TextChoices):
+    DIRECT = "direct", _("Direct redirect")
+    GUIDE = "guide", _("Guide to open in the browser")
+    COPY = "copy", _("Copy the link")
+
+
+def default_antiblock_for(platform: str) -> str:
+    """Built-in default when neither the link nor the workspace chose: guide inside the apps."""
+    return AntiBlockMode.GUIDE if platform in IN_APP_PLATFORMS else AntiBlockMode.DIRECT
+
+
+class LinkSettings(models.Model):
+    """Per-workspace link configuration."""
+
+    workspace = models.OneToOneField(
+        Workspace, on_delete=models.CASCADE, related_name="link_settings", verbose_name=_("workspace")
+    )
+    antiblock_defaults = models.JSONField(
+        _("anti-block mode per platform"),
+        default=dict,
+        blank=True,
+        help_text=_("Platform id → direct, guide or copy; platforms not listed use guide inside apps."),
+    )
+    blocked_domains = models.JSONField(
+        _("blocked domains"),
+        default=list,
+        blank=True,
+        help_text=_("Links to these domains (and their subdomains) are refused."),
+    )
+
+    class Meta:
+        verbose_name = _("link settings")
+        verbose_name_plural = _("link settings")
+
+    def __str__(self) -> str:
+        return str(self.workspace)
+
+    def antiblock_for(self, platform: str) -> str:
+        return self.antiblock_defaults.get(platform) or default_antiblock_for(platform)
+
+
+class LinkTag(models.Model):
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
+    )
+    name = models.CharField(_("name"), max_length=32)
+
+    class Meta:
+        verbose_name = _("link tag")
+        verbose_name_plural = _("link tags")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["workspace", "name"], name="link_tag_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LinkState(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    INACTIVE = "inactive", _("Deactivated")
+    EXPIRED = "expired", _("Expired")
+    EXHAUSTED = "exhausted", _("Click limit reached")
+
+
+class Link(models.Model):
+    # Counters are written only by the click capture (F() updates); a save() from a form or the
+    # admin would otherwise write back the stale numbers it loaded.
+    COUNTER_FIELDS = ("click_count", "unique_click_count", "capped_clicks")
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="links", verbose_name=_("workspace")
+    )
+    code = models.CharField(_("code"), max_length=64, unique=True)
+    url = models.URLField(_("target URL"), max_length=2048)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    tags = models.ManyToManyField(LinkTag, blank=True, related_name="links", verbose_name=_("tags"))
+    allowed_platforms = models.JSONField(
+        _("allowed platforms"), default=list, blank=True, help_text=_("Empty: every platform may open it.")
+    )
+    antiblock = models.CharField(
+        _("anti-block mode"),
+        max_length=8,
+        choices=AntiBlockMode.choices,
+        blank=True,
+        help_text=_("Empty: the workspace's default for each platform."),
+    )
+    antiblock_by_platform = models.JSONField(
+        _("anti-block mode per platform"),
+        default=dict,
+        blank=True,
+        help_text=_("Overrides for single platforms."),
+    )
+    password = models.CharField(_("password"), max_length=128, blank=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    max_clicks = models.PositiveIntegerField(_("maximum clicks"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    source = models.CharField(
+        _("source"), max_length=64, blank=True, help_text=_("Channel label for analytics, e.g. a UTM source.")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    click_count = models.PositiveBigIntegerField(_("clicks"), default=0, editable=False)
+    unique_click_count = models.PositiveBigIntegerField(_("unique visitors"), default=0, editable=False)
+    capped_clicks = models.PositiveIntegerField(default=0, editable=False)
+    og_title = models.CharField(_("preview title"), max_length=300, blank=True, editable=False)
+    og_description = models.CharField(_("preview description"), max_length=500, blank=True, editable=False)
+    og_fetched_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("short link")
+        verbose_name_plural = _("short links")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["workspace", "-created_at"], name="link_ws_created")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(antiblock__in=["", *AntiBlockMode.values]), name="link_antiblock_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(max_clicks__isnull=True) | models.Q(max_clicks__gte=1),
+                name="link_max_clicks_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} → {self.title or self.url}"
+
+    def save(self, *args, **kwargs):
+        if self.pk and not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.attname
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.attname not in self.COUNTER_FIELDS
+            ]
+        super().save(*args, **kwargs)
+
+    @property
+    def short_url(self) -> str:
+        return f"{settings.SHORT_BASE_URL}/{self.code}"
+
+    def state(self, now=None) -> LinkState:
+        now = now or timezone.now()
+        if not self.is_active:
+            return LinkState.INACTIVE
+        if self.expires_at is not None and self.expires_at <= now:
+            return LinkState.EXPIRED
+        if self.max_clicks is not None and self.capped_clicks >= self.max_clicks:
+            return LinkState.EXHAUSTED
+        return LinkState.ACTIVE
+
+    def allows(self, platform: str) -> bool:
+        return not self.allowed_platforms or platform in self.allowed_platforms
+
+
+class Click(models.Model):
+    """One counted visit. No raw IP is kept: the visitor hash is salted and the salt changes daily."""
+
+    event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    link = models.ForeignKey(Link, on_delete=models.CASCADE, related_name="clicks", verbose_name=_("link"))
+    at = models.DateTimeField(_("time"))
+    day = models.DateField(_("day"), help_text=_("The visit's day in the workspace's time zone."))
+    platform = models.CharField(_("platform"), max_length=24, choices=Platform.choices)
+    os = models.CharField(_("operating system"), max_length=32, blank=True)
+    device = models.CharField(_("device"), max_length=64, blank=True)
+    referrer_host = models.CharField(_("referrer"), max_length=255, blank=True)
+    country = models.CharField(_("country"), max_length=2, blank=True)
+    visitor_hash = models.CharField(max_length=32)
+    is_unique = models.BooleanField(_("first visit of the day"), default=True)
+
+    class Meta:
+        verbose_name = _("click")
+        verbose_name_plural = _("clicks")
+        ordering = ["-at"]
+        indexes = [
+            models.Index(fields=["link", "at"], name="click_link_at"),
+            models.Index(fields=["workspace", "at"], name="click_ws_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.link_id} @ {self.at:%Y-%m-%d %H:%M}"

@@ -102,9 +102,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
-else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
-    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+# Persistent connections: opening one (and, on SQLite, running the PRAGMAs) per request costs
+# more than the redirect itself.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache and Celery: Redis when REDIS_URL is set, embedded parts otherwise -----------------
@@ -153,6 +154,33 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_DATA_DIR / "beat-schedule")
 # Periodic reconcilers: each is idempotent, so a worker that was down catches up on its next run.
 CELERY_BEAT_SCHEDULE: dict = {
     "suo.sessions.clear": {"task": "suo.tasks.clear_expired_sessions", "schedule": 6 * 3600.0},
+    "suo.webhooks.reconcile": {
+        "task": "suo.tasks.webhooks_reconcile",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+}
+
+# --- outbound webhooks (suo.webhooks) -------------------------------------------------------
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+# Attempt n+1 waits WEBHOOK_BACKOFF_SECONDS * 2**(n-1): 30 s, 1 min, 2 min ... about 1 h in all.
+WEBHOOK_BACKOFF_SECONDS = env.float("WEBHOOK_BACKOFF_SECONDS", default=30.0)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+
+# --- links -----------------------------------------------------------------------------------
+# Where a counted visit goes: "redis" (a buffer flushed by a Celery task) or "direct" (a write in
+# the request, the embedded default on SQLite).
+LINKS_CLICK_BUFFER = env.str("LINKS_CLICK_BUFFER", default="redis" if REDIS_URL else "direct")
+LINKS_CAPTURE = env.bool("LINKS_CAPTURE", default=True)
+LINKS_BUFFER_KEY = env.str("LINKS_BUFFER_KEY", default="suo:links:clicks")
+LINKS_BLOCKED_DOMAINS = env.list("LINKS_BLOCKED_DOMAINS", default=[])
+LINKS_COUNTRY_HEADER = env.str("LINKS_COUNTRY_HEADER", default="")  # e.g. CF-IPCountry from a trusted proxy
+LINKS_TRUST_X_FORWARDED_FOR = env.bool("LINKS_TRUST_X_FORWARDED_FOR", default=False)
+LINKS_PREVIEW_ALLOW_PRIVATE = env.bool("LINKS_PREVIEW_ALLOW_PRIVATE", default=False)
+CELERY_BEAT_SCHEDULE["links.flush_clicks"] = {
+    "task": "links.tasks.flush_clicks",
+    "schedule": 1.0,
+    "options": {"expires": 10},
 }
 
 # --- auth, API ------------------------------------------------------------------------------
@@ -201,6 +229,13 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "suo.api.schema.add_error_responses",
     ],
+    "ENUM_NAME_OVERRIDES": {
+        "WorkspaceRoleEnum": "suo.models.Role",
+        "WebhookDeliveryStateEnum": "suo.models.WebhookDeliveryState",
+        "CommunityStateEnum": "groups.models.community.CommunityState",
+        "GroupRoleEnum": "groups.models.members.GroupRole",
+        "LeaveReasonEnum": "groups.models.members.LeaveReason",
+    },
 }
 
 # --- language and time ----------------------------------------------------------------------

@@ -10,4 +10,6 @@ urlpatterns = [
     path("api/", include(("suo.api.urls", "api"))),
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Last: short codes take whatever path is left (reserved words keep them off the prefixes above).
+    path("", include("links.urls")),
 ]

@@ -1,5 +1,7 @@
 """Shared fixtures: two workspaces everywhere, so isolation is checked in every test that wants it."""
 
+import copy
+import uuid
 from dataclasses import dataclass
 
 import pytest
@@ -52,3 +54,19 @@ def api_client_for(user, workspace: Workspace | None = None) -> APIClient:
 @pytest.fixture
 def api_for():
     return api_client_for
+
+
+@pytest.fixture(autouse=True)
+def isolated_cache_and_click_buffer(settings):
+    """Each test gets its own cache namespace and click buffer: parallel workers share one Redis."""
+    token = uuid.uuid4().hex[:10]
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["KEY_PREFIX"] = f"test-{token}"
+    settings.CACHES = caches
+    settings.LINKS_BUFFER_KEY = f"suo:test:{token}:links:clicks"
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # PBKDF2 is meant to be slow; tests make dozens of users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -15,6 +15,11 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# Headless chromium says "HeadlessChrome", which suo rightly treats as a bot; pages are tried as a person.
+DESKTOP_UA = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Safari/537.36"
+)
 # Playwright's sync API runs an event loop in the test thread; the ORM calls in fixtures are
 # still synchronous and safe there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -33,7 +38,9 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    context = browser.new_context(
+        locale="zh-CN", viewport={"width": 1280, "height": 900}, user_agent=DESKTOP_UA
+    )
     page = context.new_page()
     yield page
     context.close()

@@ -1,0 +1,224 @@
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from links.models import Click, Link, LinkSettings, LinkTag
+from links.platforms import Platform
+from links.services import link_create, link_settings_for, link_update
+from links.validation import validate_alias, validate_target_url
+from suo.admin_scoping import WorkspaceScopedAdmin
+from suo.tenancy import READ_ROLES, scoped, workspace_ids
+
+
+def _https_urls(db_field, **kwargs):
+    if isinstance(db_field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return db_field.formfield(**kwargs)
+
+
+class LinkAdminForm(forms.ModelForm):
+    alias = forms.CharField(
+        label=_("custom code"),
+        required=False,
+        max_length=64,
+        help_text=_("Optional: 3–64 letters, digits, “-” or “_”. Empty: a random code."),
+    )
+    tag_names = forms.CharField(label=_("tags"), required=False, help_text=_("Separate tags with commas."))
+    allowed_platforms = forms.MultipleChoiceField(
+        label=_("allowed platforms"),
+        choices=Platform.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: every platform may open it."),
+    )
+    new_password = forms.CharField(
+        label=_("password"),
+        required=False,
+        max_length=128,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("Visitors must enter it. Leave empty to keep the current one."),
+    )
+    remove_password = forms.BooleanField(label=_("remove the password"), required=False)
+
+    class Meta:
+        model = Link
+        fields = [
+            "workspace",
+            "url",
+            "title",
+            "allowed_platforms",
+            "antiblock",
+            "expires_at",
+            "max_clicks",
+            "is_active",
+            "source",
+        ]
+        formfield_callback = _https_urls
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["alias"].initial = self.instance.code
+            self.fields["tag_names"].initial = ", ".join(t.name for t in self.instance.tags.all())
+
+    def clean_tag_names(self) -> list[str]:
+        return [
+            name.strip()
+            for name in self.cleaned_data["tag_names"].replace("，", ",").split(",")
+            if name.strip()
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        workspace = cleaned.get("workspace") or getattr(self.instance, "workspace", None)
+        try:
+            if workspace is not None and cleaned.get("url"):
+                cleaned["url"] = validate_target_url(
+                    cleaned["url"], blocked_domains=link_settings_for(workspace).blocked_domains
+                )
+            alias = cleaned.get("alias")
+            if alias and alias != self.instance.code:
+                validate_alias(alias)
+                if Link.objects.filter(code=alias).exists():
+                    raise ValidationError({"alias": _("This code is already taken.")})
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                for message in messages:
+                    self.add_error(field if field in self.fields else None, message)
+        return cleaned
+
+
+class TagFilter(admin.SimpleListFilter):
+    title = _("tag")
+    parameter_name = "tag"
+
+    def lookups(self, request, model_admin):
+        tags = LinkTag.objects.order_by("name")
+        if not request.user.is_superuser:
+            tags = scoped(tags, workspace_ids(request.user, READ_ROLES))
+        return [(name, name) for name in tags.values_list("name", flat=True).distinct()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(tags__name=self.value()).distinct() if self.value() else queryset
+
+
+@admin.register(Link)
+class LinkAdmin(WorkspaceScopedAdmin):
+    form = LinkAdminForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    list_display = [
+        "code",
+        "title",
+        "short_url_with_copy",
+        "click_count",
+        "unique_click_count",
+        "status_label",
+        "tag_list",
+        "created_at",
+    ]
+    list_filter = ["is_active", TagFilter, "antiblock"]
+    search_fields = ["code", "title", "url"]
+    readonly_fields = ["qr_preview", "click_count", "unique_click_count", "created_by", "created_at"]
+    fieldsets = [
+        (None, {"fields": ["workspace", "url", "alias", "title", "tag_names", "source"]}),
+        (
+            _("Who may open it"),
+            {"fields": ["allowed_platforms", "antiblock", "new_password", "remove_password"]},
+        ),
+        (_("Limits"), {"fields": ["is_active", "expires_at", "max_clicks"]}),
+        (
+            _("QR code and clicks"),
+            {"fields": ["qr_preview", "click_count", "unique_click_count", "created_by", "created_at"]},
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("tags")
+
+    @admin.display(description=_("short link"))
+    def short_url_with_copy(self, link: Link):
+        return format_html(
+            '<a href="{0}" target="_blank" rel="noopener">{0}</a> '
+            '<button type="button" class="button" '
+            "onclick=\"navigator.clipboard.writeText('{0}')\">{1}</button>",
+            link.short_url,
+            _("Copy"),
+        )
+
+    @admin.display(description=_("status"))
+    def status_label(self, link: Link) -> str:
+        return link.state().label
+
+    @admin.display(description=_("tags"))
+    def tag_list(self, link: Link) -> str:
+        return ", ".join(t.name for t in link.tags.all())
+
+    @admin.display(description=_("QR code"))
+    def qr_preview(self, link: Link):
+        if not link.pk:
+            return _("Shown after saving.")
+        return format_html(
+            '<img src="{0}.png?size=180" width="180" height="180" alt="QR"><br>'
+            '<a href="{0}.png?size=1024" download>PNG</a> · <a href="{0}.svg" download>SVG</a>',
+            link.short_url,
+        )
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        fields = {
+            "url": data["url"],
+            "title": data.get("title", ""),
+            "allowed_platforms": data.get("allowed_platforms", []),
+            "antiblock": data.get("antiblock", ""),
+            "expires_at": data.get("expires_at"),
+            "max_clicks": data.get("max_clicks"),
+            "source": data.get("source", ""),
+            "tags": data.get("tag_names", []),
+        }
+        if data.get("new_password"):
+            fields["password"] = data["new_password"]
+        elif data.get("remove_password"):
+            fields["password"] = ""
+        if change:
+            form.instance = link_update(
+                link=obj,
+                by=request.user,
+                is_active=data.get("is_active", True),
+                alias=data.get("alias", ""),
+                **fields,
+            )
+        else:
+            form.instance = link_create(
+                workspace=data["workspace"], by=request.user, alias=data.get("alias", ""), **fields
+            )
+            if not data.get("is_active", True):
+                form.instance = link_update(link=form.instance, is_active=False)
+        obj.pk, obj.code = form.instance.pk, form.instance.code
+
+    def save_related(self, request, form, formsets, change):
+        # Tags were set by the service; the form has no many-to-many fields of its own.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+
+@admin.register(LinkSettings)
+class LinkSettingsAdmin(WorkspaceScopedAdmin):
+    list_display = ["workspace", "antiblock_defaults", "blocked_domains"]
+
+
+@admin.register(Click)
+class ClickAdmin(WorkspaceScopedAdmin):
+    list_display = ["at", "link", "platform", "os", "device", "referrer_host", "is_unique"]
+    list_filter = ["platform", "is_unique"]
+    list_select_related = ["link"]
+    date_hierarchy = "at"
+    search_fields = ["link__code", "referrer_host"]
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,208 @@
+"""Click capture: what a counted visit records, and how it reaches the database without loss.
+
+With Redis (REDIS_URL) the redirect only appends the visit to a Redis list; `flush_click_buffer`
+(a Celery beat task) moves batches into the database. A batch is removed from the list only
+after its transaction committed, and visits carry an event id that is unique in the database, so a
+worker killed half-way leaves the batch in the list and the next run stores each visit once.
+On the embedded default the visit is written to SQLite directly, through the same `store_visits`.
+"""
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+import uuid
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from links.models import Click, Link
+from links.platforms import os_and_device
+
+logger = logging.getLogger(__name__)
+
+MAX_UA_LENGTH = 400
+
+
+@dataclass(frozen=True)
+class Visit:
+    event_id: str
+    link_id: int
+    workspace_id: int
+    at: float  # epoch seconds
+    day: str  # the visitor's day in the workspace's time zone, ISO date
+    platform: str
+    user_agent: str
+    referrer_host: str
+    country: str
+    visitor: str
+
+
+def client_ip(request) -> str:
+    if settings.LINKS_TRUST_X_FORWARDED_FOR:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip()
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def visitor_hash(*, ip: str, user_agent: str, day: str) -> str:
+    """The same visitor on the same day gives the same hash; the salt changes every day, so
+    hashes cannot be joined across days, and without SECRET_KEY they cannot be reversed."""
+    salt = hmac.new(settings.SECRET_KEY.encode(), f"visitor-salt:{day}".encode(), hashlib.sha256).digest()
+    return hmac.new(salt, f"{ip}|{user_agent}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def country_of(request) -> str:
+    """Hook for a country lookup. No external lookups: a trusted proxy header, when configured."""
+    header = settings.LINKS_COUNTRY_HEADER
+    if not header:
+        return ""
+    value = request.META.get("HTTP_" + header.upper().replace("-", "_"), "")
+    return value[:2].upper() if len(value) >= 2 and value[:2].isalpha() else ""
+
+
+def build_visit(*, request, link_id: int, workspace_id: int, workspace_tz: str, platform: str) -> Visit:
+    now = timezone.now()
+    day = now.astimezone(ZoneInfo(workspace_tz)).date().isoformat()
+    user_agent = request.META.get("HTTP_USER_AGENT", "")[:MAX_UA_LENGTH]
+    referrer = request.META.get("HTTP_REFERER", "")
+    return Visit(
+        event_id=uuid.uuid4().hex,
+        link_id=link_id,
+        workspace_id=workspace_id,
+        at=now.timestamp(),
+        day=day,
+        platform=platform,
+        user_agent=user_agent,
+        referrer_host=((urlsplit(referrer).hostname or "") if referrer else "")[:255],
+        country=country_of(request),
+        visitor=visitor_hash(ip=client_ip(request), user_agent=user_agent, day=day),
+    )
+
+
+@lru_cache(maxsize=1)
+def redis_client():
+    import redis
+
+    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
+
+
+def capture(visit: Visit) -> None:
+    """Record a visit: buffered in Redis when configured, else straight into the database."""
+    if settings.LINKS_CLICK_BUFFER == "redis":
+        try:
+            redis_client().rpush(settings.LINKS_BUFFER_KEY, json.dumps(asdict(visit), separators=(",", ":")))
+            return
+        except Exception:  # Redis is down: the visit must not be lost, write it directly
+            logger.exception("click buffer unavailable; writing the visit to the database")
+    store_visits([visit], known_new=True)
+
+
+def _unique_flags(visits: list[Visit]) -> list[bool]:
+    """A visit is unique when its visitor had no earlier visit of that link that day."""
+    seen = set(
+        Click.objects.filter(
+            link_id__in={v.link_id for v in visits},
+            visitor_hash__in={v.visitor for v in visits},
+            day__in={v.day for v in visits},
+        ).values_list("link_id", "visitor_hash", "day")
+    )
+    seen = {(link_id, visitor, day.isoformat()) for link_id, visitor, day in seen}
+    flags = []
+    for visit in visits:
+        key = (visit.link_id, visit.visitor, visit.day)
+        flags.append(key not in seen)
+        seen.add(key)
+    return flags
+
+
+@transaction.atomic
+def store_visits(visits: list[Visit], *, known_new: bool = False) -> int:
+    """Insert the visits as clicks and bump the link counters; visits already stored are skipped."""
+    if not known_new:
+        ids = [uuid.UUID(v.event_id) for v in visits]
+        stored = {e.hex for e in Click.objects.filter(event_id__in=ids).values_list("event_id", flat=True)}
+        live_links = _existing_link_ids(visits)
+        visits = [v for v in visits if v.event_id not in stored and v.link_id in live_links]
+    if not visits:
+        return 0
+    flags = _unique_flags(visits)
+    clicks = []
+    for visit, is_unique in zip(visits, flags, strict=True):
+        client = os_and_device(visit.user_agent)
+        clicks.append(
+            Click(
+                event_id=uuid.UUID(visit.event_id),
+                workspace_id=visit.workspace_id,
+                link_id=visit.link_id,
+                at=dt.datetime.fromtimestamp(visit.at, tz=dt.UTC),
+                day=dt.date.fromisoformat(visit.day),
+                platform=visit.platform,
+                os=client.os,
+                device=client.device,
+                referrer_host=visit.referrer_host,
+                country=visit.country,
+                visitor_hash=visit.visitor,
+                is_unique=is_unique,
+            )
+        )
+    Click.objects.bulk_create(clicks, batch_size=500)
+    _bump_counters(clicks)
+    return len(clicks)
+
+
+def _existing_link_ids(visits: list[Visit]) -> set[int]:
+    # A link deleted while its visits waited in the buffer: drop those visits, not the batch.
+    return set(Link.objects.filter(pk__in={v.link_id for v in visits}).values_list("pk", flat=True))
+
+
+def _bump_counters(clicks: list[Click]) -> None:
+    """One UPDATE per distinct (clicks, uniques) pair: a batch over many links needs few queries."""
+    per_link: dict[int, list[int]] = {}
+    for click in clicks:
+        totals = per_link.setdefault(click.link_id, [0, 0])
+        totals[0] += 1
+        totals[1] += int(click.is_unique)
+    by_pair: dict[tuple[int, int], list[int]] = {}
+    for link_id, (total, unique) in per_link.items():
+        by_pair.setdefault((total, unique), []).append(link_id)
+    for (total, unique), link_ids in by_pair.items():
+        Link.objects.filter(pk__in=link_ids).update(
+            click_count=F("click_count") + total, unique_click_count=F("unique_click_count") + unique
+        )
+
+
+def flush_click_buffer(*, batch_size: int = 1000, max_batches: int = 100) -> int:
+    """Move buffered visits into the database; returns how many were stored. One flusher at a time."""
+    client = redis_client()
+    lock = client.lock(settings.LINKS_BUFFER_KEY + ":flush-lock", timeout=120, blocking=False)
+    if not lock.acquire(blocking=False):
+        return 0
+    stored = 0
+    try:
+        for _ in range(max_batches):
+            raw = client.lrange(settings.LINKS_BUFFER_KEY, 0, batch_size - 1)
+            if not raw:
+                break
+            visits = [Visit(**json.loads(item)) for item in raw]
+            stored += store_visits(visits)
+            # Only now, with the batch committed, is it removed from the buffer.
+            client.ltrim(settings.LINKS_BUFFER_KEY, len(raw), -1)
+    finally:
+        try:
+            lock.release()
+        except Exception:  # the lock expired; nothing to release
+            logger.warning("click flush lock had expired")
+    return stored
+
+
+def buffered_count() -> int:
+    return redis_client().llen(settings.LINKS_BUFFER_KEY) if settings.LINKS_CLICK_BUFFER == "redis" else 0

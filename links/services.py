@@ -1,0 +1,275 @@
+"""Writes of the links app: each function is one transaction and returns what it changed."""
+
+import secrets
+import string
+from collections.abc import Iterable
+
+from django.contrib.auth.hashers import check_password, make_password
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from links.models import AntiBlockMode, Link, LinkSettings, LinkTag
+from links.platforms import Platform
+from links.validation import RESERVED_CODES, validate_alias, validate_target_url
+from suo.models import Workspace
+
+CODE_ALPHABET = string.ascii_letters + string.digits
+DEFAULT_CODE_LENGTH = 6
+CODE_ATTEMPTS = 8
+MAX_TAGS = 20
+PASSWORD_TRIES_PER_MINUTE = 5
+
+
+def link_settings_for(workspace: Workspace) -> LinkSettings:
+    settings, _created = LinkSettings.objects.get_or_create(workspace=workspace)
+    return settings
+
+
+def random_code(length: int = DEFAULT_CODE_LENGTH) -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+
+
+def _validate_platforms(value: Iterable[str], field: str) -> list[str]:
+    platforms = list(dict.fromkeys(value or []))
+    unknown = [p for p in platforms if p not in Platform.values]
+    if unknown:
+        raise ValidationError(
+            {
+                field: _("Unknown platform: %(names)s. See /api/platforms/ for the ids.")
+                % {"names": ", ".join(unknown)}
+            }
+        )
+    return platforms
+
+
+def _validate_antiblock_map(value: dict | None, field: str) -> dict:
+    value = value or {}
+    if not isinstance(value, dict):
+        raise ValidationError({field: _("Give an object of platform id → direct, guide or copy.")})
+    _validate_platforms(value.keys(), field)
+    wrong = [mode for mode in value.values() if mode not in AntiBlockMode.values]
+    if wrong:
+        raise ValidationError({field: _("Anti-block modes are direct, guide or copy.")})
+    return dict(value)
+
+
+def _clean_tags(names: Iterable[str]) -> list[str]:
+    tags = list(dict.fromkeys(name.strip() for name in names or [] if name and name.strip()))
+    if len(tags) > MAX_TAGS:
+        raise ValidationError({"tags": _("At most %(max)d tags per link.") % {"max": MAX_TAGS}})
+    if any(len(tag) > 32 for tag in tags):
+        raise ValidationError({"tags": _("A tag has at most 32 characters.")})
+    return tags
+
+
+def _set_tags(link: Link, names: list[str]) -> None:
+    existing = {t.name: t for t in LinkTag.objects.filter(workspace=link.workspace, name__in=names)}
+    missing = [LinkTag(workspace=link.workspace, name=name) for name in names if name not in existing]
+    if missing:
+        LinkTag.objects.bulk_create(missing, ignore_conflicts=True)
+        existing = {t.name: t for t in LinkTag.objects.filter(workspace=link.workspace, name__in=names)}
+    link.tags.set([existing[name] for name in names])
+
+
+def _check_limits(*, expires_at, max_clicks) -> None:
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": _("The expiry time must be in the future.")})
+    if max_clicks is not None and max_clicks < 1:
+        raise ValidationError({"max_clicks": _("The click limit must be at least 1.")})
+
+
+def _save_with_code(link: Link, alias: str) -> Link:
+    """Insert the link under the alias, or under a fresh random code; the unique index decides races."""
+    if alias:
+        try:
+            with transaction.atomic():
+                link.code = alias
+                link.save()
+        except IntegrityError:
+            raise ValidationError(
+                {"alias": _("The code “%(alias)s” is already taken.") % {"alias": alias}}
+            ) from None
+        return link
+    length = DEFAULT_CODE_LENGTH
+    for attempt in range(CODE_ATTEMPTS):
+        code = random_code(length + attempt // 3)
+        if code.lower() in RESERVED_CODES:
+            continue
+        try:
+            with transaction.atomic():
+                link.code = code
+                link.save()
+            return link
+        except IntegrityError:
+            continue
+    raise ValidationError({"alias": _("Could not find a free code; try again.")})
+
+
+@transaction.atomic
+def link_create(
+    *,
+    workspace: Workspace,
+    url: str,
+    by=None,
+    alias: str = "",
+    title: str = "",
+    tags: Iterable[str] = (),
+    allowed_platforms: Iterable[str] = (),
+    antiblock: str = "",
+    antiblock_by_platform: dict | None = None,
+    password: str = "",
+    expires_at=None,
+    max_clicks: int | None = None,
+    source: str = "",
+) -> Link:
+    link_settings = link_settings_for(workspace)
+    link = Link(
+        workspace=workspace,
+        url=validate_target_url(url, blocked_domains=link_settings.blocked_domains),
+        title=title.strip(),
+        allowed_platforms=_validate_platforms(allowed_platforms, "allowed_platforms"),
+        antiblock=antiblock or "",
+        antiblock_by_platform=_validate_antiblock_map(antiblock_by_platform, "antiblock_by_platform"),
+        password=make_password(password) if password else "",
+        expires_at=expires_at,
+        max_clicks=max_clicks,
+        source=source.strip(),
+        created_by=by if by is not None and by.is_authenticated else None,
+    )
+    if link.antiblock and link.antiblock not in AntiBlockMode.values:
+        raise ValidationError({"antiblock": _("Anti-block modes are direct, guide or copy.")})
+    _check_limits(expires_at=expires_at, max_clicks=max_clicks)
+    tag_names = _clean_tags(tags)
+    if alias:
+        validate_alias(alias)
+    _save_with_code(link, alias)
+    _set_tags(link, tag_names)
+    _schedule_preview(link)
+    return link
+
+
+UPDATABLE = {
+    "url",
+    "title",
+    "allowed_platforms",
+    "antiblock",
+    "antiblock_by_platform",
+    "expires_at",
+    "max_clicks",
+    "is_active",
+    "source",
+}
+
+
+@transaction.atomic
+def link_update(*, link: Link, by=None, **changes) -> Link:
+    """Change a link; `password` set to "" removes it, `tags` replaces them, `alias` changes the code."""
+    unknown = set(changes) - UPDATABLE - {"password", "tags", "alias"}
+    if unknown:
+        raise ValidationError({name: _("This field cannot be changed.") for name in unknown})
+    link = Link.objects.select_for_update().get(pk=link.pk)
+    url_changed = False
+    if "url" in changes:
+        new_url = validate_target_url(
+            changes["url"], blocked_domains=link_settings_for(link.workspace).blocked_domains
+        )
+        url_changed = new_url != link.url
+        link.url = new_url
+    if "allowed_platforms" in changes:
+        link.allowed_platforms = _validate_platforms(changes["allowed_platforms"], "allowed_platforms")
+    if "antiblock_by_platform" in changes:
+        link.antiblock_by_platform = _validate_antiblock_map(
+            changes["antiblock_by_platform"], "antiblock_by_platform"
+        )
+    if "antiblock" in changes:
+        if changes["antiblock"] and changes["antiblock"] not in AntiBlockMode.values:
+            raise ValidationError({"antiblock": _("Anti-block modes are direct, guide or copy.")})
+        link.antiblock = changes["antiblock"] or ""
+    if "expires_at" in changes or "max_clicks" in changes:
+        _check_limits(expires_at=changes.get("expires_at"), max_clicks=changes.get("max_clicks"))
+    for name in ("title", "source"):
+        if name in changes:
+            setattr(link, name, (changes[name] or "").strip())
+    for name in ("expires_at", "max_clicks", "is_active"):
+        if name in changes:
+            setattr(link, name, changes[name])
+    if "password" in changes:
+        link.password = make_password(changes["password"]) if changes["password"] else ""
+    if changes.get("alias") and changes["alias"] != link.code:
+        validate_alias(changes["alias"])
+        _save_with_code(link, changes["alias"])
+    else:
+        link.save()
+    if "tags" in changes:
+        _set_tags(link, _clean_tags(changes["tags"]))
+    if url_changed:
+        Link.objects.filter(pk=link.pk).update(og_title="", og_description="", og_fetched_at=None)
+        _schedule_preview(link)
+    return link
+
+
+def link_delete(*, link: Link) -> None:
+    link.delete()
+
+
+@transaction.atomic
+def link_settings_update(
+    *, workspace: Workspace, antiblock_defaults=None, blocked_domains=None
+) -> LinkSettings:
+    link_settings = LinkSettings.objects.select_for_update().get(pk=link_settings_for(workspace).pk)
+    if antiblock_defaults is not None:
+        link_settings.antiblock_defaults = _validate_antiblock_map(antiblock_defaults, "antiblock_defaults")
+    if blocked_domains is not None:
+        domains = [d.strip().lower().lstrip(".") for d in blocked_domains if d and d.strip()]
+        bad = [d for d in domains if "/" in d or " " in d or "." not in d]
+        if bad:
+            raise ValidationError(
+                {
+                    "blocked_domains": _("Give bare domain names such as example.com (got %(bad)s).")
+                    % {"bad": bad[0]}
+                }
+            )
+        link_settings.blocked_domains = sorted(set(domains))
+    link_settings.save()
+    return link_settings
+
+
+def claim_capped_click(link: Link) -> bool:
+    """Count one visit against a link's click limit; exact under concurrency (one conditional UPDATE)."""
+    claimed = (
+        Link.objects.filter(pk=link.pk, is_active=True)
+        .filter(Q(max_clicks__isnull=True) | Q(capped_clicks__lt=F("max_clicks")))
+        .update(capped_clicks=F("capped_clicks") + 1)
+    )
+    return claimed == 1
+
+
+class TooManyPasswordTries(Exception):
+    pass
+
+
+def link_password_check(*, link: Link, password: str, client: str) -> bool:
+    """True when the password is right; after 5 wrong tries a minute per link and client, refuse."""
+    key = f"links:pw-tries:{link.pk}:{client}"
+    tries = cache.get(key, 0)
+    if tries >= PASSWORD_TRIES_PER_MINUTE:
+        raise TooManyPasswordTries
+    if link.password and check_password(password or "", link.password):
+        return True
+    if cache.add(key, 1, timeout=60) is False:
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, timeout=60)
+    return False
+
+
+def _schedule_preview(link: Link) -> None:
+    from links.tasks import fetch_link_preview
+
+    link_id = link.pk
+    transaction.on_commit(lambda: fetch_link_preview.delay(link_id))

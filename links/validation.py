@@ -1,0 +1,132 @@
+"""Rules for what a short link may point to and what its code may be."""
+
+import re
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.utils.translation import gettext as _
+
+MAX_URL_LENGTH = 2048
+ALIAS_PATTERN = re.compile(r"^[A-Za-z0-9_-]{3,64}$")
+
+# Top-level paths of suo and words that would confuse visitors; compared case-insensitively.
+RESERVED_CODES = frozenset(
+    {
+        "admin",
+        "api",
+        "dash",
+        "desk",
+        "g",
+        "c",
+        "static",
+        "media",
+        "healthz",
+        "health",
+        "accounts",
+        "i18n",
+        "login",
+        "logout",
+        "signup",
+        "register",
+        "favicon",
+        "robots",
+        "sitemap",
+        "www",
+        "help",
+        "about",
+        "docs",
+        "status",
+        "assets",
+        "public",
+        "app",
+        "s",
+        "u",
+        "l",
+        "qr",
+        "webhooks",
+        "hooks",
+        "settings",
+        "account",
+        "dashboard",
+        "well-known",
+        "null",
+        "undefined",
+    }
+)
+
+_url_format = URLValidator(schemes=["http", "https"], message="")
+
+
+def _host_matches(host: str, domains) -> str | None:
+    for domain in domains:
+        domain = domain.strip().lower().lstrip(".")
+        if domain and (host == domain or host.endswith("." + domain)):
+            return domain
+    return None
+
+
+def validate_target_url(url: str, *, blocked_domains=()) -> str:
+    """The cleaned target URL, or a ValidationError on `url` that says what is wrong."""
+    url = (url or "").strip()
+    if not url:
+        raise ValidationError({"url": _("Enter the address the link should open.")}, code="required")
+    if len(url) > MAX_URL_LENGTH:
+        raise ValidationError(
+            {"url": _("The address is longer than %(max)d characters.") % {"max": MAX_URL_LENGTH}},
+            code="too_long",
+        )
+    if any(ch.isspace() or ord(ch) < 32 for ch in url):
+        raise ValidationError(
+            {"url": _("The address must not contain spaces or control characters.")}, code="invalid"
+        )
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in {"http", "https"}:
+        raise ValidationError(
+            {
+                "url": _("Only http:// and https:// addresses can be shortened (got “%(scheme)s:”).")
+                % {"scheme": scheme or "—"}
+            },
+            code="scheme",
+        )
+    if parts.username is not None or parts.password is not None:
+        raise ValidationError(
+            {"url": _("Addresses with a user name or password in them are refused.")}, code="credentials"
+        )
+    host = (parts.hostname or "").rstrip(".").lower()
+    if not host:
+        raise ValidationError(
+            {"url": _("The address needs a host name, e.g. https://example.com/.")}, code="host"
+        )
+    try:
+        _url_format(url)
+    except ValidationError:
+        raise ValidationError({"url": _("This is not a valid web address.")}, code="invalid") from None
+    short_host = (urlsplit(settings.SHORT_BASE_URL).hostname or "").lower()
+    if short_host and host == short_host:
+        raise ValidationError(
+            {"url": _("A short link cannot point to another short link of this site (it would loop).")},
+            code="loop",
+        )
+    blocked = _host_matches(host, [*settings.LINKS_BLOCKED_DOMAINS, *blocked_domains])
+    if blocked:
+        raise ValidationError(
+            {"url": _("Links to %(domain)s are blocked in this workspace.") % {"domain": blocked}},
+            code="blocked",
+        )
+    return url
+
+
+def validate_alias(alias: str) -> str:
+    if not ALIAS_PATTERN.fullmatch(alias):
+        raise ValidationError(
+            {"alias": _("Use 3–64 letters, digits, “-” or “_” for a custom code.")}, code="invalid"
+        )
+    if alias.lower() in RESERVED_CODES:
+        raise ValidationError(
+            {"alias": _("“%(alias)s” is reserved by the site; choose another code.") % {"alias": alias}},
+            code="reserved",
+        )
+    return alias

@@ -1,0 +1,294 @@
+"""`make bench-redirect`: the public redirect under load, against a bare WSGI 302 in the same run.
+
+For each backend (the embedded default, then PostgreSQL + Redis) it builds 100k links, serves
+(a) a bare WSGI app that returns a fixed 302, (b) suo's redirect with click capture off and
+(c) suo's redirect with capture on, each with the same gunicorn settings, loads each with wrk
+for the same time, prints req/s and p50/p99 and the ratios b/a and c/a, then checks that the
+clicks recorded equal the redirects served and measures how fast the flusher stores them.
+"""
+
+import argparse
+import http.client
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PYTHON = sys.executable
+GUNICORN = str(Path(PYTHON).parent / "gunicorn")
+LUA = ROOT / "tests" / "bench" / "wrk_codes.lua"
+PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/suo_bench")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
+
+SEED = """
+import random, string, sys, django
+django.setup()
+from links.models import Link
+from suo.models import Workspace
+count, path = int(sys.argv[1]), sys.argv[2]
+workspace, _ = Workspace.objects.get_or_create(slug="bench", defaults={"name": "bench"})
+Link.objects.filter(workspace=workspace).delete()
+alphabet = string.ascii_letters + string.digits
+rng = random.Random(7)
+codes = list({"".join(rng.choice(alphabet) for _ in range(7)) for _ in range(count)})[:count]
+Link.objects.bulk_create(
+    [Link(workspace=workspace, code=c, url=f"https://example.com/p/{i}", antiblock="direct")
+     for i, c in enumerate(codes)],
+    batch_size=5000,
+)
+open(path, "w").write("\\n".join(codes))
+print(len(codes))
+"""
+
+COUNT_CLICKS = """
+import django; django.setup()
+from links.models import Click, Link
+from django.db.models import Sum
+print(Click.objects.count(), Link.objects.aggregate(s=Sum("click_count"))["s"] or 0)
+"""
+
+DRAIN = """
+import time, django; django.setup()
+from links.capture import buffered_count, flush_click_buffer
+pending = buffered_count()
+started = time.perf_counter()
+stored = 0
+while buffered_count():
+    stored += flush_click_buffer(batch_size=2000, max_batches=1000)
+elapsed = time.perf_counter() - started
+print(pending, stored, f"{elapsed:.3f}")
+"""
+
+
+@dataclass
+class WrkResult:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    non_3xx: int
+    socket_errors: int
+
+
+def _ms(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def parse_wrk(output: str) -> WrkResult:
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1))
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1))
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
+    non = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    return WrkResult(
+        rps,
+        p50,
+        p99,
+        requests,
+        int(non.group(1)) if non else 0,
+        sum(map(int, errors.groups())) if errors else 0,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run(code: str, env: dict, *args: str) -> str:
+    result = subprocess.run([PYTHON, "-c", code, *args], cwd=ROOT, env=env, capture_output=True, text=True)
+    if result.returncode:
+        sys.exit(f"bench step failed:\n{result.stderr[-3000:]}")
+    return result.stdout.strip().splitlines()[-1]
+
+
+def serve(app: str, env: dict, workers: int) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            GUNICORN,
+            app,
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "sync",
+            "--log-level",
+            "warning",
+            "--pythonpath",
+            str(ROOT),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            connection.request("GET", "/healthz")
+            connection.getresponse().read()  # any answer (the bare app 302s) means it is up
+            return process, port
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    sys.exit(f"{app} did not start: {process.stderr.read().decode()[-2000:]}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(20)
+
+
+def load(port: int, env: dict, duration: int, connections: int) -> WrkResult:
+    output = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{duration}s",
+            "--latency",
+            "-s",
+            str(LUA),
+            f"http://127.0.0.1:{port}",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return parse_wrk(output)
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def bench_backend(name: str, extra_env: dict, args, workdir: Path) -> dict:
+    var = workdir / re.sub(r"[^a-z]+", "-", name.lower()).strip("-")
+    var.mkdir(parents=True)
+    env = {
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        },
+        "DJANGO_SETTINGS_MODULE": "suo.settings",
+        "SUO_VAR_DIR": str(var),
+        "DEBUG": "False",
+        "SECRET_KEY": "bench-" + "x" * 50,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "False",
+        "SESSION_COOKIE_SECURE": "False",
+        "CSRF_COOKIE_SECURE": "False",
+        "LINKS_TRUST_X_FORWARDED_FOR": "True",
+        "LOG_LEVEL": "WARNING",
+        "CODES_FILE": str(var / "codes.txt"),
+        **extra_env,
+    }
+    if "REDIS_URL" in extra_env:
+        import redis
+
+        redis.Redis.from_url(extra_env["REDIS_URL"]).flushdb()
+    subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    links = run(SEED, env, str(args.links), str(var / "codes.txt"))
+    print(f"\n== {name}: {links} links ==", flush=True)
+
+    results = {}
+    for label, app, capture in [
+        ("a bare WSGI 302", "tests.bench.bare_wsgi:application", True),
+        ("b suo, no capture", "suo.wsgi:application", False),
+        ("c suo, capture", "suo.wsgi:application", True),
+    ]:
+        server_env = {**env, "LINKS_CAPTURE": str(capture)}
+        process, port = serve(app, server_env, args.workers)
+        try:
+            load(port, env, 2, args.connections)  # warm-up: imports, connections, caches
+            time.sleep(1)  # let the server finish what the warm-up left queued
+            if label.startswith("c"):
+                run(_RESET_CLICKS, env)
+            results[label] = load(port, env, args.duration, args.connections)
+        finally:
+            stop(process)
+        r = results[label]
+        print(
+            f"{label:<20} {r.rps:>9.0f} req/s   p50 {r.p50_ms:6.2f} ms   p99 {r.p99_ms:6.2f} ms   "
+            f"requests {r.requests}  non-3xx {r.non_3xx}  socket errors {r.socket_errors}",
+            flush=True,
+        )
+
+    a, b, c = (results[k] for k in ("a bare WSGI 302", "b suo, no capture", "c suo, capture"))
+    served = c.requests - c.non_3xx
+    drain = None
+    if "REDIS_URL" in extra_env:
+        pending, stored, seconds = run(DRAIN, env).split()
+        drain = (int(pending), int(stored), float(seconds))
+    clicks, counted = map(int, run(COUNT_CLICKS, env).split())
+    print(
+        f"ratio b/a {b.rps / a.rps:.2f}   ratio c/a {c.rps / a.rps:.2f}   p99 c/a {c.p99_ms / a.p99_ms:.2f}"
+    )
+    print(
+        f"redirects served (c) {served}   clicks recorded {clicks}   link counters {counted}   "
+        f"lost {served - clicks}"
+    )
+    if drain:
+        pending, stored, seconds = drain
+        print(
+            f"flusher: {stored} clicks stored in {seconds:.2f} s = {stored / max(seconds, 1e-9):.0f} clicks/s"
+        )
+    return {"a": a, "b": b, "c": c, "served": served, "clicks": clicks, "drain": drain}
+
+
+_RESET_CLICKS = """
+import django; django.setup()
+from links.models import Click, Link
+Click.objects.all().delete(); Link.objects.update(click_count=0, unique_click_count=0)
+print("ok")
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--links", type=int, default=100_000)
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--backend", choices=["embedded", "postgres", "both"], default="both")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is missing: scripts/system-deps.sh wrk")
+    print(
+        f"redirect benchmark: {args.links} links, wrk -t2 -c{args.connections} -d{args.duration}s, "
+        f"gunicorn {args.workers} sync workers, {os.cpu_count()} cores"
+    )
+    with tempfile.TemporaryDirectory(prefix="suo-bench-") as tmp:
+        if args.backend in ("embedded", "both"):
+            bench_backend("embedded (SQLite, direct writes)", {}, args, Path(tmp))
+        if args.backend in ("postgres", "both"):
+            ensure_database(PG_URL)
+            bench_backend(
+                "PostgreSQL + Redis buffer", {"DATABASE_URL": PG_URL, "REDIS_URL": REDIS_URL}, args, Path(tmp)
+            )
+
+
+if __name__ == "__main__":
+    main()

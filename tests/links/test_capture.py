@@ -1,0 +1,243 @@
+"""No click is lost: direct writes on the embedded default, the Redis buffer and its flusher otherwise."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from django.db import connections
+from django.test import Client
+
+from links import capture
+from links.models import Click
+from links.platforms import Platform
+from tests.links.factories import LinkFactory
+from tests.links.user_agents import USER_AGENTS
+
+ROOT = Path(__file__).resolve().parents[2]
+DESKTOP = USER_AGENTS[Platform.DESKTOP][0]
+needs_redis = pytest.mark.skipif(
+    "REDIS_URL" not in os.environ,
+    reason="the Redis click buffer needs REDIS_URL (set in CI, where it must pass)",
+)
+
+
+def _visit_in_thread(code: str, ua: str = DESKTOP, ip: str = "192.0.2.1") -> int:
+    try:
+        return Client().get(f"/{code}", HTTP_USER_AGENT=ua, REMOTE_ADDR=ip).status_code
+    finally:
+        connections.close_all()
+
+
+def _concurrent_visits(code: str, count: int, workers: int = 16) -> list[int]:
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda n: _visit_in_thread(code, ip=f"192.0.2.{n % 200}"), range(count)))
+
+
+def _settle_clicks() -> None:
+    """On the Redis path clicks reach the database when the flusher runs."""
+    from django.conf import settings
+
+    if settings.LINKS_CLICK_BUFFER == "redis":
+        capture.flush_click_buffer()
+
+
+@pytest.fixture
+def redis_buffer(settings):
+    settings.LINKS_CLICK_BUFFER = "redis"
+    capture.redis_client.cache_clear()
+    client = capture.redis_client()
+    yield client
+    client.delete(settings.LINKS_BUFFER_KEY, settings.LINKS_BUFFER_KEY + ":flush-lock")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_visitors_are_all_recorded_on_the_direct_path(settings):
+    settings.LINKS_CLICK_BUFFER = "direct"
+    link = LinkFactory()
+
+    statuses = _concurrent_visits(link.code, 120)
+
+    assert statuses == [302] * 120
+    link.refresh_from_db()
+    assert Click.objects.filter(link=link).count() == link.click_count == 120
+
+
+@pytest.mark.django_db(transaction=True)
+def test_max_clicks_is_exact_under_concurrency():
+    link = LinkFactory(max_clicks=100)
+
+    statuses = _concurrent_visits(link.code, 300, workers=24)
+
+    assert statuses.count(302) == 100
+    assert statuses.count(410) == 200
+    _settle_clicks()
+    link.refresh_from_db()
+    assert link.capped_clicks == 100
+    assert Click.objects.filter(link=link).count() == 100
+
+
+@needs_redis
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_redirect_only_buffers_and_the_flusher_stores_every_click(
+    redis_buffer, settings, django_assert_num_queries
+):
+    link = LinkFactory()
+    client = Client()
+
+    with django_assert_num_queries(1):  # the lookup; no write on the redirect path
+        assert client.get(f"/{link.code}", HTTP_USER_AGENT=DESKTOP).status_code == 302
+    statuses = _concurrent_visits(link.code, 199)
+    assert redis_buffer.llen(settings.LINKS_BUFFER_KEY) == 200
+    assert not Click.objects.exists()
+
+    stored = capture.flush_click_buffer(batch_size=64)
+
+    assert stored == 200 and statuses == [302] * 199
+    link.refresh_from_db()
+    assert Click.objects.filter(link=link).count() == link.click_count == 200
+    assert redis_buffer.llen(settings.LINKS_BUFFER_KEY) == 0
+
+
+@needs_redis
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_flusher_that_dies_after_commit_stores_each_click_once(redis_buffer, settings, monkeypatch):
+    link = LinkFactory()
+    _concurrent_visits(link.code, 50)
+    real_ltrim = redis_buffer.ltrim
+
+    def die_once(*args):
+        monkeypatch.setattr(redis_buffer, "ltrim", real_ltrim)
+        raise ConnectionError("worker killed between commit and trim")
+
+    monkeypatch.setattr(redis_buffer, "ltrim", die_once)
+    with pytest.raises(ConnectionError):
+        capture.flush_click_buffer(batch_size=20)
+    capture.flush_click_buffer(batch_size=20)
+
+    link.refresh_from_db()
+    assert Click.objects.filter(link=link).count() == link.click_count == 50
+    assert link.unique_click_count == Click.objects.filter(link=link, is_unique=True).count()
+
+
+@needs_redis
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_visits_survive_a_worker_killed_in_the_middle_of_flushing(redis_buffer, settings):
+    link = LinkFactory()
+    total = 3000
+    visits = [
+        capture.Visit(
+            event_id=f"{n:032x}",
+            link_id=link.pk,
+            workspace_id=link.workspace_id,
+            at=time.time(),
+            day="2026-11-25",
+            platform="wechat",
+            user_agent=DESKTOP,
+            referrer_host="",
+            country="",
+            visitor=f"v{n % 500}",
+        )
+        for n in range(total)
+    ]
+    import json
+    from dataclasses import asdict
+
+    redis_buffer.rpush(settings.LINKS_BUFFER_KEY, *[json.dumps(asdict(v)) for v in visits])
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(settings),
+        "LINKS_CLICK_BUFFER": "redis",
+        "LINKS_BUFFER_KEY": settings.LINKS_BUFFER_KEY,
+    }
+
+    def worker():
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "suo",
+                "worker",
+                "--pool",
+                "solo",
+                "--loglevel",
+                "WARNING",
+                "--without-gossip",
+                "--without-mingle",
+                "--hostname",
+                f"flush-{os.getpid()}-{time.time_ns()}@%h",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    from links.tasks import flush_clicks
+
+    first = worker()
+    flush_clicks.delay()
+    deadline = time.monotonic() + 60
+    while Click.objects.count() == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    first.send_signal(signal.SIGKILL)  # no cleanup, no lock release: as hard as an outage gets
+    first.wait(10)
+    redis_buffer.delete(
+        settings.LINKS_BUFFER_KEY + ":flush-lock"
+    )  # its lock would expire by itself after 120 s
+    second = worker()
+    try:
+        flush_clicks.delay()
+        deadline = time.monotonic() + 90
+        while redis_buffer.llen(settings.LINKS_BUFFER_KEY) and time.monotonic() < deadline:
+            time.sleep(0.1)
+            if redis_buffer.llen(settings.LINKS_BUFFER_KEY):
+                flush_clicks.delay()
+    finally:
+        second.terminate()
+        second.wait(30)
+
+    link.refresh_from_db()
+    assert redis_buffer.llen(settings.LINKS_BUFFER_KEY) == 0
+    assert Click.objects.filter(link=link).count() == link.click_count == total
+    assert link.unique_click_count == 500
+
+
+def _database_url(settings) -> str:
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.mark.django_db
+def test_redis_outage_falls_back_to_a_direct_write(settings):
+    settings.LINKS_CLICK_BUFFER = "redis"
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    capture.redis_client.cache_clear()
+    link = LinkFactory()
+    try:
+        response = Client().get(f"/{link.code}", HTTP_USER_AGENT=DESKTOP)
+    finally:
+        capture.redis_client.cache_clear()
+
+    assert response.status_code == 302
+    assert Click.objects.filter(link=link).count() == 1
+
+
+def test_visitor_hash_is_stable_within_a_day_and_changes_across_days():
+    same = capture.visitor_hash(ip="1.2.3.4", user_agent="ua", day="2026-11-25")
+
+    assert same == capture.visitor_hash(ip="1.2.3.4", user_agent="ua", day="2026-11-25")
+    assert same != capture.visitor_hash(ip="1.2.3.4", user_agent="ua", day="2026-11-26")
+    assert same != capture.visitor_hash(ip="1.2.3.5", user_agent="ua", day="2026-11-25")
+    assert "1.2.3.4" not in same
