@@ -58,18 +58,8 @@ def follow(request, code: str) -> HttpResponse:
         unlocked, response = _password_gate(request, link)
         if not unlocked:
             return response
-    if link.max_clicks is not None and not claim_capped_click(link):
+    if not record_visit(link=link, meta=request.META, platform=platform):
         return _gone(request, link, LinkState.EXHAUSTED)
-    if settings.LINKS_CAPTURE:
-        capture(
-            build_visit(
-                request=request,
-                link_id=link.pk,
-                workspace_id=link.workspace_id,
-                workspace_tz=link.workspace.timezone,
-                platform=platform,
-            )
-        )
     mode = antiblock_mode(link, platform)
     if platform in IN_APP_PLATFORMS and mode != AntiBlockMode.DIRECT:
         context = {
@@ -82,13 +72,30 @@ def follow(request, code: str) -> HttpResponse:
     return _no_store(HttpResponseRedirect(link.url))
 
 
+def record_visit(*, link, meta, platform: str) -> bool:
+    """Count the visit (against the click limit, then as a click); False when the limit is reached."""
+    if link.max_clicks is not None and not claim_capped_click(link):
+        return False
+    if settings.LINKS_CAPTURE:
+        capture(
+            build_visit(
+                meta=meta,
+                link_id=link.pk,
+                workspace_id=link.workspace_id,
+                workspace_tz=link.workspace.timezone,
+                platform=platform,
+            )
+        )
+    return True
+
+
 def _password_gate(request, link) -> tuple[bool, HttpResponse | None]:
     error = ""
     status = 200
     if request.method == "POST":
         try:
             if link_password_check(
-                link=link, password=request.POST.get("password", ""), client=client_ip(request)
+                link=link, password=request.POST.get("password", ""), client=client_ip(request.META)
             ):
                 return True, None
             error = _("That password is not right. Check it with whoever sent you the link.")

@@ -150,8 +150,12 @@ def serve(app: str, env: dict, workers: int) -> tuple[subprocess.Popen, int]:
 
 
 def stop(process: subprocess.Popen) -> None:
-    os.killpg(process.pid, signal.SIGTERM)
-    process.wait(20)
+    os.killpg(process.pid, signal.SIGQUIT)  # quick shutdown; the load is over
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(10)
 
 
 def load(port: int, env: dict, duration: int, connections: int) -> WrkResult:
@@ -260,7 +264,11 @@ def bench_backend(name: str, extra_env: dict, args, workdir: Path) -> dict:
 
 _RESET_CLICKS = """
 import django; django.setup()
+from django.conf import settings
+from links.capture import redis_client
 from links.models import Click, Link
+if settings.LINKS_CLICK_BUFFER == "redis":
+    redis_client().delete(settings.LINKS_BUFFER_KEY)  # warm-up visits are not part of the run
 Click.objects.all().delete(); Link.objects.update(click_count=0, unique_click_count=0)
 print("ok")
 """
@@ -271,7 +279,8 @@ def main() -> None:
     parser.add_argument("--links", type=int, default=100_000)
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=2)
+    # gunicorn's advice, 2 × cores + 1, for every app alike.
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     parser.add_argument("--backend", choices=["embedded", "postgres", "both"], default="both")
     args = parser.parse_args()
     if not shutil.which("wrk"):

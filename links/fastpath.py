@@ -1,0 +1,88 @@
+"""The plain-302 case of a short link, answered before Django's request machinery.
+
+Most visits are an ordinary browser (or an app whose mode is `direct`) opening an active link
+without a password: one indexed lookup, the click capture, a 302. That case is served here,
+in front of the Django WSGI app, with the same rules as links.views.follow (the same selector,
+model methods and capture). Anything else — bots, pages, passwords, expired or denied links,
+a wrong host, plain http when https is required — falls through to Django untouched.
+"""
+
+import re
+
+from django.conf import settings
+from django.core import signals
+from django.http.request import split_domain_port, validate_host
+
+from links.models import AntiBlockMode, LinkState
+from links.platforms import IN_APP_PLATFORMS, Platform, detect
+from links.selectors import antiblock_mode, link_for_redirect
+from links.validation import RESERVED_CODES
+from links.views import record_visit
+
+CODE_PATH = re.compile(r"/([A-Za-z0-9_-]{1,64})")
+
+
+def _host_allowed(environ) -> bool:
+    host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
+    domain, _port = split_domain_port(host)
+    allowed = settings.ALLOWED_HOSTS
+    if settings.DEBUG and not allowed:
+        allowed = [".localhost", "127.0.0.1", "[::1]"]
+    return bool(domain) and validate_host(domain, allowed)
+
+
+def _is_secure(environ) -> bool:
+    header = settings.SECURE_PROXY_SSL_HEADER
+    if header:
+        return environ.get(header[0], "").split(",")[0].strip() == header[1]
+    return environ.get("wsgi.url_scheme") == "https"
+
+
+def redirect_target(environ) -> str | None:
+    """The target of a plain counted redirect, or None to let the Django view decide."""
+    if environ.get("REQUEST_METHOD") != "GET":
+        return None
+    match = CODE_PATH.fullmatch(environ.get("PATH_INFO", ""))
+    if not match or match.group(1).lower() in RESERVED_CODES:
+        return None
+    if not _host_allowed(environ) or (settings.SECURE_SSL_REDIRECT and not _is_secure(environ)):
+        return None
+    platform = detect(environ.get("HTTP_USER_AGENT", ""))
+    if platform == Platform.BOT:
+        return None
+    link = link_for_redirect(match.group(1))
+    if link is None or link.password or link.state() != LinkState.ACTIVE or not link.allows(platform):
+        return None
+    if platform in IN_APP_PLATFORMS and antiblock_mode(link, platform) != AntiBlockMode.DIRECT:
+        return None
+    if not record_visit(link=link, meta=environ, platform=platform):
+        return None  # the limit was reached meanwhile: the view shows the 410 page
+    return link.url
+
+
+class ShortLinkFastPath:
+    def __init__(self, application):
+        self.application = application
+
+    def __call__(self, environ, start_response):
+        if not CODE_PATH.fullmatch(environ.get("PATH_INFO", "")):
+            return self.application(environ, start_response)
+        # The same connection housekeeping as Django's handler (CONN_MAX_AGE, health checks).
+        signals.request_started.send(sender=self.__class__, environ=environ)
+        try:
+            target = redirect_target(environ)
+        finally:
+            signals.request_finished.send(sender=self.__class__)
+        if target is None:
+            return self.application(environ, start_response)
+        headers = [
+            ("Location", target),
+            ("Content-Length", "0"),
+            ("Cache-Control", "private, no-store"),
+            ("X-Content-Type-Options", "nosniff"),
+            ("Referrer-Policy", settings.SECURE_REFERRER_POLICY or "same-origin"),
+        ]
+        if settings.SECURE_HSTS_SECONDS and _is_secure(environ):
+            headers.append(("Strict-Transport-Security", f"max-age={settings.SECURE_HSTS_SECONDS}"))
+        start_response("302 Found", headers)
+        return [b""]

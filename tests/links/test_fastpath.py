@@ -1,0 +1,148 @@
+"""The WSGI fast path in front of Django serves plain redirects and hands everything else over."""
+
+import datetime as dt
+from wsgiref.util import setup_testing_defaults
+
+import pytest
+from django.contrib.auth.hashers import make_password
+from django.utils import timezone
+
+import suo.wsgi
+from links.fastpath import ShortLinkFastPath
+from links.models import Click
+from links.platforms import Platform
+from tests.links.factories import LinkFactory
+from tests.links.user_agents import USER_AGENTS
+
+pytestmark = pytest.mark.django_db(transaction=True)
+PHONE = USER_AGENTS[Platform.MOBILE][0]
+
+
+class Recorder:
+    """Stands in for the Django app behind the fast path, to see what was handed over."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def __call__(self, environ, start_response):
+        self.calls += 1
+        start_response("299 Handed Over", [])
+        return [b"django"]
+
+
+def call(app, path, ua=PHONE, host="127.0.0.1", method="GET", scheme="http"):
+    environ = {
+        "PATH_INFO": path,
+        "HTTP_USER_AGENT": ua,
+        "HTTP_HOST": host,
+        "REQUEST_METHOD": method,
+        "REMOTE_ADDR": "192.0.2.9",
+        "wsgi.url_scheme": scheme,
+    }
+    setup_testing_defaults(environ)
+    result = {}
+
+    def start_response(status, headers):
+        result["status"], result["headers"] = status, dict(headers)
+
+    body = b"".join(app(environ, start_response))
+    return result["status"], result["headers"], body
+
+
+@pytest.fixture
+def fast(settings):
+    settings.LINKS_CLICK_BUFFER = "direct"
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+    recorder = Recorder()
+    return ShortLinkFastPath(recorder), recorder
+
+
+def test_plain_link_is_redirected_and_counted_without_django(fast):
+    app, django_app = fast
+    link = LinkFactory(url="https://example.com/x")
+
+    status, headers, _ = call(app, f"/{link.code}")
+
+    assert status == "302 Found" and headers["Location"] == "https://example.com/x"
+    assert headers["Cache-Control"] == "private, no-store"
+    assert django_app.calls == 0
+    assert Click.objects.get(link=link).platform == "mobile"
+
+
+@pytest.mark.parametrize(
+    ("link_kwargs", "ua"),
+    [
+        ({"password": make_password("1")}, PHONE),
+        ({"is_active": False}, PHONE),
+        ({"expires_at": timezone.now() - dt.timedelta(seconds=1)}, PHONE),
+        ({"allowed_platforms": ["wechat"]}, PHONE),
+        ({"antiblock": "guide"}, USER_AGENTS[Platform.WECHAT][0]),
+        ({}, USER_AGENTS[Platform.BOT][0]),
+        ({"max_clicks": 1, "capped_clicks": 1}, PHONE),
+    ],
+    ids=["password", "inactive", "expired", "platform", "guide", "bot", "exhausted"],
+)
+def test_everything_but_a_plain_redirect_goes_to_django_uncounted(fast, link_kwargs, ua):
+    app, django_app = fast
+    link = LinkFactory(**link_kwargs)
+
+    status, _, body = call(app, f"/{link.code}", ua=ua)
+
+    assert (status, body, django_app.calls) == ("299 Handed Over", b"django", 1)
+    assert not Click.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("path", "host", "method"),
+    [
+        ("/nosuch", "127.0.0.1", "GET"),
+        ("/admin", "127.0.0.1", "GET"),
+        ("/CODE", "evil.example", "GET"),
+        ("/CODE", "127.0.0.1", "POST"),
+        ("/api/links/", "127.0.0.1", "GET"),
+    ],
+)
+def test_unknown_codes_reserved_paths_bad_hosts_and_posts_go_to_django(fast, path, host, method):
+    app, django_app = fast
+    LinkFactory(code="CODE")
+
+    status, _, _ = call(app, path, host=host, method=method)
+
+    assert status == "299 Handed Over" and django_app.calls == 1
+
+
+def test_https_required_goes_to_django_for_its_redirect(fast, settings):
+    app, _django_app = fast
+    settings.SECURE_SSL_REDIRECT = True
+    link = LinkFactory()
+
+    assert call(app, f"/{link.code}")[0] == "299 Handed Over"
+    assert call(app, f"/{link.code}", scheme="https")[0] == "302 Found"
+
+
+def test_capped_link_is_exact_through_the_fast_path(fast):
+    app, _django_app = fast
+    link = LinkFactory(max_clicks=2)
+
+    statuses = [call(app, f"/{link.code}")[0] for _ in range(4)]
+
+    assert statuses == ["302 Found", "302 Found", "299 Handed Over", "299 Handed Over"]
+    assert Click.objects.filter(link=link).count() == 2
+
+
+def test_the_served_wsgi_application_is_the_fast_path_over_django():
+    assert isinstance(suo.wsgi.application, ShortLinkFastPath)
+    assert suo.wsgi.application.application is suo.wsgi.django_application
+
+
+def test_full_stack_through_the_wsgi_application(settings):
+    settings.LINKS_CLICK_BUFFER = "direct"
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+    link = LinkFactory(password=make_password("8888"))
+    plain = LinkFactory(url="https://example.com/plain")
+
+    password_page = call(suo.wsgi.application, f"/{link.code}")
+    redirect = call(suo.wsgi.application, f"/{plain.code}")
+
+    assert password_page[0].startswith("200") and b'name="password"' in password_page[2]
+    assert redirect[0] == "302 Found" and redirect[1]["Location"] == "https://example.com/plain"
