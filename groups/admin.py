@@ -202,6 +202,7 @@ class CommunityAdmin(WorkspaceScopedAdmin):
         ),
         (_("Lifecycle"), {"fields": ["state", "state_changed_at", "next_states"]}),
         (_("Joining"), {"fields": ["threshold_mode"]}),
+        (_("Moderation"), {"fields": ["ladder"]}),
         (
             _("Welcome and announcement"),
             {
@@ -600,6 +601,7 @@ class MembershipAdmin(WorkspaceScopedAdmin):
             "is_active",
             "left_at",
             "leave_reason",
+            "muted_until",
         ]
 
     def get_readonly_fields(self, request, obj=None):
@@ -716,3 +718,7 @@ class MessageDailyCountAdmin(ReadOnlyAdmin):
     list_display = ["day", "community", "member", "count"]
     list_select_related = ["member", "community"]
     date_hierarchy = "day"
+
+
+# The moderation console (code of conduct, ladders, violations, penalties, appeals) registers itself.
+from groups import moderation_admin  # noqa: E402, F401

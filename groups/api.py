@@ -29,6 +29,7 @@ from groups.models import (
     Entitlement,
     InviteCode,
     JoinSource,
+    Ladder,
     LeaveReason,
     Member,
     Membership,
@@ -96,6 +97,12 @@ class CommunitySerializer(serializers.ModelSerializer):
     thresholds = ThresholdSerializer(many=True, required=False)
     member_count = serializers.IntegerField(read_only=True, help_text=gettext_lazy("Active members now."))
     roles = RoleHolderSerializer(many=True, read_only=True, source="active_roles")
+    ladder = ScopedPrimaryKeyRelatedField(
+        queryset=Ladder.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text=gettext_lazy("Penalty ladder id; null: the workspace's default ladder."),
+    )
 
     class Meta:
         model = Community
@@ -113,6 +120,7 @@ class CommunitySerializer(serializers.ModelSerializer):
             "welcome_template",
             "announcement_template",
             "rules_text",
+            "ladder",
             "notes",
             "tags",
             "member_count",
@@ -155,6 +163,7 @@ class MembershipSerializer(serializers.ModelSerializer):
             "is_active",
             "left_at",
             "leave_reason",
+            "muted_until",
         ]
         read_only_fields = fields
 
@@ -181,7 +190,8 @@ JoinRefusedSerializer = inline_serializer(
             "UnmetThreshold",
             {
                 "code": serializers.CharField(
-                    help_text="`open`, `invite_code`, `referral`, `activity`, `paid`, `full` or `closed`"
+                    help_text="`open`, `invite_code`, `referral`, `activity`, `paid`, `full`, `closed`, "
+                    "`banned` or `kicked`"
                 ),
                 "message": serializers.CharField(),
             },

@@ -345,3 +345,7 @@ def seed(workspaces: dict) -> None:
             shuffled = members[:]
             rng.shuffle(shuffled)
             _community(workspace, spec, shuffled, rng, users)
+    # The code of conduct, ladders and a history of violations (after the groups they happen in).
+    from groups import moderation_demo
+
+    moderation_demo.seed(workspaces)

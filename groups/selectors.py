@@ -74,7 +74,7 @@ def welcome_render(
     """The group's welcome (or announcement) with its placeholders filled; the workspace default if empty."""
     field = "announcement_template" if announcement else "welcome_template"
     template = getattr(community, field) or (getattr(defaults, field) if defaults else "")
-    rules = community.rules_text or (defaults.rules_text if defaults else "")
+    rules = rules_text(community=community, defaults=defaults)
     return render_template(
         template,
         nickname=nickname if nickname is not None else (member.display_name if member else ""),
@@ -82,6 +82,21 @@ def welcome_render(
         inviter=inviter.display_name if inviter else "",
         rules=rules,
     )
+
+
+def rules_text(*, community: Community, defaults: CommunityDefaults | None = None) -> str:
+    """What {rules} renders: the group's code of conduct; when it has no rules, the group's own
+    rules text, then the workspace default."""
+    from groups.moderation_selectors import rules_render
+
+    if community.pk is not None:
+        # Remembered on the instance: a batch of joins renders one group's welcome many times.
+        rendered = getattr(community, "_rules_rendered", None)
+        if rendered is None:
+            rendered = community._rules_rendered = rules_render(community)
+        if rendered:
+            return rendered
+    return community.rules_text or (defaults.rules_text if defaults else "")
 
 
 def member_activity_count(*, member: Member, campaign: str = "") -> int:

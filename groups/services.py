@@ -31,6 +31,8 @@ from groups.models import (
 )
 from groups.models.community import JOINABLE_STATES, STATE_TRANSITIONS
 from groups.models.members import SCRIPTED_ROLES
+from groups.moderation import join_blocks, mute_remaining
+from suo.audit import audit_record
 from suo.models import Workspace, WorkspaceMembership
 from suo.webhooks import webhook_emit_many
 
@@ -151,6 +153,14 @@ def community_transition(*, community: Community, to_state: str, by=None, note: 
         Membership.objects.filter(community=community, is_active=True).update(
             is_active=False, left_at=now, leave_reason=LeaveReason.ARCHIVED
         )
+    audit_record(
+        actor=by,
+        verb="community.state_changed",
+        target=community,
+        before={"state": previous},
+        after={"state": to_state, "note": note},
+        workspace=community.workspace_id,
+    )
     webhook_emit_many(
         workspace=community.workspace,
         events=[
@@ -394,6 +404,10 @@ def membership_join(
                     % {"state": CommunityState(community.state).label},
                 )
             )
+        # Penalties first: a banned member, or one kicked from this group, stays out.
+        unmet.extend(
+            Unmet(code, message) for code, message in join_blocks(member=member, community=community)
+        )
         active = Membership.objects.filter(community=community, is_active=True).count()
         if active >= community.member_limit:
             unmet.append(
@@ -446,6 +460,11 @@ def membership_join(
             {"member": _("%(member)s is already in this group.") % {"member": member.display_name}},
             code="already_member",
         ) from exc
+    # Leaving and rejoining does not end a mute: what is left of it applies again.
+    muted_until = mute_remaining(member=member, community=community, at=now)
+    if muted_until is not None:
+        membership.muted_until = muted_until
+        membership.save(update_fields=["muted_until"])
     if notify:
         webhook_emit_many(
             workspace=community.workspace,

@@ -129,6 +129,15 @@ class Community(models.Model):
         blank=True,
         help_text=_("Rendered where a template says {rules}; empty uses the default."),
     )
+    ladder = models.ForeignKey(
+        "groups.Ladder",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="communities",
+        verbose_name=_("penalty ladder"),
+        help_text=_("Empty: the workspace's default ladder."),
+    )
     notes = models.TextField(_("notes"), blank=True, help_text=_("For the team; never shown to members."))
     tags = models.ManyToManyField(Tag, blank=True, related_name="communities", verbose_name=_("tags"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -163,6 +172,12 @@ class Community(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_kind_display()})"
+
+    def clean(self):
+        if self.ladder_id and self.workspace_id and self.ladder.workspace_id != self.workspace_id:
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError({"ladder": _("The ladder belongs to another workspace.")})
 
 
 class CommunityStateChange(models.Model):

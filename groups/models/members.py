@@ -95,6 +95,12 @@ class Membership(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     left_at = models.DateTimeField(_("left at"), null=True, blank=True)
     leave_reason = models.CharField(_("leave reason"), max_length=16, choices=LeaveReason.choices, blank=True)
+    muted_until = models.DateTimeField(
+        _("muted until"),
+        null=True,
+        blank=True,
+        help_text=_("Set by mute penalties; the longest one wins and it is lifted on time."),
+    )
 
     class Meta:
         verbose_name = _("membership")

@@ -9,6 +9,7 @@ field (dotted path for nested ones, `non_field_errors` for the whole body) to it
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -38,6 +39,15 @@ def _first_code(codes) -> str:
     while isinstance(codes, dict | list) and codes:
         codes = next(iter(codes.values())) if isinstance(codes, dict) else codes[0]
     return codes if isinstance(codes, str) else "invalid"
+
+
+def _django_detail(exc: DjangoValidationError):
+    def details(errors) -> list[ErrorDetail]:
+        return [ErrorDetail(message, code=error.code or "invalid") for error in errors for message in error]
+
+    if hasattr(exc, "error_dict"):
+        return {field: details(errors) for field, errors in exc.error_dict.items()}
+    return details(exc.error_list)
 
 
 def error_body(code: str, detail: str, fields: dict[str, list[str]] | None = None, **extra) -> dict:
@@ -71,8 +81,9 @@ def exception_handler(exc, context):
     if isinstance(exc, WorkspaceError):
         return _workspace_error_response(exc)
     if isinstance(exc, DjangoValidationError):
-        # Services raise Django's ValidationError; it is the same mistake as a serializer's.
-        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+        # Services raise Django's ValidationError; it is the same mistake as a serializer's, and
+        # its code (e.g. `already_revoked`) becomes the body's `code`.
+        exc = exceptions.ValidationError(_django_detail(exc))
     if isinstance(exc, exceptions.ValidationError):
         return validation_error_response(exc)
     response = drf_exception_handler(exc, context)

@@ -1,7 +1,17 @@
 import factory
 from django.utils import timezone
 
-from groups.models import Community, Entitlement, InviteCode, Member, Membership, Threshold
+from groups.models import (
+    Community,
+    Entitlement,
+    InviteCode,
+    Ladder,
+    LadderStep,
+    Member,
+    Membership,
+    Rule,
+    Threshold,
+)
 from tests.suo.factories import WorkspaceFactory
 
 
@@ -65,3 +75,34 @@ class EntitlementFactory(factory.django.DjangoModelFactory):
     workspace = factory.SelfAttribute("member.workspace")
     product = "vip"
     granted_at = factory.LazyFunction(timezone.now)
+
+
+class RuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Rule
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    title = factory.Sequence(lambda n: f"群规{n}")
+    description = "不要发广告"
+    category = "ads"
+    severity = 0
+
+
+def ladder_with(workspace, steps, *, window_days=30, scope="group", is_default=False, name="阶梯"):
+    """A ladder with steps given as ("warn",), ("mute", minutes), ("kick",), ("ban",)."""
+    ladder = Ladder.objects.create(
+        workspace=workspace, name=name, window_days=window_days, scope=scope, is_default=is_default
+    )
+    LadderStep.objects.bulk_create(
+        [
+            LadderStep(
+                workspace=workspace,
+                ladder=ladder,
+                position=index,
+                action=step[0],
+                mute_minutes=step[1] if step[0] == "mute" else None,
+            )
+            for index, step in enumerate(steps, start=1)
+        ]
+    )
+    return ladder

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from groups import selectors, services
 from groups.models import ActivityEvent, CommunityDefaults, CommunityStateChange, Membership, RoleAssignment
@@ -118,11 +118,12 @@ def test_invite_code_is_refused_when_used_up_off_or_expired(group, member, chang
         changes["expires_at"] = timezone.now() - timedelta(minutes=1)
     InviteCodeFactory(community=group, code="X1", **changes)
 
-    with pytest.raises(services.JoinRefused) as excinfo:
+    with translation.override("en"), pytest.raises(services.JoinRefused) as excinfo:
         services.membership_join(community=group, member=member, invite_code="X1")
 
     assert excinfo.value.unmet[0].code == "invite_code"
-    assert word in excinfo.value.unmet[0].message
+    with translation.override("en"):
+        assert word in str(excinfo.value.unmet[0].message)
 
 
 def test_referral_in_group_scope_needs_an_inviter_active_in_this_group(tenant_a, group, member):

@@ -1,0 +1,435 @@
+"""The operators' console for moderation: the code of conduct, ladders, violations (revoke with a
+reason), penalties and appeals (accept or reject with a reason). Imported by groups/admin.py."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from groups import moderation
+from groups.models import Appeal, AppealState, Ladder, Penalty, Rule, Violation
+from groups.models.moderation import LadderStep
+from suo.admin_scoping import WorkspaceScopedAdmin, WorkspaceScopedInline
+from suo.audit import audit_record
+from suo.tenancy import CONFIGURE_ROLES, MODERATE_ROLES, role_in
+
+
+def _may(request, workspace_id: int, roles) -> bool:
+    return request.user.is_superuser or role_in(request.user, workspace_id) in roles
+
+
+# --- the code of conduct ------------------------------------------------------------------------
+
+
+@admin.register(Rule)
+class RuleAdmin(WorkspaceScopedAdmin):
+    list_display = ["title", "category", "severity", "where", "position", "is_active", "violation_count"]
+    list_filter = ["category", "severity", "is_active", "community_kind"]
+    search_fields = ["title", "description"]
+    list_select_related = ["community"]
+    fields = [
+        "workspace",
+        "title",
+        "description",
+        "category",
+        "severity",
+        "community_kind",
+        "community",
+        "position",
+        "is_active",
+    ]
+
+    def get_queryset(self, request):
+        from django.db.models import Count
+
+        return super().get_queryset(request).annotate(violations_logged=Count("violations"))
+
+    @admin.display(description=_("applies to"))
+    def where(self, rule):
+        if rule.community_id:
+            return rule.community.name
+        if rule.community_kind:
+            return rule.get_community_kind_display()
+        return gettext("every group")
+
+    @admin.display(description=_("violations"), ordering="violations_logged")
+    def violation_count(self, rule):
+        return rule.violations_logged
+
+    def save_model(self, request, obj, form, change):
+        if not _may(request, obj.workspace_id, self.admin_write_roles):
+            raise PermissionDenied
+        moderation.rule_save(rule=obj, by=request.user)
+
+    def delete_model(self, request, obj):
+        try:
+            moderation.rule_delete(rule=obj, by=request.user)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+
+
+# --- ladders --------------------------------------------------------------------------------------
+
+
+class LadderStepFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        if not kept:
+            raise ValidationError(_("A ladder needs at least one step."))
+
+
+class LadderStepInline(WorkspaceScopedInline):
+    model = LadderStep
+    formset = LadderStepFormSet
+    extra = 0
+    min_num = 1
+    fields = ["position", "action", "mute_minutes"]
+    ordering = ["position", "pk"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form.base_fields.pop("workspace", None)
+        return formset
+
+
+class LadderForm(forms.ModelForm):
+    class Meta:
+        model = Ladder
+        fields = ["workspace", "name", "is_default", "window_days", "scope"]
+
+    def clean_is_default(self):
+        value = self.cleaned_data.get("is_default")
+        if self.instance.pk and self.instance.is_default and not value:
+            raise ValidationError(_("Make another ladder the default instead: a workspace always has one."))
+        return value
+
+
+@admin.register(Ladder)
+class LadderAdmin(WorkspaceScopedAdmin):
+    form = LadderForm
+    list_display = ["name", "is_default", "steps_text", "window_days", "scope", "updated_at"]
+    list_filter = ["is_default", "scope"]
+    search_fields = ["name"]
+    inlines = [LadderStepInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("steps")
+
+    @admin.display(description=_("steps"))
+    def steps_text(self, ladder):
+        steps = sorted(ladder.steps.all(), key=lambda step: (step.position, step.pk))
+        return " → ".join(str(step) for step in steps) or "—"
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_default:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        request._ladder_before = (
+            moderation.ladder_snapshot(Ladder.objects.get(pk=obj.pk)) if change and obj.pk else None
+        )
+        if obj.is_default:
+            Ladder.objects.filter(workspace_id=obj.workspace_id, is_default=True).exclude(pk=obj.pk).update(
+                is_default=False
+            )
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        for row in formset.save(commit=False):
+            row.workspace_id = form.instance.workspace_id
+            row.save()
+        for row in formset.deleted_objects:
+            row.delete()
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        ladder = form.instance
+        before, after = getattr(request, "_ladder_before", None), moderation.ladder_snapshot(ladder)
+        if before != after:
+            audit_record(
+                actor=request.user,
+                verb="ladder.changed" if before is not None else "ladder.created",
+                target=ladder,
+                before=before,
+                after=after,
+                workspace=ladder.workspace_id,
+            )
+
+    def delete_model(self, request, obj):
+        try:
+            moderation.ladder_delete(ladder=obj, by=request.user)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+
+
+# --- violations, penalties, appeals -----------------------------------------------------------
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("reason"), max_length=moderation.REASON_MAX)
+
+
+class DecisionForm(ReasonForm):
+    decision = forms.ChoiceField(
+        label=_("decision"), choices=[("accept", _("Accept: revoke the violation")), ("reject", _("Reject"))]
+    )
+
+
+class AppealInline(WorkspaceScopedInline):
+    model = Appeal
+    extra = 0
+    fields = ["filed_at", "statement", "state", "filed_by", "decided_by", "decided_at", "decision_reason"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Violation)
+class ViolationAdmin(WorkspaceScopedAdmin):
+    admin_write_roles = CONFIGURE_ROLES
+    change_form_template = "admin/groups/violation/change_form.html"
+    change_list_template = "admin/groups/violation/change_list.html"
+    list_display = [
+        "created_at",
+        "member",
+        "community",
+        "rule",
+        "step",
+        "action_label",
+        "logged_by",
+        "revoked",
+    ]
+    list_filter = ["action", "rule__category", ("revoked_at", admin.EmptyFieldListFilter), "community__kind"]
+    search_fields = ["member__display_name", "member__external_id", "note", "community__name"]
+    list_select_related = ["member", "community", "rule", "logged_by"]
+    date_hierarchy = "created_at"
+    inlines = [AppealInline]
+    fields = [
+        "member",
+        "community",
+        "rule",
+        "severity",
+        "ladder",
+        "step",
+        "action_label",
+        "counted_before",
+        "note",
+        "screenshot_link",
+        "logged_by",
+        "created_at",
+        "penalty_text",
+        "revoked_at",
+        "revoked_by",
+        "revoke_reason",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("action"), ordering="action")
+    def action_label(self, violation):
+        return violation.action_display
+
+    @admin.display(description=_("revoked"), boolean=True)
+    def revoked(self, violation):
+        return violation.revoked_at is not None
+
+    @admin.display(description=_("screenshot"))
+    def screenshot_link(self, violation):
+        if not violation.screenshot:
+            return "—"
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">{}</a>',
+            reverse("desk-screenshot", args=[violation.pk]),
+            gettext("Open the screenshot"),
+        )
+
+    @admin.display(description=_("penalty"))
+    def penalty_text(self, violation):
+        penalty = Penalty.objects.filter(violation=violation).first()
+        if penalty is None:
+            return "—"
+        until = f" → {penalty.ends_at:%Y-%m-%d %H:%M}" if penalty.ends_at else ""
+        return f"{penalty.get_action_display()} · {penalty.get_state_display()}{until}"
+
+    def has_add_permission(self, request, *args):
+        return False  # logged on the violation desk (/desk/) or through the API
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        context["may_revoke"] = (
+            obj is not None and obj.revoked_at is None and _may(request, obj.workspace_id, CONFIGURE_ROLES)
+        )
+        context["reason_form"] = ReasonForm()
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/revoke/",
+                self.admin_site.admin_view(self.revoke_view),
+                name="groups_violation_revoke",
+            ),
+            *super().get_urls(),
+        ]
+
+    def revoke_view(self, request, pk):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        violation = self.get_queryset(request).filter(pk=pk).first()
+        if violation is None:
+            raise Http404
+        if not _may(request, violation.workspace_id, CONFIGURE_ROLES):
+            raise PermissionDenied
+        form = ReasonForm(request.POST)
+        if not form.is_valid():
+            self.message_user(request, gettext("Give a reason to revoke the violation."), messages.ERROR)
+        else:
+            try:
+                moderation.violation_revoke(
+                    violation=violation, by=request.user, reason=form.cleaned_data["reason"]
+                )
+                self.message_user(request, gettext("The violation was revoked."))
+            except ValidationError as exc:
+                self.message_user(request, " ".join(exc.messages), messages.ERROR)
+        return HttpResponseRedirect(reverse("admin:groups_violation_change", args=[pk]))
+
+
+@admin.register(Penalty)
+class PenaltyAdmin(WorkspaceScopedAdmin):
+    list_display = ["starts_at", "member", "community", "action", "state", "ends_at", "ended_at"]
+    list_filter = ["action", "state"]
+    search_fields = ["member__display_name", "member__external_id"]
+    list_select_related = ["member", "community"]
+    readonly_fields = [
+        "violation",
+        "member",
+        "community",
+        "action",
+        "state",
+        "starts_at",
+        "ends_at",
+        "ended_at",
+    ]
+    fields = readonly_fields
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class AppealAddForm(forms.ModelForm):
+    class Meta:
+        model = Appeal
+        fields = ["violation", "statement"]
+
+
+@admin.register(Appeal)
+class AppealAdmin(WorkspaceScopedAdmin):
+    admin_write_roles = MODERATE_ROLES
+    change_form_template = "admin/groups/appeal/change_form.html"
+    list_display = ["filed_at", "violation", "member", "state", "filed_by", "decided_by", "decided_at"]
+    list_filter = ["state"]
+    search_fields = ["violation__member__display_name", "statement"]
+    list_select_related = ["violation__member", "violation__rule", "filed_by", "decided_by"]
+    raw_id_fields = ["violation"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = AppealAddForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["violation", "statement"]
+        return [
+            "violation",
+            "member",
+            "statement",
+            "state",
+            "filed_by",
+            "filed_at",
+            "decided_by",
+            "decided_at",
+            "decision_reason",
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj) if obj is not None else []
+
+    @admin.display(description=_("member"))
+    def member(self, appeal):
+        return appeal.violation.member.display_name
+
+    def has_change_permission(self, request, obj=None):
+        return False if obj is not None else super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        violation = form.cleaned_data["violation"]
+        if not _may(request, violation.workspace_id, MODERATE_ROLES):
+            raise PermissionDenied
+        appeal = moderation.appeal_file(violation=violation, statement=obj.statement, by=request.user)
+        obj.pk = appeal.pk
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        context["may_decide"] = (
+            obj is not None
+            and obj.state == AppealState.PENDING
+            and _may(request, obj.workspace_id, CONFIGURE_ROLES)
+        )
+        context["decision_form"] = DecisionForm()
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/decide/", self.admin_site.admin_view(self.decide_view), name="groups_appeal_decide"
+            ),
+            *super().get_urls(),
+        ]
+
+    def decide_view(self, request, pk):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        appeal = self.get_queryset(request).filter(pk=pk).first()
+        if appeal is None:
+            raise Http404
+        if not _may(request, appeal.workspace_id, CONFIGURE_ROLES):
+            raise PermissionDenied
+        form = DecisionForm(request.POST)
+        if not form.is_valid():
+            self.message_user(request, gettext("Choose a decision and give a reason."), messages.ERROR)
+        else:
+            try:
+                moderation.appeal_decide(
+                    appeal=appeal,
+                    accept=form.cleaned_data["decision"] == "accept",
+                    reason=form.cleaned_data["reason"],
+                    by=request.user,
+                )
+                self.message_user(request, gettext("The appeal was decided."))
+            except ValidationError as exc:
+                self.message_user(request, " ".join(exc.messages), messages.ERROR)
+        return HttpResponseRedirect(reverse("admin:groups_appeal_change", args=[pk]))
