@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from links.livecodes.admin import LinkFromQrAdminMixin
 from links.models import Click, Link, LinkSettings, LinkTag
 from links.platforms import Platform
 from links.services import link_create, link_settings_for, link_update
@@ -55,6 +56,7 @@ class LinkAdminForm(forms.ModelForm):
             "max_clicks",
             "is_active",
             "source",
+            "group",
         ]
         formfield_callback = _https_urls
 
@@ -106,8 +108,9 @@ class TagFilter(admin.SimpleListFilter):
 
 
 @admin.register(Link)
-class LinkAdmin(WorkspaceScopedAdmin):
+class LinkAdmin(LinkFromQrAdminMixin, WorkspaceScopedAdmin):
     form = LinkAdminForm
+    change_list_template = "admin/links/link/change_list.html"
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = [
         "code",
@@ -123,7 +126,7 @@ class LinkAdmin(WorkspaceScopedAdmin):
     search_fields = ["code", "title", "url"]
     readonly_fields = ["qr_preview", "click_count", "unique_click_count", "created_by", "created_at"]
     fieldsets = [
-        (None, {"fields": ["workspace", "url", "alias", "title", "tag_names", "source"]}),
+        (None, {"fields": ["workspace", "url", "alias", "title", "tag_names", "source", "group"]}),
         (
             _("Who may open it"),
             {"fields": ["allowed_platforms", "antiblock", "new_password", "remove_password"]},
@@ -177,6 +180,7 @@ class LinkAdmin(WorkspaceScopedAdmin):
             "max_clicks": data.get("max_clicks"),
             "source": data.get("source", ""),
             "tags": data.get("tag_names", []),
+            "group": data.get("group"),
         }
         if data.get("new_password"):
             fields["password"] = data["new_password"]
@@ -211,9 +215,19 @@ class LinkSettingsAdmin(WorkspaceScopedAdmin):
 
 @admin.register(Click)
 class ClickAdmin(WorkspaceScopedAdmin):
-    list_display = ["at", "link", "platform", "os", "device", "referrer_host", "is_unique"]
+    list_display = [
+        "at",
+        "link",
+        "live_code",
+        "live_code_entry",
+        "platform",
+        "os",
+        "device",
+        "referrer_host",
+        "is_unique",
+    ]
     list_filter = ["platform", "is_unique"]
-    list_select_related = ["link"]
+    list_select_related = ["link", "live_code", "live_code_entry", "live_code_entry__group"]
     date_hierarchy = "at"
     search_fields = ["link__code", "referrer_host"]
 

@@ -12,11 +12,12 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from groups.models import Community
 from links.models import AntiBlockMode, Link
 from links.platforms import Platform, platform_names
 from links.selectors import link_stats
 from links.services import link_create, link_delete, link_settings_for, link_settings_update, link_update
-from suo.api.scoping import WorkspaceScopedMixin
+from suo.api.scoping import ScopedPrimaryKeyRelatedField, WorkspaceScopedMixin
 from suo.tenancy import CONFIGURE_ROLES
 
 
@@ -49,6 +50,12 @@ class LinkInput(serializers.Serializer):
     max_clicks = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     tags = serializers.ListField(child=serializers.CharField(max_length=32), required=False, max_length=20)
     source = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    group = ScopedPrimaryKeyRelatedField(
+        queryset=Community.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Optional community group (id) the link brings people to, for attribution.",
+    )
 
 
 class LinkUpdateInput(LinkInput):
@@ -84,6 +91,7 @@ class LinkOutput(serializers.ModelSerializer):
             "is_active",
             "status",
             "source",
+            "group",
             "click_count",
             "unique_click_count",
             "created_at",
@@ -219,14 +227,14 @@ class LinkViewSet(
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def create(self, request):
-        data = LinkInput(data=request.data)
+        data = LinkInput(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         link = link_create(workspace=self.workspace, by=request.user, **data.validated_data)
         return Response(LinkOutput(link).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
         link = self.get_object()
-        data = LinkUpdateInput(data=request.data, partial=True)
+        data = LinkUpdateInput(data=request.data, partial=True, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         link = link_update(link=link, by=request.user, **data.validated_data)
         return Response(LinkOutput(Link.objects.prefetch_related("tags").get(pk=link.pk)).data)

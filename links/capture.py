@@ -19,8 +19,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 
 from links.models import Click, Link
@@ -34,7 +33,7 @@ MAX_UA_LENGTH = 400
 @dataclass(frozen=True)
 class Visit:
     event_id: str
-    link_id: int
+    link_id: int | None  # None for a scan of a live group code
     workspace_id: int
     at: float  # epoch seconds
     day: str  # the visitor's day in the workspace's time zone, ISO date
@@ -43,14 +42,17 @@ class Visit:
     referrer_host: str
     country: str
     visitor: str
+    live_code_id: int | None = None  # a scan of a live group code (links.livecodes)
+    entry_id: int | None = None  # the group shown; None when the fallback page was
 
 
-def client_ip(request) -> str:
+def client_ip(meta) -> str:
+    """The visitor's address from request.META (or a WSGI environ, which has the same keys)."""
     if settings.LINKS_TRUST_X_FORWARDED_FOR:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        forwarded = meta.get("HTTP_X_FORWARDED_FOR", "")
         if forwarded:
             return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR", "")
+    return meta.get("REMOTE_ADDR", "")
 
 
 def visitor_hash(*, ip: str, user_agent: str, day: str) -> str:
@@ -60,20 +62,30 @@ def visitor_hash(*, ip: str, user_agent: str, day: str) -> str:
     return hmac.new(salt, f"{ip}|{user_agent}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def country_of(request) -> str:
+def country_of(meta) -> str:
     """Hook for a country lookup. No external lookups: a trusted proxy header, when configured."""
     header = settings.LINKS_COUNTRY_HEADER
     if not header:
         return ""
-    value = request.META.get("HTTP_" + header.upper().replace("-", "_"), "")
+    value = meta.get("HTTP_" + header.upper().replace("-", "_"), "")
     return value[:2].upper() if len(value) >= 2 and value[:2].isalpha() else ""
 
 
-def build_visit(*, request, link_id: int, workspace_id: int, workspace_tz: str, platform: str) -> Visit:
+def build_visit(
+    *,
+    meta,
+    link_id: int | None,
+    workspace_id: int,
+    workspace_tz: str,
+    platform: str,
+    live_code_id: int | None = None,
+    entry_id: int | None = None,
+) -> Visit:
+    """A counted visit from request.META (or the WSGI environ of the fast path)."""
     now = timezone.now()
     day = now.astimezone(ZoneInfo(workspace_tz)).date().isoformat()
-    user_agent = request.META.get("HTTP_USER_AGENT", "")[:MAX_UA_LENGTH]
-    referrer = request.META.get("HTTP_REFERER", "")
+    user_agent = meta.get("HTTP_USER_AGENT", "")[:MAX_UA_LENGTH]
+    referrer = meta.get("HTTP_REFERER", "")
     return Visit(
         event_id=uuid.uuid4().hex,
         link_id=link_id,
@@ -83,8 +95,10 @@ def build_visit(*, request, link_id: int, workspace_id: int, workspace_tz: str, 
         platform=platform,
         user_agent=user_agent,
         referrer_host=((urlsplit(referrer).hostname or "") if referrer else "")[:255],
-        country=country_of(request),
-        visitor=visitor_hash(ip=client_ip(request), user_agent=user_agent, day=day),
+        country=country_of(meta),
+        visitor=visitor_hash(ip=client_ip(meta), user_agent=user_agent, day=day),
+        live_code_id=live_code_id,
+        entry_id=entry_id,
     )
 
 
@@ -108,20 +122,79 @@ def capture(visit: Visit) -> None:
 
 def _unique_flags(visits: list[Visit]) -> list[bool]:
     """A visit is unique when its visitor had no earlier visit of that link that day."""
-    seen = set(
-        Click.objects.filter(
+    if len(visits) == 1:
+        visit = visits[0]
+        return [not _sql.seen_today(visit.link_id, dt.date.fromisoformat(visit.day), visit.visitor)]
+    seen = {
+        (link_id, visitor, day.isoformat())
+        for link_id, day, visitor in Click.objects.filter(
             link_id__in={v.link_id for v in visits},
-            visitor_hash__in={v.visitor for v in visits},
             day__in={v.day for v in visits},
-        ).values_list("link_id", "visitor_hash", "day")
-    )
-    seen = {(link_id, visitor, day.isoformat()) for link_id, visitor, day in seen}
+            visitor_hash__in={v.visitor for v in visits},
+        )
+        .values_list("link_id", "day", "visitor_hash")
+        .distinct()
+    }
     flags = []
     for visit in visits:
         key = (visit.link_id, visit.visitor, visit.day)
         flags.append(key not in seen)
         seen.add(key)
     return flags
+
+
+class _ClickSql:
+    """The three statements of storing clicks, built once from the models.
+
+    Every visit passes here (directly on the embedded default, in batches from the flusher), so
+    they skip the ORM's query building; values still go through each field's own preparation."""
+
+    def __init__(self) -> None:
+        self.ready = False
+
+    def _build(self) -> None:
+        quote = connection.ops.quote_name
+        self.fields = [f for f in Click._meta.concrete_fields if not f.primary_key]
+        click, link = quote(Click._meta.db_table), quote(Link._meta.db_table)
+        self.insert = (
+            f"INSERT INTO {click} ({', '.join(quote(f.column) for f in self.fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(self.fields))})"
+        )
+        self.bump = (
+            f"UPDATE {link} SET {quote('click_count')} = {quote('click_count')} + %s, "
+            f"{quote('unique_click_count')} = {quote('unique_click_count')} + %s WHERE {quote('id')} = %s"
+        )
+        self.seen = (
+            f"SELECT 1 FROM {click} WHERE {quote('link_id')} = %s AND {quote('day')} = %s "
+            f"AND {quote('visitor_hash')} = %s LIMIT 1"
+        )
+        self.day_field = Click._meta.get_field("day")
+        self.ready = True
+
+    def seen_today(self, link_id: int, day: dt.date, visitor: str) -> bool:
+        if not self.ready:
+            self._build()
+        with connection.cursor() as cursor:
+            cursor.execute(self.seen, [link_id, self.day_field.get_db_prep_value(day, connection), visitor])
+            return cursor.fetchone() is not None
+
+    def store(self, rows: list[dict]) -> None:
+        if not self.ready:
+            self._build()
+        per_link: dict[int, list[int]] = {}
+        for row in rows:
+            totals = per_link.setdefault(row["link_id"], [0, 0])
+            totals[0] += 1
+            totals[1] += int(row["is_unique"])
+        params = [[f.get_db_prep_save(row[f.attname], connection) for f in self.fields] for row in rows]
+        with connection.cursor() as cursor:
+            cursor.executemany(self.insert, params)
+            cursor.executemany(
+                self.bump, [(total, unique, link_id) for link_id, (total, unique) in per_link.items()]
+            )
+
+
+_sql = _ClickSql()
 
 
 @transaction.atomic
@@ -131,53 +204,51 @@ def store_visits(visits: list[Visit], *, known_new: bool = False) -> int:
         ids = [uuid.UUID(v.event_id) for v in visits]
         stored = {e.hex for e in Click.objects.filter(event_id__in=ids).values_list("event_id", flat=True)}
         live_links = _existing_link_ids(visits)
-        visits = [v for v in visits if v.event_id not in stored and v.link_id in live_links]
+        visits = [
+            v
+            for v in visits
+            if v.event_id not in stored and (v.link_id in live_links or v.live_code_id is not None)
+        ]
+    scans = [v for v in visits if v.live_code_id is not None]
+    if scans:
+        # Scans of live group codes: stored by links.livecodes.capture, in this transaction.
+        from links.livecodes.capture import store_scans
+
+        visits = [v for v in visits if v.live_code_id is None]
+        return store_scans(scans, known_new=known_new) + (
+            store_visits(visits, known_new=True) if visits else 0
+        )
     if not visits:
         return 0
-    flags = _unique_flags(visits)
-    clicks = []
-    for visit, is_unique in zip(visits, flags, strict=True):
+    rows = []
+    for visit, is_unique in zip(visits, _unique_flags(visits), strict=True):
         client = os_and_device(visit.user_agent)
-        clicks.append(
-            Click(
-                event_id=uuid.UUID(visit.event_id),
-                workspace_id=visit.workspace_id,
-                link_id=visit.link_id,
-                at=dt.datetime.fromtimestamp(visit.at, tz=dt.UTC),
-                day=dt.date.fromisoformat(visit.day),
-                platform=visit.platform,
-                os=client.os,
-                device=client.device,
-                referrer_host=visit.referrer_host,
-                country=visit.country,
-                visitor_hash=visit.visitor,
-                is_unique=is_unique,
-            )
+        rows.append(
+            {
+                "event_id": uuid.UUID(visit.event_id),
+                "workspace_id": visit.workspace_id,
+                "link_id": visit.link_id,
+                "live_code_id": None,
+                "live_code_entry_id": None,
+                "at": dt.datetime.fromtimestamp(visit.at, tz=dt.UTC),
+                "day": dt.date.fromisoformat(visit.day),
+                "platform": visit.platform,
+                "os": client.os,
+                "device": client.device,
+                "referrer_host": visit.referrer_host,
+                "country": visit.country,
+                "visitor_hash": visit.visitor,
+                "is_unique": is_unique,
+            }
         )
-    Click.objects.bulk_create(clicks, batch_size=500)
-    _bump_counters(clicks)
-    return len(clicks)
+    _sql.store(rows)
+    return len(rows)
 
 
 def _existing_link_ids(visits: list[Visit]) -> set[int]:
     # A link deleted while its visits waited in the buffer: drop those visits, not the batch.
-    return set(Link.objects.filter(pk__in={v.link_id for v in visits}).values_list("pk", flat=True))
-
-
-def _bump_counters(clicks: list[Click]) -> None:
-    """One UPDATE per distinct (clicks, uniques) pair: a batch over many links needs few queries."""
-    per_link: dict[int, list[int]] = {}
-    for click in clicks:
-        totals = per_link.setdefault(click.link_id, [0, 0])
-        totals[0] += 1
-        totals[1] += int(click.is_unique)
-    by_pair: dict[tuple[int, int], list[int]] = {}
-    for link_id, (total, unique) in per_link.items():
-        by_pair.setdefault((total, unique), []).append(link_id)
-    for (total, unique), link_ids in by_pair.items():
-        Link.objects.filter(pk__in=link_ids).update(
-            click_count=F("click_count") + total, unique_click_count=F("unique_click_count") + unique
-        )
+    link_ids = {v.link_id for v in visits if v.link_id is not None}
+    return set(Link.objects.filter(pk__in=link_ids).values_list("pk", flat=True)) if link_ids else set()
 
 
 def flush_click_buffer(*, batch_size: int = 1000, max_batches: int = 100) -> int:

@@ -108,6 +108,15 @@ class Link(models.Model):
     source = models.CharField(
         _("source"), max_length=64, blank=True, help_text=_("Channel label for analytics, e.g. a UTM source.")
     )
+    group = models.ForeignKey(
+        "groups.Community",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="links",
+        verbose_name=_("community group"),
+        help_text=_("Optional: the group this link brings people to, for attribution."),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -171,11 +180,31 @@ class Link(models.Model):
 
 
 class Click(models.Model):
-    """One counted visit. No raw IP is kept: the visitor hash is salted and the salt changes daily."""
+    """One counted visit of a short link or a live group code (a scan). No raw IP is kept: the
+    visitor hash is salted and the salt changes daily."""
 
     event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
-    link = models.ForeignKey(Link, on_delete=models.CASCADE, related_name="clicks", verbose_name=_("link"))
+    link = models.ForeignKey(
+        Link, on_delete=models.CASCADE, null=True, blank=True, related_name="clicks", verbose_name=_("link")
+    )
+    live_code = models.ForeignKey(
+        "links.LiveCode",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="clicks",
+        verbose_name=_("live group code"),
+    )
+    live_code_entry = models.ForeignKey(
+        "links.LiveCodeEntry",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="clicks",
+        verbose_name=_("group QR code"),
+        help_text=_("The group the visitor was shown; empty when every group was full (fallback)."),
+    )
     at = models.DateTimeField(_("time"))
     day = models.DateField(_("day"), help_text=_("The visit's day in the workspace's time zone."))
     platform = models.CharField(_("platform"), max_length=24, choices=Platform.choices)
@@ -193,7 +222,22 @@ class Click(models.Model):
         indexes = [
             models.Index(fields=["link", "at"], name="click_link_at"),
             models.Index(fields=["workspace", "at"], name="click_ws_at"),
+            models.Index(fields=["live_code", "at"], name="click_livecode_at"),
+        ]
+        constraints = [
+            # A click belongs to exactly one of a link or a live code.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(link__isnull=False, live_code__isnull=True, live_code_entry__isnull=True)
+                    | models.Q(link__isnull=True, live_code__isnull=False)
+                ),
+                name="click_link_xor_live_code",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.link_id} @ {self.at:%Y-%m-%d %H:%M}"
+        target = f"/g/{self.live_code_id}" if self.live_code_id else self.link_id
+        return f"{target} @ {self.at:%Y-%m-%d %H:%M}"
+
+
+from links.livecodes.models import LiveCode, LiveCodeAlert, LiveCodeEntry  # noqa: E402,F401

@@ -75,6 +75,12 @@ def _set_tags(link: Link, names: list[str]) -> None:
     link.tags.set([existing[name] for name in names])
 
 
+def _check_group(workspace: Workspace, group):
+    if group is not None and group.workspace_id != workspace.pk:
+        raise ValidationError({"group": _("This group belongs to another workspace.")})
+    return group
+
+
 def _check_limits(*, expires_at, max_clicks) -> None:
     if expires_at is not None and expires_at <= timezone.now():
         raise ValidationError({"expires_at": _("The expiry time must be in the future.")})
@@ -125,6 +131,7 @@ def link_create(
     expires_at=None,
     max_clicks: int | None = None,
     source: str = "",
+    group=None,
 ) -> Link:
     link_settings = link_settings_for(workspace)
     link = Link(
@@ -138,6 +145,7 @@ def link_create(
         expires_at=expires_at,
         max_clicks=max_clicks,
         source=source.strip(),
+        group=_check_group(workspace, group),
         created_by=by if by is not None and by.is_authenticated else None,
     )
     if link.antiblock and link.antiblock not in AntiBlockMode.values:
@@ -162,6 +170,7 @@ UPDATABLE = {
     "max_clicks",
     "is_active",
     "source",
+    "group",
 }
 
 
@@ -194,6 +203,8 @@ def link_update(*, link: Link, by=None, **changes) -> Link:
     for name in ("title", "source"):
         if name in changes:
             setattr(link, name, (changes[name] or "").strip())
+    if "group" in changes:
+        link.group = _check_group(link.workspace, changes["group"])
     for name in ("expires_at", "max_clicks", "is_active"):
         if name in changes:
             setattr(link, name, changes[name])

@@ -1,0 +1,208 @@
+"""Public pages of live group codes: /g/<code>, its QR code, and the pictures the page shows."""
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.signing import BadSignature
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModified
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from links import qr
+from links.capture import build_visit, capture
+from links.livecodes.alerts import near_thresholds
+from links.livecodes.images import content_type_of
+from links.livecodes.models import LiveCode, LiveCodeEntry
+from links.livecodes.selectors import live_code_for_page, sticky_entry
+from links.livecodes.services import live_code_pick_entry
+from links.models import AntiBlockMode
+from links.platforms import IN_APP_PLATFORMS, Platform, detect, is_ios
+
+STICKY_SECONDS = 24 * 3600
+ALERT_CHECK_THROTTLE = 60  # seconds between alert checks for one condition; the sweep covers the rest
+WECHAT_APPS = (Platform.WECHAT, Platform.WECOM, Platform.WECHAT_MINIPROGRAM)
+
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    # Each visit must reach suo: the choice of group and the scan count happen here.
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _public(live_code: LiveCode) -> dict:
+    """What the shared link pages (deny, guide, copy, bot) read from a link."""
+    return {
+        "url": live_code.short_url,
+        "short_url": live_code.short_url,
+        "title": live_code.name,
+        "og_title": live_code.name,
+    }
+
+
+def _not_found(request, code: str) -> HttpResponse:
+    return render(request, "links/not_found.html", {"code": code}, status=404)
+
+
+def _cookie_name(live_code: LiveCode) -> str:
+    return f"suo_g_{live_code.pk}"
+
+
+@require_http_methods(["GET", "HEAD"])
+def live_code_page(request, code: str) -> HttpResponse:
+    live_code = live_code_for_page(code)
+    if live_code is None:
+        return _not_found(request, code)
+    user_agent = request.META.get("HTTP_USER_AGENT", "")
+    platform = detect(user_agent)
+    if platform == Platform.BOT:
+        return render(request, "links/bot.html", {"link": _public(live_code)})
+    if not live_code.is_active:
+        context = {
+            "link": _public(live_code),
+            "message": _("This group code has been switched off by its owner."),
+        }
+        return _no_store(render(request, "links/gone.html", context, status=410))
+    if not live_code.allows(platform):
+        names = [str(Platform(p).label) for p in live_code.allowed_platforms]
+        context = {"link": _public(live_code), "allowed": names, "platform": Platform(platform).label}
+        return _no_store(render(request, "links/denied.html", context, status=403))
+    mode = live_code.antiblock_mode(platform)
+    if platform in IN_APP_PLATFORMS and mode != AntiBlockMode.DIRECT:
+        # No group is chosen yet: the scan is counted where the visitor ends up (their browser).
+        context = {"link": _public(live_code), "app": Platform(platform).label, "ios": is_ios(user_agent)}
+        template = "links/guide.html" if mode == AntiBlockMode.GUIDE else "links/copy.html"
+        return _no_store(render(request, template, context))
+    if request.method == "HEAD":  # link checkers and previews: no group is used up
+        return _no_store(HttpResponse())
+
+    entry, returning = _returning_visitor_entry(request, live_code), True
+    if entry is None:
+        entry, returning = live_code_pick_entry(live_code=live_code), False
+    if settings.LINKS_CAPTURE:
+        capture(
+            build_visit(
+                meta=request.META,
+                link_id=None,
+                workspace_id=live_code.workspace_id,
+                workspace_tz=live_code.workspace.timezone,
+                platform=platform,
+                live_code_id=live_code.pk,
+                entry_id=entry.pk if entry else None,
+            )
+        )
+    if not returning:
+        _check_alerts_soon(live_code, entry)
+    if entry is None:
+        context = {"live_code": live_code, "message": live_code.fallback_message}
+        return _no_store(render(request, "livecodes/fallback.html", context))
+    context = {
+        "live_code": live_code,
+        "entry": entry,
+        "in_wechat": platform in WECHAT_APPS,
+        "platform": platform,
+    }
+    response = render(request, "livecodes/page.html", context)
+    response.set_signed_cookie(
+        _cookie_name(live_code),
+        str(entry.pk),
+        salt="suo.livecode",
+        max_age=STICKY_SECONDS,
+        path=f"/g/{live_code.code}",
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure(),
+    )
+    return _no_store(response)
+
+
+def _returning_visitor_entry(request, live_code: LiveCode) -> LiveCodeEntry | None:
+    """A visitor who reloads the page sees the same group and does not use up a second place."""
+    try:
+        value = request.get_signed_cookie(
+            _cookie_name(live_code), salt="suo.livecode", max_age=STICKY_SECONDS
+        )
+        entry_id = int(value)
+    except (KeyError, BadSignature, ValueError):
+        return None
+    return sticky_entry(live_code=live_code, entry_id=entry_id, now=timezone.now())
+
+
+def _check_alerts_soon(live_code: LiveCode, entry: LiveCodeEntry | None) -> None:
+    """Enqueue an alert check (never run it in the request) when this scan may have crossed a line."""
+    if entry is None:
+        key = f"livecodes:alert-check:{live_code.pk}:none-left"
+    elif entry.scans >= entry.scan_limit:
+        key = f"livecodes:alert-check:{live_code.pk}:{entry.pk}:full"
+    elif near_thresholds(entry, timezone.now()):
+        key = f"livecodes:alert-check:{live_code.pk}:{entry.pk}:near"
+    else:
+        return
+    if cache.add(key, 1, timeout=ALERT_CHECK_THROTTLE):
+        from links.livecodes.tasks import check_live_code_alerts
+
+        live_code_id = live_code.pk
+        transaction.on_commit(lambda: check_live_code_alerts.delay(live_code_id))
+
+
+@require_GET
+def live_code_qr(request, code: str, fmt: str) -> HttpResponse:
+    live_code = LiveCode.objects.filter(code=code).only("code").first()
+    if live_code is None:
+        return _not_found(request, code)
+    try:
+        options = qr.parse_options(request.GET)
+    except ValidationError as exc:
+        return HttpResponse(
+            " ".join(m for messages in exc.message_dict.values() for m in messages),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    content = live_code.short_url
+    etag = options.etag(content, fmt)
+    if request.META.get("HTTP_IF_NONE_MATCH") == etag:
+        response = HttpResponseNotModified()
+    elif fmt == "png":
+        response = HttpResponse(qr.render_png(content, options), content_type="image/png")
+    else:
+        response = HttpResponse(qr.render_svg(content, options), content_type="image/svg+xml")
+    response["ETag"] = etag
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+def _stream(request, field_file, etag: str, cache_control: str) -> HttpResponse:
+    if request.META.get("HTTP_IF_NONE_MATCH") == etag:
+        response = HttpResponseNotModified()
+    else:
+        try:
+            handle = field_file.open("rb")
+        except (FileNotFoundError, OSError):
+            raise Http404(_("Not found.")) from None
+        response = FileResponse(handle, content_type=content_type_of(field_file.name))
+    response["ETag"] = etag
+    response["Cache-Control"] = cache_control
+    return response
+
+
+@require_GET
+def entry_image(request, code: str, entry_id: int) -> HttpResponse:
+    """A group's QR picture. It never changes (a new picture is a new entry), so it is cached long."""
+    entry = (
+        LiveCodeEntry.objects.filter(pk=entry_id, live_code__code=code).only("image", "content_hash").first()
+    )
+    if entry is None or not entry.image:
+        raise Http404(_("Not found."))
+    return _stream(request, entry.image, f'"{entry.content_hash[:40]}"', "public, max-age=604800, immutable")
+
+
+@require_GET
+def fallback_image(request, code: str) -> HttpResponse:
+    live_code = LiveCode.objects.filter(code=code).only("fallback_image").first()
+    if live_code is None or not live_code.fallback_image:
+        raise Http404(_("Not found."))
+    name = live_code.fallback_image.name
+    etag = f'"{name.rsplit("/", 1)[-1]}"'  # a new picture gets a new random file name
+    return _stream(request, live_code.fallback_image, etag, "public, max-age=300")
