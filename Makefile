@@ -7,7 +7,7 @@ PORT ?= 8000
 export PORT
 export SHORT_BASE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: run setup test lint messages bench clean
+.PHONY: run setup test lint messages bench bench-redirect bench-violations bench-qr clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -50,6 +50,24 @@ messages: $(VENV)/.installed
 	$(BIN)/python manage.py makemessages -l zh_Hans --no-location --no-obsolete \
 		--ignore=.venv --ignore=var --ignore=tests --ignore=build
 	$(BIN)/python manage.py compilemessages -l zh_Hans --ignore=.venv
+
+# The public redirect under load: bare WSGI 302 vs suo without and with click capture, on the
+# embedded default and on PostgreSQL + Redis (see tests/bench/redirect_bench.py).
+bench-redirect: $(VENV)/.installed-test
+	./scripts/system-deps.sh wrk
+	$(BIN)/python -m tests.bench.redirect_bench $(BENCH_ARGS)
+
+
+# 20 concurrent moderators logging violations through the API (PostgreSQL, then SQLite).
+bench-violations: $(VENV)/.installed-test
+	$(BIN)/python -m tests.bench.violations_bench $(BENCH_ARGS)
+
+# QR upload decoding: time per picture (median, p95) on the generated test set, and the bad inputs.
+bench-qr: $(VENV)/.installed-test
+	$(BIN)/python -m tests.bench.qr_decode_bench
+
+# Every benchmark, one after the other.
+bench: bench-redirect bench-violations bench-qr
 
 clean:
 	rm -rf var/test .pytest_cache

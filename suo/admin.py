@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from suo.admin_scoping import WorkspaceScopedAdmin, WorkspaceScopedInline
 from suo.models import (
+    AuditRecord,
     Role,
     WebhookDelivery,
     WebhookDeliveryState,
@@ -258,3 +259,55 @@ class WebhookDeliveryAdmin(WorkspaceScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- the audit trail: read-only for everyone, superusers included -----------------------------
+
+
+@admin.register(AuditRecord)
+class AuditRecordAdmin(WorkspaceScopedAdmin):
+    list_display = ["at", "actor_name", "verb", "target_type", "target_repr", "workspace"]
+    list_filter = ["verb", "target_type"]
+    search_fields = ["verb", "target_repr", "actor_name", "target_id"]
+    list_select_related = ["workspace"]
+    date_hierarchy = "at"
+    fields = ["at", "workspace", "actor_name", "verb", "target_type", "target_id", "target_repr", "changes"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return scoped(queryset, workspace_ids(request.user, OWNER_ROLES))
+
+    def has_module_permission(self, request):
+        return self._may(request, None, OWNER_ROLES)
+
+    def has_view_permission(self, request, obj=None):
+        return self._may(request, obj, OWNER_ROLES)
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("before → after"))
+    def changes(self, record):
+        import json
+
+        from django.utils.html import format_html
+
+        def shown(value):
+            return (
+                json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True) if value is not None else "—"
+            )
+
+        return format_html(
+            '<div style="display:flex;gap:2em"><pre>{}</pre><pre>{}</pre></div>',
+            shown(record.before),
+            shown(record.after),
+        )

@@ -5,6 +5,7 @@ import zoneinfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -179,3 +180,72 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} → {self.endpoint.name} #{self.attempt}"
+
+
+# --- the audit trail: append-only, written by services (suo.audit.audit_record) -------------
+
+
+class AppendOnlyError(Exception):
+    """Raised on any attempt to change or remove an audit record."""
+
+
+class AuditRecordQuerySet(models.QuerySet):
+    """Audit records are never changed or removed through the ORM."""
+
+    def update(self, **kwargs):
+        raise AppendOnlyError("Audit records are append-only.")
+
+    def delete(self):
+        raise AppendOnlyError("Audit records are append-only.")
+
+    def bulk_update(self, *args, **kwargs):
+        raise AppendOnlyError("Audit records are append-only.")
+
+
+class AuditRecord(models.Model):
+    """Who did what to which row, with the row before and after: written once, never edited."""
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="audit_records", verbose_name=_("workspace")
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    actor_name = models.CharField(
+        _("actor name"), max_length=150, blank=True, help_text=_("Kept even if the user is deleted.")
+    )
+    verb = models.CharField(_("action"), max_length=64)
+    target_type = models.CharField(_("target type"), max_length=100)
+    target_id = models.CharField(_("target id"), max_length=64, blank=True)
+    target_repr = models.CharField(_("target"), max_length=300, blank=True)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+
+    objects = AuditRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit record")
+        verbose_name_plural = _("audit trail")
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["workspace", "-at"], name="audit_ws_at"),
+            models.Index(fields=["workspace", "target_type", "target_id"], name="audit_ws_target"),
+            models.Index(fields=["workspace", "verb"], name="audit_ws_verb"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor_name or '—'} · {self.verb} · {self.target_repr}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise AppendOnlyError("Audit records are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Audit records are append-only.")

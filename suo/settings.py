@@ -159,6 +159,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Mutes are lifted on time by an ETA task; this sweep lifts any whose task was lost.
+    "groups.mutes_sweep": {"task": "groups.tasks.mutes_sweep", "schedule": 60.0, "options": {"expires": 55}},
 }
 
 # --- outbound webhooks (suo.webhooks) -------------------------------------------------------
@@ -181,6 +183,12 @@ CELERY_BEAT_SCHEDULE["links.flush_clicks"] = {
     "task": "links.tasks.flush_clicks",
     "schedule": 1.0,
     "options": {"expires": 10},
+}
+# Live group codes: expiry needs no visitor, so alerts are also swept (idempotent).
+CELERY_BEAT_SCHEDULE["links.livecodes.sweep_alerts"] = {
+    "task": "links.livecodes.tasks.sweep_live_code_alerts",
+    "schedule": 300.0,
+    "options": {"expires": 290},
 }
 
 # --- auth, API ------------------------------------------------------------------------------
@@ -235,6 +243,8 @@ SPECTACULAR_SETTINGS = {
         "CommunityStateEnum": "groups.models.community.CommunityState",
         "GroupRoleEnum": "groups.models.members.GroupRole",
         "LeaveReasonEnum": "groups.models.members.LeaveReason",
+        "CommunityKindEnum": "groups.models.community.CommunityKind",
+        "PenaltyActionEnum": "groups.models.moderation.PenaltyAction",
     },
 }
 
