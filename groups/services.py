@@ -33,6 +33,7 @@ from groups.models.community import JOINABLE_STATES, STATE_TRANSITIONS
 from groups.models.members import SCRIPTED_ROLES
 from groups.moderation import join_blocks, mute_remaining
 from suo.audit import audit_record
+from suo.db import save_or_field_error
 from suo.models import Workspace, WorkspaceMembership
 from suo.webhooks import webhook_emit_many
 
@@ -79,13 +80,11 @@ def community_create(
     community = Community(workspace=workspace, **fields)
     community.state = CommunityState.PLANNING
     community.full_clean(exclude=["workspace"])
-    try:
-        with transaction.atomic():
-            community.save()
-    except IntegrityError as exc:
-        raise ValidationError(
-            {"external_id": _("Another group on this platform already has this external id.")}
-        ) from exc
+    save_or_field_error(
+        community,
+        field="external_id",
+        message=_("Another group on this platform already has this external id."),
+    )
     if tags is not None:
         community.tags.set(tags_for_names(workspace=workspace, names=tags))
     if thresholds is not None:
@@ -102,13 +101,11 @@ def community_update(
     for name, value in fields.items():
         setattr(community, name, value)
     community.full_clean(exclude=["workspace"])
-    try:
-        with transaction.atomic():
-            community.save()
-    except IntegrityError as exc:
-        raise ValidationError(
-            {"external_id": _("Another group on this platform already has this external id.")}
-        ) from exc
+    save_or_field_error(
+        community,
+        field="external_id",
+        message=_("Another group on this platform already has this external id."),
+    )
     if tags is not None:
         community.tags.set(tags_for_names(workspace=community.workspace, names=tags))
     if thresholds is not None:
@@ -202,13 +199,11 @@ def member_create(*, workspace: Workspace, tags: list[str] | None = None, **fiel
     fields.setdefault("first_seen_at", timezone.now())
     member = Member(workspace=workspace, **fields)
     member.full_clean(exclude=["workspace"], validate_constraints=False)
-    try:
-        with transaction.atomic():
-            member.save()
-    except IntegrityError as exc:
-        raise ValidationError(
-            {"external_id": _("A member with this external id on this platform already exists.")}
-        ) from exc
+    save_or_field_error(
+        member,
+        field="external_id",
+        message=_("A member with this external id on this platform already exists."),
+    )
     if tags is not None:
         member.tags.set(tags_for_names(workspace=workspace, names=tags))
     return member
@@ -219,13 +214,11 @@ def member_update(*, member: Member, tags: list[str] | None = None, **fields) ->
     for name, value in fields.items():
         setattr(member, name, value)
     member.full_clean(exclude=["workspace"], validate_constraints=False)
-    try:
-        with transaction.atomic():
-            member.save()
-    except IntegrityError as exc:
-        raise ValidationError(
-            {"external_id": _("A member with this external id on this platform already exists.")}
-        ) from exc
+    save_or_field_error(
+        member,
+        field="external_id",
+        message=_("A member with this external id on this platform already exists."),
+    )
     if tags is not None:
         member.tags.set(tags_for_names(workspace=member.workspace, names=tags))
     return member
@@ -600,11 +593,7 @@ def invite_code_create(*, community: Community, code: str = "", by=None, **field
         **fields,
     )
     invite.full_clean(exclude=["workspace", "community"], validate_constraints=False)
-    try:
-        with transaction.atomic():
-            invite.save()
-    except IntegrityError as exc:
-        raise ValidationError({"code": _("This code is already used in the workspace.")}) from exc
+    save_or_field_error(invite, field="code", message=_("This code is already used in the workspace."))
     return invite
 
 
@@ -626,11 +615,7 @@ def entitlement_grant(
         expires_at=expires_at,
     )
     entitlement.full_clean(exclude=["workspace", "member"], validate_constraints=False)
-    try:
-        with transaction.atomic():
-            entitlement.save()
-    except IntegrityError as exc:
-        raise ValidationError({"order_id": _("This order has already been recorded.")}) from exc
+    save_or_field_error(entitlement, field="order_id", message=_("This order has already been recorded."))
     return entitlement
 
 

@@ -98,3 +98,27 @@ def render_svg(content: str, options: QrOptions) -> bytes:
         r'width="[^"]*" height="[^"]*"', f'width="{options.size}" height="{options.size}"', svg, count=1
     )
     return svg.encode()
+
+
+def qr_response(request, content: str, fmt: str):
+    """The QR image of `content` as asked by ?size=&margin=&ecc=; 400 on nonsense, 304 on a match."""
+    from django.http import HttpResponse, HttpResponseNotModified
+
+    try:
+        options = parse_options(request.GET)
+    except ValidationError as exc:
+        return HttpResponse(
+            " ".join(m for messages in exc.message_dict.values() for m in messages),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    etag = options.etag(content, fmt)
+    if request.META.get("HTTP_IF_NONE_MATCH") == etag:
+        response = HttpResponseNotModified()
+    elif fmt == "png":
+        response = HttpResponse(render_png(content, options), content_type="image/png")
+    else:
+        response = HttpResponse(render_svg(content, options), content_type="image/svg+xml")
+    response["ETag"] = etag
+    response["Cache-Control"] = "public, max-age=86400"
+    return response

@@ -1,8 +1,7 @@
 """Public pages of short links: the redirect, its QR code and the pages shown instead of a redirect."""
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseNotModified, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -113,22 +112,4 @@ def qr_image(request, code: str, fmt: str) -> HttpResponse:
     link = link_for_redirect(code)
     if link is None:
         return not_found(request, code)
-    try:
-        options = qr.parse_options(request.GET)
-    except ValidationError as exc:
-        return HttpResponse(
-            " ".join(m for messages in exc.message_dict.values() for m in messages),
-            status=400,
-            content_type="text/plain; charset=utf-8",
-        )
-    content = link.short_url
-    etag = options.etag(content, fmt)
-    if request.META.get("HTTP_IF_NONE_MATCH") == etag:
-        response = HttpResponseNotModified()
-    elif fmt == "png":
-        response = HttpResponse(qr.render_png(content, options), content_type="image/png")
-    else:
-        response = HttpResponse(qr.render_svg(content, options), content_type="image/svg+xml")
-    response["ETag"] = etag
-    response["Cache-Control"] = "public, max-age=86400"
-    return response
+    return qr.qr_response(request, link.short_url, fmt)

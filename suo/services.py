@@ -5,12 +5,13 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.crypto import get_random_string
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
+from suo.db import save_or_field_error
 from suo.models import Role, Workspace, WorkspaceMembership
 from suo.tenancy import forget_workspace_roles
 
@@ -30,11 +31,7 @@ def workspace_create(*, name: str, owner: AbstractBaseUser, slug: str = "", time
     if timezone:
         workspace.timezone = timezone
     workspace.full_clean()
-    try:
-        with transaction.atomic():
-            workspace.save()
-    except IntegrityError as exc:
-        raise ValidationError({"slug": _("A workspace with this slug already exists.")}) from exc
+    save_or_field_error(workspace, field="slug", message=_("A workspace with this slug already exists."))
     workspace_member_set(workspace=workspace, user=owner, role=Role.OWNER)
     return workspace
 

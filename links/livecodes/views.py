@@ -2,7 +2,6 @@
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
 from django.core.signing import BadSignature
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModified
@@ -152,25 +151,7 @@ def live_code_qr(request, code: str, fmt: str) -> HttpResponse:
     live_code = LiveCode.objects.filter(code=code).only("code").first()
     if live_code is None:
         return _not_found(request, code)
-    try:
-        options = qr.parse_options(request.GET)
-    except ValidationError as exc:
-        return HttpResponse(
-            " ".join(m for messages in exc.message_dict.values() for m in messages),
-            status=400,
-            content_type="text/plain; charset=utf-8",
-        )
-    content = live_code.short_url
-    etag = options.etag(content, fmt)
-    if request.META.get("HTTP_IF_NONE_MATCH") == etag:
-        response = HttpResponseNotModified()
-    elif fmt == "png":
-        response = HttpResponse(qr.render_png(content, options), content_type="image/png")
-    else:
-        response = HttpResponse(qr.render_svg(content, options), content_type="image/svg+xml")
-    response["ETag"] = etag
-    response["Cache-Control"] = "public, max-age=86400"
-    return response
+    return qr.qr_response(request, live_code.short_url, fmt)
 
 
 def _stream(request, field_file, etag: str, cache_control: str) -> HttpResponse:
