@@ -61,7 +61,9 @@ class _RedirectLookup:
                 model.from_db(DEFAULT_DB_ALIAS, [f.attname for f in fields], values) if has_row else None
             )
         link, workspace, link_settings = instances
-        workspace.link_settings = link_settings
+        # Cache the join's answer, even "no settings": assigning None would clear the cache and
+        # the next access would query again.
+        Workspace.link_settings.related.set_cached_value(workspace, link_settings)
         link.workspace = workspace
         return link
 
