@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth.hashers import make_password
+from playwright.sync_api import expect
 
 from links.models import Click
 from tests.links.factories import LinkFactory
@@ -42,7 +43,7 @@ def test_copy_page_copies_the_link_with_one_tap(live_server, phone_page):
     phone_page.goto(f"{live_server.url}/{link.code}")
     phone_page.get_by_role("button", name="复制链接").click()
 
-    assert phone_page.get_by_text("已复制").first.is_visible()
+    expect(phone_page.get_by_text("已复制").first).to_be_visible()  # the clipboard answers asynchronously
     assert phone_page.evaluate("navigator.clipboard.readText()") == "https://example.com/coupon"
 
 
@@ -54,7 +55,7 @@ def test_password_page_refuses_then_opens(live_server, phone_page):
     phone_page.goto(f"{live_server.url}/{link.code}")
     phone_page.fill("#password", "1111")
     phone_page.get_by_role("button", name="打开").click()
-    assert phone_page.get_by_role("alert").is_visible()
+    expect(phone_page.get_by_role("alert")).to_be_visible()
 
     phone_page.fill("#password", "8888")
     phone_page.get_by_role("button", name="打开").click()
