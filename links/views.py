@@ -57,6 +57,9 @@ def follow(request, code: str) -> HttpResponse:
         unlocked, response = _password_gate(request, link)
         if not unlocked:
             return response
+    if request.method == "HEAD":
+        # Link checkers ask with HEAD; nobody visits, so nothing is counted or used up.
+        return _no_store(HttpResponseRedirect(link.url))
     if not record_visit(link=link, meta=request.META, platform=platform):
         return _gone(request, link, LinkState.EXHAUSTED)
     mode = antiblock_mode(link, platform)

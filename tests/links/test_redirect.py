@@ -293,3 +293,13 @@ def test_reserved_prefixes_still_reach_their_pages(client):
     assert client.get("/healthz").status_code == 200
     assert client.get("/admin/login/").status_code == 200
     assert Link.objects.count() == 0
+
+
+def test_head_requests_are_answered_but_not_counted(client):
+    link = LinkFactory(max_clicks=1)
+
+    response = client.head(f"/{link.code}", HTTP_USER_AGENT=DESKTOP)
+
+    assert response.status_code == 302
+    link.refresh_from_db()
+    assert (link.capped_clicks, Click.objects.count()) == (0, 0)
