@@ -179,11 +179,12 @@ LINKS_BLOCKED_DOMAINS = env.list("LINKS_BLOCKED_DOMAINS", default=[])
 LINKS_COUNTRY_HEADER = env.str("LINKS_COUNTRY_HEADER", default="")  # e.g. CF-IPCountry from a trusted proxy
 LINKS_TRUST_X_FORWARDED_FOR = env.bool("LINKS_TRUST_X_FORWARDED_FOR", default=False)
 LINKS_PREVIEW_ALLOW_PRIVATE = env.bool("LINKS_PREVIEW_ALLOW_PRIVATE", default=False)
-CELERY_BEAT_SCHEDULE["links.flush_clicks"] = {
-    "task": "links.tasks.flush_clicks",
-    "schedule": 1.0,
-    "options": {"expires": 10},
-}
+if LINKS_CLICK_BUFFER == "redis":
+    CELERY_BEAT_SCHEDULE["links.flush_clicks"] = {
+        "task": "links.tasks.flush_clicks",
+        "schedule": 1.0,
+        "options": {"expires": 10},
+    }
 # Live group codes: expiry needs no visitor, so alerts are also swept (idempotent).
 CELERY_BEAT_SCHEDULE["links.livecodes.sweep_alerts"] = {
     "task": "links.livecodes.tasks.sweep_live_code_alerts",
