@@ -8,22 +8,17 @@ clicks recorded equal the redirects served and measures how fast the flusher sto
 """
 
 import argparse
-import http.client
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-PYTHON = sys.executable
-GUNICORN = str(Path(PYTHON).parent / "gunicorn")
+from tests.bench.harness import PYTHON, ROOT, bench_env, ensure_database, run_django, serve, stop, wrk
+
 LUA = ROOT / "tests" / "bench" / "wrk_codes.lua"
 PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/suo_bench")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
@@ -68,153 +63,16 @@ print(pending, stored, f"{elapsed:.3f}")
 """
 
 
-@dataclass
-class WrkResult:
-    rps: float
-    p50_ms: float
-    p99_ms: float
-    requests: int
-    non_3xx: int
-    socket_errors: int
-
-
-def _ms(value: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()
-    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-
-def parse_wrk(output: str) -> WrkResult:
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1))
-    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1))
-    requests = int(re.search(r"(\d+) requests in", output).group(1))
-    non = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
-    return WrkResult(
-        rps,
-        p50,
-        p99,
-        requests,
-        int(non.group(1)) if non else 0,
-        sum(map(int, errors.groups())) if errors else 0,
-    )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def run(code: str, env: dict, *args: str) -> str:
-    result = subprocess.run([PYTHON, "-c", code, *args], cwd=ROOT, env=env, capture_output=True, text=True)
-    if result.returncode:
-        sys.exit(f"bench step failed:\n{result.stderr[-3000:]}")
-    return result.stdout.strip().splitlines()[-1]
-
-
-def serve(app: str, env: dict, workers: int) -> tuple[subprocess.Popen, int]:
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            GUNICORN,
-            app,
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--worker-class",
-            "sync",
-            "--log-level",
-            "warning",
-            "--pythonpath",
-            str(ROOT),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            connection.request("GET", "/healthz")
-            connection.getresponse().read()  # any answer (the bare app 302s) means it is up
-            return process, port
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    sys.exit(f"{app} did not start: {process.stderr.read().decode()[-2000:]}")
-
-
-def stop(process: subprocess.Popen) -> None:
-    os.killpg(process.pid, signal.SIGQUIT)  # quick shutdown; the load is over
-    try:
-        process.wait(10)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(10)
-
-
-def load(port: int, env: dict, duration: int, connections: int) -> WrkResult:
-    output = subprocess.run(
-        [
-            "wrk",
-            "-t2",
-            f"-c{connections}",
-            f"-d{duration}s",
-            "--latency",
-            "-s",
-            str(LUA),
-            f"http://127.0.0.1:{port}",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return parse_wrk(output)
-
-
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
 def bench_backend(name: str, extra_env: dict, args, workdir: Path) -> dict:
     var = workdir / re.sub(r"[^a-z]+", "-", name.lower()).strip("-")
     var.mkdir(parents=True)
-    env = {
-        **{
-            k: v
-            for k, v in os.environ.items()
-            if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-        },
-        "DJANGO_SETTINGS_MODULE": "suo.settings",
-        "SUO_VAR_DIR": str(var),
-        "DEBUG": "False",
-        "SECRET_KEY": "bench-" + "x" * 50,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "False",
-        "SESSION_COOKIE_SECURE": "False",
-        "CSRF_COOKIE_SECURE": "False",
-        "LINKS_TRUST_X_FORWARDED_FOR": "True",
-        "LOG_LEVEL": "WARNING",
-        "CODES_FILE": str(var / "codes.txt"),
-        **extra_env,
-    }
+    env = bench_env(var, LINKS_TRUST_X_FORWARDED_FOR="True", CODES_FILE=str(var / "codes.txt"), **extra_env)
     if "REDIS_URL" in extra_env:
         import redis
 
         redis.Redis.from_url(extra_env["REDIS_URL"]).flushdb()
     subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    links = run(SEED, env, str(args.links), str(var / "codes.txt"))
+    links = run_django(SEED, env, str(args.links), str(var / "codes.txt"))
     print(f"\n== {name}: {links} links ==", flush=True)
 
     results = {}
@@ -224,13 +82,15 @@ def bench_backend(name: str, extra_env: dict, args, workdir: Path) -> dict:
         ("c suo, capture", "suo.wsgi:application", True),
     ]:
         server_env = {**env, "LINKS_CAPTURE": str(capture)}
-        process, port = serve(app, server_env, args.workers)
+        process, port = serve(app, server_env, args.workers, "--worker-class", "sync")
         try:
-            load(port, env, 2, args.connections)  # warm-up: imports, connections, caches
+            wrk(
+                port, LUA, duration=2, connections=args.connections, env=env
+            )  # warm-up: imports, connections, caches
             time.sleep(1)  # let the server finish what the warm-up left queued
             if label.startswith("c"):
-                run(_RESET_CLICKS, env)
-            results[label] = load(port, env, args.duration, args.connections)
+                run_django(_RESET_CLICKS, env)
+            results[label] = wrk(port, LUA, duration=args.duration, connections=args.connections, env=env)
         finally:
             stop(process)
         r = results[label]
@@ -244,9 +104,9 @@ def bench_backend(name: str, extra_env: dict, args, workdir: Path) -> dict:
     served = c.requests - c.non_3xx
     drain = None
     if "REDIS_URL" in extra_env:
-        pending, stored, seconds = run(DRAIN, env).split()
+        pending, stored, seconds = run_django(DRAIN, env).split()
         drain = (int(pending), int(stored), float(seconds))
-    clicks, counted = map(int, run(COUNT_CLICKS, env).split())
+    clicks, counted = map(int, run_django(COUNT_CLICKS, env).split())
     print(
         f"ratio b/a {b.rps / a.rps:.2f}   ratio c/a {c.rps / a.rps:.2f}   p99 c/a {c.p99_ms / a.p99_ms:.2f}"
     )

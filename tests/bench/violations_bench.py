@@ -19,10 +19,7 @@ import http.client
 import json
 import os
 import random
-import re
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,10 +28,9 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-GUNICORN = str(Path(sys.executable).parent / "gunicorn")
+from tests.bench.harness import PYTHON, ROOT, bench_env, ensure_database, run_django, serve, stop, wrk
+
 PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/suo_bench_violations")
-PYTHON = sys.executable
 
 SEED = """
 import json, sys, django
@@ -88,13 +84,6 @@ for member_id, steps in groupby(rows, key=lambda row: row[0]):
         bad += 1
 print(total, bad)
 """
-
-
-def run(code: str, env: dict, *args: str) -> str:
-    result = subprocess.run([PYTHON, "-c", code, *args], cwd=ROOT, env=env, capture_output=True, text=True)
-    if result.returncode:
-        sys.exit(f"bench step failed:\n{result.stderr[-3000:]}")
-    return result.stdout.strip().splitlines()[-1]
 
 
 class Moderator(threading.Thread):
@@ -181,29 +170,14 @@ def load(port, config, duration: float, rate: float | None) -> dict:
 def bench_backend(name: str, extra_env: dict, args, workdir: Path) -> None:
     var = workdir / name.split()[0].lower()
     var.mkdir(parents=True)
-    env = {
-        **{
-            k: v
-            for k, v in os.environ.items()
-            if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-        },
-        "DJANGO_SETTINGS_MODULE": "suo.settings",
-        "SUO_VAR_DIR": str(var),
-        "DEBUG": "False",
-        "SECRET_KEY": "bench-" + "x" * 50,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "False",
-        "SESSION_COOKIE_SECURE": "False",
-        "CSRF_COOKIE_SECURE": "False",
-        "LOG_LEVEL": "WARNING",
-        **extra_env,
-    }
+    env = bench_env(var, **extra_env)
     subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     config_path = var / "bench.json"
-    members = run(SEED, env, str(args.members), str(config_path))
+    members = run_django(SEED, env, str(args.members), str(config_path))
     config = json.loads(config_path.read_text())
     print(f"\n== {name}: {members} members, 20 moderators ==", flush=True)
-    process, port = serve_gthread(env, args)
+    threads = ["--worker-class", "gthread", "--threads", str(args.threads)] if args.threads > 1 else []
+    process, port = serve("suo.wsgi:application", env, args.workers, *threads)
     lua = var / "violations.lua"
     lua.write_text(
         LUA
@@ -227,15 +201,16 @@ def bench_backend(name: str, extra_env: dict, args, workdir: Path) -> None:
             )
             for error in r["errors"][:3]:
                 print(f"    error: {error}")
-        r = wrk_load(port, lua, args.duration)
+        w = wrk(port, lua, duration=int(args.duration), connections=20)
         print(
-            f"{'saturation (wrk, 20 connections)':<34} {r['rate']:>6.0f} violations/s   "
-            f"p50 {r['p50']:6.2f} ms   p99 {r['p99']:6.2f} ms   logged {r['count']}   errors {r['errors']}",
+            f"{'saturation (wrk, 20 connections)':<34} {w.rps:>6.0f} violations/s   "
+            f"p50 {w.p50_ms:6.2f} ms   p99 {w.p99_ms:6.2f} ms   logged {w.requests}   "
+            f"errors {w.non_3xx + w.socket_errors}",
             flush=True,
         )
     finally:
         stop(process)
-    total, bad = map(int, run(CHECK, env).split())
+    total, bad = map(int, run_django(CHECK, env).split())
     print(f"check: {total} violations; members whose steps are out of ladder order: {bad}")
 
 
@@ -251,95 +226,6 @@ request = function()
   return wrk.format("POST", "/api/violations/", headers, body)
 end
 """
-
-
-def _ms(value: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()
-    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-
-def wrk_load(port: int, lua: Path, duration: float) -> dict:
-    output = subprocess.run(
-        [
-            "wrk",
-            "-t2",
-            "-c20",
-            f"-d{int(duration)}s",
-            "--latency",
-            "-s",
-            str(lua),
-            f"http://127.0.0.1:{port}",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    non = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
-    return {
-        "rate": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
-        "p50": _ms(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1)),
-        "p99": _ms(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1)),
-        "count": int(re.search(r"(\d+) requests in", output).group(1)),
-        "errors": (int(non.group(1)) if non else 0) + (sum(map(int, errors.groups())) if errors else 0),
-    }
-
-
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def serve_gthread(env: dict, args) -> tuple[subprocess.Popen, int]:
-    """suo under gunicorn: sync workers, or gthread workers when --threads > 1."""
-    port = free_port()
-    worker = ["--worker-class", "gthread", "--threads", str(args.threads)] if args.threads > 1 else []
-    process = subprocess.Popen(
-        [
-            GUNICORN,
-            "suo.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(args.workers),
-            *worker,
-            "--log-level",
-            "warning",
-            "--pythonpath",
-            str(ROOT),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            connection.request("GET", "/healthz")
-            connection.getresponse().read()
-            return process, port
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    sys.exit(f"gunicorn did not start: {process.stderr.read().decode()[-2000:]}")
-
-
-def stop(process: subprocess.Popen) -> None:
-    os.killpg(process.pid, signal.SIGTERM)
-    process.wait(20)
 
 
 def main() -> None:
