@@ -15,7 +15,7 @@ from django.http.request import split_domain_port, validate_host
 
 from links.models import AntiBlockMode, LinkState
 from links.platforms import IN_APP_PLATFORMS, Platform, detect
-from links.selectors import antiblock_mode, link_for_redirect
+from links.selectors import antiblock_mode, link_for_fast_redirect
 from links.validation import RESERVED_CODES
 from links.views import record_visit
 
@@ -50,7 +50,7 @@ def redirect_target(environ) -> str | None:
     platform = detect(environ.get("HTTP_USER_AGENT", ""))
     if platform == Platform.BOT:
         return None
-    link = link_for_redirect(match.group(1))
+    link = link_for_fast_redirect(match.group(1))
     if link is None or link.password or link.state() != LinkState.ACTIVE or not link.allows(platform):
         return None
     if platform in IN_APP_PLATFORMS and antiblock_mode(link, platform) != AntiBlockMode.DIRECT:

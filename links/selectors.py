@@ -15,9 +15,11 @@ class _RedirectLookup:
     """`Link.objects.select_related("workspace", "workspace__link_settings").filter(code=...)`,
     compiled once per process: the redirect is the hottest path and the ORM spends more time
     building that query than the database spends answering it. Rows become the same model
-    instances the ORM would make, through the same field converters, so every rule on them applies."""
+    instances the ORM would make, through the same field converters, so every rule on them applies.
+    With `only`, just those fields are read (the others are deferred, as with `.only()`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, only: dict | None = None) -> None:
+        self.only = only or {}
         self.sql: str | None = None
         self.parts: list = []
 
@@ -25,13 +27,19 @@ class _RedirectLookup:
         quote = connection.ops.quote_name
         columns, parts = [], []
         for alias, model in (("l", Link), ("w", Workspace), ("s", LinkSettings)):
-            fields = list(model._meta.concrete_fields)
+            wanted = self.only.get(model)
+            fields = [
+                f
+                for f in model._meta.concrete_fields
+                if wanted is None or f.primary_key or f.attname in wanted
+            ]
             converters = []
             for field in fields:
                 col = field.get_col(alias)
-                converters.append(connection.ops.get_db_converters(col) + col.get_db_converters(connection))
+                found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+                converters.append((col, found))
             columns += [f"{alias}.{quote(field.column)}" for field in fields]
-            parts.append((model, fields, converters))
+            parts.append((model, [f.attname for f in fields], converters))
         self.parts = parts
         self.sql = (
             f"SELECT {', '.join(columns)} FROM {quote(Link._meta.db_table)} l "
@@ -47,24 +55,21 @@ class _RedirectLookup:
         if row is None:
             return None
         instances, offset = [], 0
-        for model, fields, converters in self.parts:
-            values = []
-            for field, field_converters, value in zip(
-                fields, converters, row[offset : offset + len(fields)], strict=True
-            ):
+        for model, attnames, converters in self.parts:
+            values = list(row[offset : offset + len(attnames)])
+            offset += len(attnames)
+            if values[0] is None:  # the primary key: a LEFT JOIN may find no settings
+                instances.append(None)
+                continue
+            for index, (col, field_converters) in enumerate(converters):
                 for converter in field_converters:
-                    value = converter(value, field.get_col(model._meta.db_table), connection)
-                values.append(value)
-            offset += len(fields)
-            has_row = values[0] is not None  # the primary key; a LEFT JOIN may find no settings
-            instances.append(
-                model.from_db(DEFAULT_DB_ALIAS, [f.attname for f in fields], values) if has_row else None
-            )
+                    values[index] = converter(values[index], col, connection)
+            instances.append(model.from_db(DEFAULT_DB_ALIAS, attnames, values))
         link, workspace, link_settings = instances
         # Cache the join's answer, even "no settings": assigning None would clear the cache and
         # the next access would query again.
         Workspace.link_settings.related.set_cached_value(workspace, link_settings)
-        link.workspace = workspace
+        Link.workspace.field.set_cached_value(link, workspace)
         return link
 
     def _fetch(self, code: str):
@@ -83,6 +88,26 @@ class _RedirectLookup:
 
 
 link_for_redirect = _RedirectLookup()
+
+# What the plain-302 decision and the click capture read, and nothing else.
+link_for_fast_redirect = _RedirectLookup(
+    only={
+        Link: {
+            "workspace_id",
+            "url",
+            "password",
+            "is_active",
+            "expires_at",
+            "max_clicks",
+            "capped_clicks",
+            "allowed_platforms",
+            "antiblock",
+            "antiblock_by_platform",
+        },
+        Workspace: {"timezone"},
+        LinkSettings: {"workspace_id", "antiblock_defaults"},
+    }
+)
 
 
 def antiblock_mode(link: Link, platform: str) -> str:
