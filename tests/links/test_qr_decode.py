@@ -1,7 +1,6 @@
 """QR upload decoding (links/qr_decode.py) on generated photo-like pictures and on bad input."""
 
 import io
-import time
 import warnings
 
 import pytest
@@ -311,12 +310,11 @@ def test_decompression_bomb_is_refused_before_pixels_are_decoded(size, monkeypat
 
     monkeypatch.setattr(Image.Image, "load", forbidden)
     monkeypatch.setattr(qr_decode.zxingcpp, "read_barcodes", forbidden)
-    started = time.perf_counter()
+    # Load and decode are forbidden above, so a refusal proves no pixel was decoded (no timing needed).
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
         with pytest.raises(TooManyPixelsError) as caught:
             decode_qr(data)
-    assert time.perf_counter() - started < 0.5
     assert not [w for w in seen if issubclass(w.category, Image.DecompressionBombWarning)]
     assert caught.value.code == "too_many_pixels"
     assert caught.value.message == "The picture has more than 40 megapixels. Please upload a smaller picture."
