@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.fields import empty
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from groups.models import Community
@@ -113,6 +114,10 @@ class FromQrOutput(serializers.Serializer):
 
 class LinkFromQrView(WorkspaceScopedMixin, APIView):
     parser_classes = UPLOAD_PARSERS
+    # A large photo costs ~160 ms of CPU to decode: a per-user budget keeps one client from
+    # monopolising the workers (QR_DECODE_RATE, default 60 a minute; 429 beyond it).
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "qr_decode"
     write_roles = READ_ROLES  # decoding only is open to every role; creating a link is checked below
 
     @extend_schema(

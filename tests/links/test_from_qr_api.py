@@ -213,3 +213,16 @@ def test_anonymous_is_refused(client):
     response = client.post(URL, {"image": upload(pictures.good_picture("plain").data)})
 
     assert response.status_code == 401
+
+
+def test_decoding_is_rate_limited_per_user(operator_api, tenant_a, api_for, monkeypatch):
+    from rest_framework.throttling import ScopedRateThrottle
+
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"qr_decode": "2/min"})
+    picture = pictures.encode(pictures.qr_image("https://example.com/x"))
+
+    statuses = [post(operator_api, picture, create="false").status_code for _ in range(3)]
+    other_user = post(api_for(tenant_a.analyst), picture, create="false")
+
+    assert statuses == [200, 200, 429]
+    assert other_user.status_code == 200
