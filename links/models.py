@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from links.platforms import IN_APP_PLATFORMS, Platform
+from suo.db import CountersKeptOnSave
 from suo.models import Workspace
 
 
@@ -73,7 +74,7 @@ class LinkState(models.TextChoices):
     EXHAUSTED = "exhausted", _("Click limit reached")
 
 
-class Link(models.Model):
+class Link(CountersKeptOnSave, models.Model):
     # Counters are written only by the click capture (F() updates); a save() from a form or the
     # admin would otherwise write back the stale numbers it loaded.
     COUNTER_FIELDS = ("click_count", "unique_click_count", "capped_clicks")
@@ -151,15 +152,6 @@ class Link(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} → {self.title or self.url}"
-
-    def save(self, *args, **kwargs):
-        if self.pk and not self._state.adding and kwargs.get("update_fields") is None:
-            kwargs["update_fields"] = [
-                f.attname
-                for f in self._meta.concrete_fields
-                if not f.primary_key and f.attname not in self.COUNTER_FIELDS
-            ]
-        super().save(*args, **kwargs)
 
     @property
     def short_url(self) -> str:

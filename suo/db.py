@@ -13,3 +13,20 @@ def save_or_field_error(instance: models.Model, *, field: str, message: str) -> 
     except IntegrityError as exc:
         raise ValidationError({field: message}) from exc
     return instance
+
+
+class CountersKeptOnSave:
+    """For models whose COUNTER_FIELDS are written only by F() updates (clicks, scans): a save()
+    from a form or the admin writes every other field and leaves the counters to those updates,
+    instead of writing back the stale numbers it loaded."""
+
+    COUNTER_FIELDS: tuple[str, ...] = ()
+
+    def save(self, *args, **kwargs):
+        if self.pk and not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.attname
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.attname not in self.COUNTER_FIELDS
+            ]
+        super().save(*args, **kwargs)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from links.models import AntiBlockMode
+from suo.db import CountersKeptOnSave
 from suo.models import Workspace
 
 DEFAULT_SCAN_LIMIT = 200
@@ -33,7 +34,7 @@ def fallback_upload_to(live_code: "LiveCode", filename: str) -> str:
     return f"livecodes/{live_code.workspace_id}/fallback/{filename}"
 
 
-class LiveCode(models.Model):
+class LiveCode(CountersKeptOnSave, models.Model):
     # Counters are written only by the click capture (F() updates), never by a form's save().
     COUNTER_FIELDS = ("scan_count", "unique_scan_count")
 
@@ -105,15 +106,6 @@ class LiveCode(models.Model):
     def __str__(self) -> str:
         return f"{self.name} (/g/{self.code})"
 
-    def save(self, *args, **kwargs):
-        if self.pk and not self._state.adding and kwargs.get("update_fields") is None:
-            kwargs["update_fields"] = [
-                f.attname
-                for f in self._meta.concrete_fields
-                if not f.primary_key and f.attname not in self.COUNTER_FIELDS
-            ]
-        super().save(*args, **kwargs)
-
     @property
     def short_url(self) -> str:
         return f"{settings.SHORT_BASE_URL}/g/{self.code}"
@@ -151,7 +143,7 @@ def usable_entries_q(now: dt.datetime, prefix: str = "") -> Q:
     )
 
 
-class LiveCodeEntry(models.Model):
+class LiveCodeEntry(CountersKeptOnSave, models.Model):
     """One group's current join QR code inside a live code."""
 
     COUNTER_FIELDS = ("scans", "last_scanned_at")
@@ -214,15 +206,6 @@ class LiveCodeEntry(models.Model):
 
     def __str__(self) -> str:
         return self.display_name or self.content[:60]
-
-    def save(self, *args, **kwargs):
-        if self.pk and not self._state.adding and kwargs.get("update_fields") is None:
-            kwargs["update_fields"] = [
-                f.attname
-                for f in self._meta.concrete_fields
-                if not f.primary_key and f.attname not in self.COUNTER_FIELDS
-            ]
-        super().save(*args, **kwargs)
 
     @property
     def display_name(self) -> str:
