@@ -158,6 +158,8 @@ class MembershipSerializer(serializers.ModelSerializer):
             "member",
             "joined_at",
             "source",
+            "channel",
+            "campaign",
             "inviter",
             "invite_code",
             "is_active",
@@ -173,6 +175,20 @@ class JoinInput(serializers.Serializer):
     source = serializers.ChoiceField(choices=JoinSource.choices, default=JoinSource.MANUAL)
     inviter = ScopedPrimaryKeyRelatedField(queryset=Member.objects.all(), required=False, allow_null=True)
     invite_code = serializers.CharField(required=False, allow_blank=True, max_length=32, default="")
+    channel = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=64,
+        default="",
+        help_text=gettext_lazy("Where the member came from, e.g. a channel label."),
+    )
+    campaign = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=64,
+        default="",
+        help_text=gettext_lazy("The campaign (its slug) that brought the member."),
+    )
 
 
 class LeaveInput(serializers.Serializer):
@@ -622,8 +638,11 @@ class EventInput(serializers.Serializer):
     count = serializers.IntegerField(
         min_value=1, max_value=100000, required=False, default=1, help_text="message"
     )
+    channel = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, default="", help_text="join"
+    )
     campaign = serializers.CharField(
-        max_length=64, required=False, allow_blank=True, default="", help_text="activity"
+        max_length=64, required=False, allow_blank=True, default="", help_text="join, activity"
     )
     name = serializers.CharField(
         max_length=100, required=False, allow_blank=True, default="", help_text="activity"

@@ -224,6 +224,8 @@ def events_ingest(*, workspace: Workspace, events: list[dict]) -> list[EventResu
                     joined_at=event["at"],
                     source=event.get("source") or JoinSource.LINK,
                     inviter=member_of(event, "inviter_external_id"),
+                    channel=event.get("channel", ""),
+                    campaign=event.get("campaign", ""),
                 )
                 active[key] = membership
                 created.append(membership)

@@ -360,6 +360,8 @@ def membership_join(
     source: str = JoinSource.MANUAL,
     inviter: Member | None = None,
     invite_code: str = "",
+    channel: str = "",
+    campaign: str = "",
     at: datetime | None = None,
     enforce: bool = True,
     notify: bool = True,
@@ -447,6 +449,8 @@ def membership_join(
                 source=source,
                 inviter=inviter,
                 invite_code=code_used,
+                channel=channel.strip()[:64],
+                campaign=campaign.strip()[:64],
             )
     except IntegrityError as exc:
         raise ValidationError(

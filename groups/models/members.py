@@ -92,6 +92,18 @@ class Membership(models.Model):
         related_name="memberships",
         verbose_name=_("invite code"),
     )
+    channel = models.CharField(
+        _("channel"),
+        max_length=64,
+        blank=True,
+        help_text=_("Where the member came from, e.g. the link's channel label or a UTM source."),
+    )
+    campaign = models.CharField(
+        _("campaign"),
+        max_length=64,
+        blank=True,
+        help_text=_("The campaign (its slug) that brought the member, for attribution and cohorts."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     left_at = models.DateTimeField(_("left at"), null=True, blank=True)
     leave_reason = models.CharField(_("leave reason"), max_length=16, choices=LeaveReason.choices, blank=True)

@@ -102,6 +102,20 @@ def test_join_returns_201_membership(api_for, tenant_a, group):
     assert body["source"] == "link"
 
 
+def test_join_records_channel_and_campaign_for_attribution(api_for, tenant_a, group):
+    member = MemberFactory(workspace=tenant_a.workspace)
+
+    response = api_for(tenant_a.moderator).post(
+        f"/api/groups/{group.pk}/join/",
+        {"member": member.pk, "source": "link", "channel": "公众号", "campaign": "double-11"},
+    )
+
+    assert response.status_code == 201, response.json()
+    assert response.json()["channel"] == "公众号" and response.json()["campaign"] == "double-11"
+    stored = Membership.objects.get(pk=response.json()["id"])
+    assert (stored.channel, stored.campaign) == ("公众号", "double-11")
+
+
 def test_join_refusal_lists_unmet_thresholds_with_codes(api_for, tenant_a, group):
     ThresholdFactory(community=group, kind="invite_code")
     ThresholdFactory(community=group, kind="paid")

@@ -209,6 +209,25 @@ def test_batch_shape_errors_are_400(api_for, tenant_a):
     assert response.status_code == 400 and "events" in response.json()["fields"]
 
 
+def test_join_event_records_channel_and_campaign(api_for, tenant_a, group):
+    event = {
+        "id": "c1",
+        "type": "join",
+        "platform": "wechat",
+        "group_external_id": "room-1",
+        "member_external_id": "u9",
+        "at": at(2, 9),
+        "channel": "朋友圈",
+        "campaign": "spring",
+    }
+
+    response = post(api_for, tenant_a, [event])
+
+    assert response.status_code == 200, response.json()
+    membership = Membership.objects.get(community=group, member__external_id="u9")
+    assert (membership.channel, membership.campaign) == ("朋友圈", "spring")
+
+
 def test_join_of_a_member_already_in_is_skipped_and_leave_of_a_stranger_too(api_for, tenant_a, group):
     member = MemberFactory(workspace=tenant_a.workspace, external_id="u1")
     MembershipFactory(community=group, member=member)

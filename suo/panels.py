@@ -1,0 +1,75 @@
+"""Dashboard panels that apps register in AppConfig.ready().
+
+The dashboards (/dash/ and /api/metrics/) show every registered panel without importing the apps
+that compute them: groups, links and content each register their own figures here, the way they
+register webhook event types. A panel's `build` computes its numbers in the database, scoped to
+`filters.workspace`, and returns them as rows; the dashboard draws the chart, the table and the
+CSV export from those same rows, so the three always agree.
+"""
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from suo.models import Workspace
+
+
+@dataclass(frozen=True)
+class PanelFilters:
+    """What the analyst chose; every panel reads what applies to it and ignores the rest."""
+
+    workspace: Workspace
+    start: dt.datetime  # aware, inclusive
+    end: dt.datetime  # aware, exclusive
+    group_ids: Sequence[int] | None = None  # None: every group of the workspace
+    kind: str = ""  # a group kind, or "" for all
+    source: str = ""  # a join source, or "" for all
+    campaign: str = ""  # a campaign slug, or "" for all
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: object  # a (lazy) translated string
+    kind: str = "number"  # number | percent (a fraction 0–1) | text | date
+
+
+@dataclass(frozen=True)
+class Chart:
+    type: str  # bar | line | pie
+    x: str  # the column that labels the points
+    series: tuple[str, ...]  # the columns drawn
+
+
+@dataclass
+class PanelData:
+    columns: list[Column]
+    rows: list[dict]
+    chart: Chart | None = None
+    note: object = ""  # a short definition shown under the table
+
+
+@dataclass(frozen=True)
+class Panel:
+    key: str  # unique and URL-safe, e.g. "links.clicks_by_platform"
+    title: object  # a (lazy) translated string
+    section: str  # which dashboard page shows it, e.g. "overview" or "content"
+    build: Callable[[PanelFilters], PanelData]
+    order: int = 100
+    roles: frozenset[str] = field(default_factory=frozenset)  # empty: every workspace role
+
+
+PANELS: dict[str, Panel] = {}
+
+
+def register_panel(panel: Panel) -> None:
+    """Add (or replace, on a second ready()) a panel; apps call it from AppConfig.ready()."""
+    PANELS[panel.key] = panel
+
+
+def panels_for(section: str) -> list[Panel]:
+    return sorted((p for p in PANELS.values() if p.section == section), key=lambda p: (p.order, p.key))
+
+
+def panel(key: str) -> Panel | None:
+    return PANELS.get(key)
