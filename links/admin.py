@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from links.livecodes.admin import LinkFromQrAdminMixin
 from links.models import Click, Link, LinkSettings, LinkTag
-from links.platforms import Platform
+from links.platforms import VisitorPlatform
 from links.services import link_create, link_settings_for, link_update
 from links.validation import validate_alias, validate_target_url
 from suo.admin_scoping import WorkspaceScopedAdmin
@@ -30,7 +30,7 @@ class LinkAdminForm(forms.ModelForm):
     tag_names = forms.CharField(label=_("tags"), required=False, help_text=_("Separate tags with commas."))
     allowed_platforms = forms.MultipleChoiceField(
         label=_("allowed platforms"),
-        choices=Platform.choices,
+        choices=VisitorPlatform.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("None ticked: every platform may open it."),

@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from groups.models import Community
 from links.models import AntiBlockMode, Link
-from links.platforms import Platform, platform_names
+from links.platforms import VisitorPlatform, platform_names
 from links.selectors import link_stats
 from links.services import link_create, link_delete, link_settings_for, link_settings_update, link_update
 from suo.api.scoping import ScopedPrimaryKeyRelatedField, WorkspaceScopedMixin
@@ -265,7 +265,7 @@ class LinkViewSet(
 
 
 class PlatformOutput(serializers.Serializer):
-    id = serializers.ChoiceField(choices=Platform.choices)
+    id = serializers.ChoiceField(choices=VisitorPlatform.choices)
     name_zh = serializers.CharField()
     name_en = serializers.CharField()
     in_app = serializers.BooleanField(help_text="An in-app browser, where anti-block pages apply.")

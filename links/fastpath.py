@@ -14,7 +14,7 @@ from django.core import signals
 from django.http.request import split_domain_port, validate_host
 
 from links.models import AntiBlockMode, LinkState
-from links.platforms import IN_APP_PLATFORMS, Platform, detect
+from links.platforms import IN_APP_PLATFORMS, VisitorPlatform, detect
 from links.selectors import antiblock_mode, link_for_fast_redirect
 from links.validation import RESERVED_CODES
 from links.views import record_visit
@@ -48,7 +48,7 @@ def redirect_target(environ) -> str | None:
     if not _host_allowed(environ) or (settings.SECURE_SSL_REDIRECT and not _is_secure(environ)):
         return None
     platform = detect(environ.get("HTTP_USER_AGENT", ""))
-    if platform == Platform.BOT:
+    if platform == VisitorPlatform.BOT:
         return None
     link = link_for_fast_redirect(match.group(1))
     if link is None or link.password or link.state() != LinkState.ACTIVE or not link.allows(platform):

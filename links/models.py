@@ -5,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from links.platforms import IN_APP_PLATFORMS, Platform
+from links.platforms import IN_APP_PLATFORMS, VisitorPlatform
 from suo.db import CountersKeptOnSave
 from suo.models import Workspace
 
@@ -199,7 +199,7 @@ class Click(models.Model):
     )
     at = models.DateTimeField(_("time"))
     day = models.DateField(_("day"), help_text=_("The visit's day in the workspace's time zone."))
-    platform = models.CharField(_("platform"), max_length=24, choices=Platform.choices)
+    platform = models.CharField(_("platform"), max_length=24, choices=VisitorPlatform.choices)
     os = models.CharField(_("operating system"), max_length=32, blank=True)
     device = models.CharField(_("device"), max_length=64, blank=True)
     referrer_host = models.CharField(_("referrer"), max_length=255, blank=True)

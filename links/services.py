@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from links.models import AntiBlockMode, Link, LinkSettings, LinkTag
-from links.platforms import Platform
+from links.platforms import VisitorPlatform
 from links.validation import RESERVED_CODES, validate_alias, validate_target_url
 from suo.models import Workspace
 
@@ -35,7 +35,7 @@ def random_code(length: int = DEFAULT_CODE_LENGTH) -> str:
 
 def _validate_platforms(value: Iterable[str], field: str) -> list[str]:
     platforms = list(dict.fromkeys(value or []))
-    unknown = [p for p in platforms if p not in Platform.values]
+    unknown = [p for p in platforms if p not in VisitorPlatform.values]
     if unknown:
         raise ValidationError(
             {

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from links import qr
 from links.capture import build_visit, capture, client_ip
 from links.models import AntiBlockMode, LinkState
-from links.platforms import IN_APP_PLATFORMS, Platform, detect, is_ios
+from links.platforms import IN_APP_PLATFORMS, VisitorPlatform, detect, is_ios
 from links.selectors import antiblock_mode, link_for_redirect
 from links.services import TooManyPasswordTries, claim_capped_click, link_password_check
 
@@ -44,14 +44,14 @@ def follow(request, code: str) -> HttpResponse:
         return not_found(request, code)
     user_agent = request.META.get("HTTP_USER_AGENT", "")
     platform = detect(user_agent)
-    if platform == Platform.BOT:
+    if platform == VisitorPlatform.BOT:
         return render(request, "links/bot.html", {"link": link})
     state = link.state()
     if state != LinkState.ACTIVE:
         return _gone(request, link, state)
     if not link.allows(platform):
-        names = [str(Platform(p).label) for p in link.allowed_platforms]
-        context = {"link": link, "allowed": names, "platform": Platform(platform).label}
+        names = [str(VisitorPlatform(p).label) for p in link.allowed_platforms]
+        context = {"link": link, "allowed": names, "platform": VisitorPlatform(platform).label}
         return _no_store(render(request, "links/denied.html", context, status=403))
     if link.password:
         unlocked, response = _password_gate(request, link)
@@ -66,7 +66,7 @@ def follow(request, code: str) -> HttpResponse:
     if platform in IN_APP_PLATFORMS and mode != AntiBlockMode.DIRECT:
         context = {
             "link": link,
-            "app": Platform(platform).label,
+            "app": VisitorPlatform(platform).label,
             "ios": is_ios(user_agent),
         }
         template = "links/guide.html" if mode == AntiBlockMode.GUIDE else "links/copy.html"

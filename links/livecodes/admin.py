@@ -30,7 +30,7 @@ from links.livecodes.services import (
     live_code_update,
 )
 from links.models import AntiBlockMode
-from links.platforms import Platform
+from links.platforms import VisitorPlatform
 from links.qr_decode import QrDecodeError
 from links.services import link_create
 from links.validation import ALIAS_PATTERN
@@ -62,7 +62,7 @@ class LiveCodeAdminForm(forms.ModelForm):
     )
     allowed_platforms = forms.MultipleChoiceField(
         label=_("allowed platforms"),
-        choices=Platform.choices,
+        choices=VisitorPlatform.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("None ticked: every platform may open it."),

@@ -18,11 +18,11 @@ from links.livecodes.models import LiveCode, LiveCodeEntry
 from links.livecodes.selectors import live_code_for_page, sticky_entry
 from links.livecodes.services import live_code_pick_entry
 from links.models import AntiBlockMode
-from links.platforms import IN_APP_PLATFORMS, Platform, detect, is_ios
+from links.platforms import IN_APP_PLATFORMS, VisitorPlatform, detect, is_ios
 
 STICKY_SECONDS = 24 * 3600
 ALERT_CHECK_THROTTLE = 60  # seconds between alert checks for one condition; the sweep covers the rest
-WECHAT_APPS = (Platform.WECHAT, Platform.WECOM, Platform.WECHAT_MINIPROGRAM)
+WECHAT_APPS = (VisitorPlatform.WECHAT, VisitorPlatform.WECOM, VisitorPlatform.WECHAT_MINIPROGRAM)
 
 
 def _no_store(response: HttpResponse) -> HttpResponse:
@@ -56,7 +56,7 @@ def live_code_page(request, code: str) -> HttpResponse:
         return _not_found(request, code)
     user_agent = request.META.get("HTTP_USER_AGENT", "")
     platform = detect(user_agent)
-    if platform == Platform.BOT:
+    if platform == VisitorPlatform.BOT:
         return render(request, "links/bot.html", {"link": _public(live_code)})
     if not live_code.is_active:
         context = {
@@ -65,13 +65,17 @@ def live_code_page(request, code: str) -> HttpResponse:
         }
         return _no_store(render(request, "links/gone.html", context, status=410))
     if not live_code.allows(platform):
-        names = [str(Platform(p).label) for p in live_code.allowed_platforms]
-        context = {"link": _public(live_code), "allowed": names, "platform": Platform(platform).label}
+        names = [str(VisitorPlatform(p).label) for p in live_code.allowed_platforms]
+        context = {"link": _public(live_code), "allowed": names, "platform": VisitorPlatform(platform).label}
         return _no_store(render(request, "links/denied.html", context, status=403))
     mode = live_code.antiblock_mode(platform)
     if platform in IN_APP_PLATFORMS and mode != AntiBlockMode.DIRECT:
         # No group is chosen yet: the scan is counted where the visitor ends up (their browser).
-        context = {"link": _public(live_code), "app": Platform(platform).label, "ios": is_ios(user_agent)}
+        context = {
+            "link": _public(live_code),
+            "app": VisitorPlatform(platform).label,
+            "ios": is_ios(user_agent),
+        }
         template = "links/guide.html" if mode == AntiBlockMode.GUIDE else "links/copy.html"
         return _no_store(render(request, template, context))
     if request.method == "HEAD":  # link checkers and previews: no group is used up

@@ -10,12 +10,12 @@ from django.utils import timezone
 import suo.wsgi
 from links.fastpath import ShortLinkFastPath
 from links.models import Click
-from links.platforms import Platform
+from links.platforms import VisitorPlatform
 from tests.links.factories import LinkFactory
 from tests.links.user_agents import USER_AGENTS
 
 pytestmark = pytest.mark.django_db(transaction=True)
-PHONE = USER_AGENTS[Platform.MOBILE][0]
+PHONE = USER_AGENTS[VisitorPlatform.MOBILE][0]
 
 
 class Recorder:
@@ -76,8 +76,8 @@ def test_plain_link_is_redirected_and_counted_without_django(fast):
         ({"is_active": False}, PHONE),
         ({"expires_at": timezone.now() - dt.timedelta(seconds=1)}, PHONE),
         ({"allowed_platforms": ["wechat"]}, PHONE),
-        ({"antiblock": "guide"}, USER_AGENTS[Platform.WECHAT][0]),
-        ({}, USER_AGENTS[Platform.BOT][0]),
+        ({"antiblock": "guide"}, USER_AGENTS[VisitorPlatform.WECHAT][0]),
+        ({}, USER_AGENTS[VisitorPlatform.BOT][0]),
         ({"max_clicks": 1, "capped_clicks": 1}, PHONE),
     ],
     ids=["password", "inactive", "expired", "platform", "guide", "bot", "exhausted"],
