@@ -15,7 +15,7 @@ from django.http.request import split_domain_port, validate_host
 
 from links.models import AntiBlockMode, LinkState
 from links.platforms import IN_APP_PLATFORMS, VisitorPlatform, detect
-from links.selectors import antiblock_mode, link_for_fast_redirect
+from links.selectors import link_for_fast_redirect
 from links.validation import RESERVED_CODES
 from links.views import record_visit
 
@@ -53,7 +53,7 @@ def redirect_target(environ) -> str | None:
     link = link_for_fast_redirect(match.group(1))
     if link is None or link.password or link.state() != LinkState.ACTIVE or not link.allows(platform):
         return None
-    if platform in IN_APP_PLATFORMS and antiblock_mode(link, platform) != AntiBlockMode.DIRECT:
+    if platform in IN_APP_PLATFORMS and link.antiblock_mode(platform) != AntiBlockMode.DIRECT:
         return None
     if not record_visit(link=link, meta=environ, platform=platform):
         return None  # the limit was reached meanwhile: the view shows the 410 page

@@ -7,7 +7,7 @@ from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDay, TruncHour
 
-from links.models import Click, Link, LinkSettings, default_antiblock_for
+from links.models import Click, Link, LinkSettings
 from suo.models import Workspace
 
 
@@ -108,18 +108,6 @@ link_for_fast_redirect = _RedirectLookup(
         LinkSettings: {"workspace_id", "antiblock_defaults"},
     }
 )
-
-
-def antiblock_mode(link: Link, platform: str) -> str:
-    """The link's choice for this platform, else its own mode, else the workspace's, else built-in."""
-    mode = link.antiblock_by_platform.get(platform) or link.antiblock
-    if mode:
-        return mode
-    try:
-        link_settings = link.workspace.link_settings
-    except LinkSettings.DoesNotExist:
-        return default_antiblock_for(platform)
-    return link_settings.antiblock_for(platform)
 
 
 def _breakdown(clicks, field: str, limit: int = 20) -> list[dict]:

@@ -12,9 +12,15 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from links.models import AntiBlockMode, Link, LinkSettings, LinkTag
-from links.platforms import VisitorPlatform
-from links.validation import RESERVED_CODES, validate_alias, validate_target_url
+from links.models import Link, LinkSettings, LinkTag
+from links.validation import (
+    RESERVED_CODES,
+    validate_alias,
+    validate_antiblock,
+    validate_antiblock_map,
+    validate_platforms,
+    validate_target_url,
+)
 from suo.models import Workspace
 
 CODE_ALPHABET = string.ascii_letters + string.digits
@@ -31,30 +37,6 @@ def link_settings_for(workspace: Workspace) -> LinkSettings:
 
 def random_code(length: int = DEFAULT_CODE_LENGTH) -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
-
-
-def _validate_platforms(value: Iterable[str], field: str) -> list[str]:
-    platforms = list(dict.fromkeys(value or []))
-    unknown = [p for p in platforms if p not in VisitorPlatform.values]
-    if unknown:
-        raise ValidationError(
-            {
-                field: _("Unknown platform: %(names)s. See /api/platforms/ for the ids.")
-                % {"names": ", ".join(unknown)}
-            }
-        )
-    return platforms
-
-
-def _validate_antiblock_map(value: dict | None, field: str) -> dict:
-    value = value or {}
-    if not isinstance(value, dict):
-        raise ValidationError({field: _("Give an object of platform id → direct, guide or copy.")})
-    _validate_platforms(value.keys(), field)
-    wrong = [mode for mode in value.values() if mode not in AntiBlockMode.values]
-    if wrong:
-        raise ValidationError({field: _("Anti-block modes are direct, guide or copy.")})
-    return dict(value)
 
 
 def _clean_tags(names: Iterable[str]) -> list[str]:
@@ -138,9 +120,9 @@ def link_create(
         workspace=workspace,
         url=validate_target_url(url, blocked_domains=link_settings.blocked_domains),
         title=title.strip(),
-        allowed_platforms=_validate_platforms(allowed_platforms, "allowed_platforms"),
-        antiblock=antiblock or "",
-        antiblock_by_platform=_validate_antiblock_map(antiblock_by_platform, "antiblock_by_platform"),
+        allowed_platforms=validate_platforms(allowed_platforms, "allowed_platforms"),
+        antiblock=validate_antiblock(antiblock),
+        antiblock_by_platform=validate_antiblock_map(antiblock_by_platform, "antiblock_by_platform"),
         password=make_password(password) if password else "",
         expires_at=expires_at,
         max_clicks=max_clicks,
@@ -148,8 +130,6 @@ def link_create(
         group=_check_group(workspace, group),
         created_by=by if by is not None and by.is_authenticated else None,
     )
-    if link.antiblock and link.antiblock not in AntiBlockMode.values:
-        raise ValidationError({"antiblock": _("Anti-block modes are direct, guide or copy.")})
     _check_limits(expires_at=expires_at, max_clicks=max_clicks)
     tag_names = _clean_tags(tags)
     if alias:
@@ -189,15 +169,13 @@ def link_update(*, link: Link, by=None, **changes) -> Link:
         url_changed = new_url != link.url
         link.url = new_url
     if "allowed_platforms" in changes:
-        link.allowed_platforms = _validate_platforms(changes["allowed_platforms"], "allowed_platforms")
+        link.allowed_platforms = validate_platforms(changes["allowed_platforms"], "allowed_platforms")
     if "antiblock_by_platform" in changes:
-        link.antiblock_by_platform = _validate_antiblock_map(
+        link.antiblock_by_platform = validate_antiblock_map(
             changes["antiblock_by_platform"], "antiblock_by_platform"
         )
     if "antiblock" in changes:
-        if changes["antiblock"] and changes["antiblock"] not in AntiBlockMode.values:
-            raise ValidationError({"antiblock": _("Anti-block modes are direct, guide or copy.")})
-        link.antiblock = changes["antiblock"] or ""
+        link.antiblock = validate_antiblock(changes["antiblock"])
     if "expires_at" in changes or "max_clicks" in changes:
         _check_limits(expires_at=changes.get("expires_at"), max_clicks=changes.get("max_clicks"))
     for name in ("title", "source"):
@@ -233,7 +211,7 @@ def link_settings_update(
 ) -> LinkSettings:
     link_settings = LinkSettings.objects.select_for_update().get(pk=link_settings_for(workspace).pk)
     if antiblock_defaults is not None:
-        link_settings.antiblock_defaults = _validate_antiblock_map(antiblock_defaults, "antiblock_defaults")
+        link_settings.antiblock_defaults = validate_antiblock_map(antiblock_defaults, "antiblock_defaults")
     if blocked_domains is not None:
         domains = [d.strip().lower().lstrip(".") for d in blocked_domains if d and d.strip()]
         bad = [d for d in domains if "/" in d or " " in d or "." not in d]

@@ -1,12 +1,16 @@
-"""Rules for what a short link may point to and what its code may be."""
+"""Rules for what a short link may point to, what its code may be, and its platform gate's fields."""
 
 import re
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
+
+from links.models import AntiBlockMode
+from links.platforms import VisitorPlatform
 
 MAX_URL_LENGTH = 2048
 ALIAS_PATTERN = re.compile(r"^[A-Za-z0-9_-]{3,64}$")
@@ -117,6 +121,36 @@ def validate_target_url(url: str, *, blocked_domains=()) -> str:
             code="blocked",
         )
     return url
+
+
+def validate_platforms(value: Iterable[str], field: str) -> list[str]:
+    platforms = list(dict.fromkeys(value or []))
+    unknown = [p for p in platforms if p not in VisitorPlatform.values]
+    if unknown:
+        raise ValidationError(
+            {
+                field: _("Unknown platform: %(names)s. See /api/platforms/ for the ids.")
+                % {"names": ", ".join(unknown)}
+            }
+        )
+    return platforms
+
+
+def validate_antiblock_map(value: dict | None, field: str) -> dict:
+    value = value or {}
+    if not isinstance(value, dict):
+        raise ValidationError({field: _("Give an object of platform id → direct, guide or copy.")})
+    validate_platforms(value.keys(), field)
+    wrong = [mode for mode in value.values() if mode not in AntiBlockMode.values]
+    if wrong:
+        raise ValidationError({field: _("Anti-block modes are direct, guide or copy.")})
+    return dict(value)
+
+
+def validate_antiblock(mode: str, field: str = "antiblock") -> str:
+    if mode and mode not in AntiBlockMode.values:
+        raise ValidationError({field: _("Anti-block modes are direct, guide or copy.")})
+    return mode or ""
 
 
 def validate_alias(alias: str) -> str:

@@ -11,7 +11,7 @@ from links import qr
 from links.capture import build_visit, capture, client_ip
 from links.models import AntiBlockMode, LinkState
 from links.platforms import IN_APP_PLATFORMS, VisitorPlatform, detect, is_ios
-from links.selectors import antiblock_mode, link_for_redirect
+from links.selectors import link_for_redirect
 from links.services import TooManyPasswordTries, claim_capped_click, link_password_check
 
 GONE_MESSAGES = {
@@ -62,7 +62,7 @@ def follow(request, code: str) -> HttpResponse:
         return _no_store(HttpResponseRedirect(link.url))
     if not record_visit(link=link, meta=request.META, platform=platform):
         return _gone(request, link, LinkState.EXHAUSTED)
-    mode = antiblock_mode(link, platform)
+    mode = link.antiblock_mode(platform)
     if platform in IN_APP_PLATFORMS and mode != AntiBlockMode.DIRECT:
         context = {
             "link": link,

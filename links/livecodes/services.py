@@ -18,9 +18,8 @@ from links.livecodes.models import (
     default_entry_expiry,
     usable_entries_q,
 )
-from links.models import AntiBlockMode
-from links.services import _validate_antiblock_map, _validate_platforms, random_code
-from links.validation import ALIAS_PATTERN
+from links.services import random_code
+from links.validation import ALIAS_PATTERN, validate_antiblock, validate_antiblock_map, validate_platforms
 from suo.models import Workspace
 
 CODE_ATTEMPTS = 8
@@ -66,12 +65,6 @@ def _check_strategy(strategy: str) -> str:
     return strategy
 
 
-def _check_antiblock(mode: str) -> str:
-    if mode and mode not in AntiBlockMode.values:
-        raise ValidationError({"antiblock": _("Anti-block modes are direct, guide or copy.")})
-    return mode or ""
-
-
 def _set_fallback_image(live_code: LiveCode, upload: QrUpload | None) -> None:
     old = live_code.fallback_image.name if live_code.fallback_image else ""
     if upload is None:
@@ -106,9 +99,9 @@ def live_code_create(
         name=name,
         strategy=_check_strategy(strategy),
         fallback_message=(fallback_message or "").strip(),
-        allowed_platforms=_validate_platforms(allowed_platforms, "allowed_platforms"),
-        antiblock=_check_antiblock(antiblock),
-        antiblock_by_platform=_validate_antiblock_map(antiblock_by_platform, "antiblock_by_platform"),
+        allowed_platforms=validate_platforms(allowed_platforms, "allowed_platforms"),
+        antiblock=validate_antiblock(antiblock),
+        antiblock_by_platform=validate_antiblock_map(antiblock_by_platform, "antiblock_by_platform"),
         is_active=is_active,
         created_by=by if by is not None and by.is_authenticated else None,
     )
@@ -156,11 +149,11 @@ def live_code_update(
     if "fallback_message" in changes:
         live_code.fallback_message = (changes["fallback_message"] or "").strip()
     if "allowed_platforms" in changes:
-        live_code.allowed_platforms = _validate_platforms(changes["allowed_platforms"], "allowed_platforms")
+        live_code.allowed_platforms = validate_platforms(changes["allowed_platforms"], "allowed_platforms")
     if "antiblock" in changes:
-        live_code.antiblock = _check_antiblock(changes["antiblock"])
+        live_code.antiblock = validate_antiblock(changes["antiblock"])
     if "antiblock_by_platform" in changes:
-        live_code.antiblock_by_platform = _validate_antiblock_map(
+        live_code.antiblock_by_platform = validate_antiblock_map(
             changes["antiblock_by_platform"], "antiblock_by_platform"
         )
     if "is_active" in changes:
