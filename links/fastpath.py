@@ -2,9 +2,10 @@
 
 Most visits are an ordinary browser (or an app whose mode is `direct`) opening an active link
 without a password: one indexed lookup, the click capture, a 302. That case is served here,
-in front of the Django WSGI app, with the same rules as links.views.follow (the same selector,
-model methods and capture). Anything else — bots, pages, passwords, expired or denied links,
-a wrong host, plain http when https is required — falls through to Django untouched.
+in front of the Django WSGI app, with the same rules as links.views.follow (the same decision,
+links.redirect.decide, and the same visit recording). Anything else — bots, pages, passwords,
+expired or denied links, a wrong host, plain http when https is required — falls through to
+Django; when the link was already looked up, it goes along in the environ (`HANDED_OVER`).
 """
 
 import re
@@ -13,11 +14,11 @@ from django.conf import settings
 from django.core import signals
 from django.http.request import split_domain_port, validate_host
 
-from links.models import AntiBlockMode, LinkState
-from links.platforms import IN_APP_PLATFORMS, VisitorPlatform, detect
+from links.platforms import VisitorPlatform, detect
+from links.redirect import HANDED_OVER, OPEN, decide
 from links.selectors import link_for_fast_redirect
+from links.services import link_visit_record
 from links.validation import RESERVED_CODES
-from links.views import record_visit
 
 CODE_PATH = re.compile(r"/([A-Za-z0-9_-]{1,64})")
 
@@ -49,14 +50,14 @@ def redirect_target(environ) -> str | None:
         return None
     platform = detect(environ.get("HTTP_USER_AGENT", ""))
     if platform == VisitorPlatform.BOT:
-        return None
+        return None  # its page needs more of the link than is read here: the view looks it up
     link = link_for_fast_redirect(match.group(1))
-    if link is None or link.password or link.state() != LinkState.ACTIVE or not link.allows(platform):
+    if decide(link, platform=platform, method="GET") is not OPEN:
+        if link is not None:
+            environ[HANDED_OVER] = link  # the view answers with a page, without a second lookup
         return None
-    if platform in IN_APP_PLATFORMS and link.antiblock_mode(platform) != AntiBlockMode.DIRECT:
-        return None
-    if not record_visit(link=link, meta=environ, platform=platform):
-        return None  # the limit was reached meanwhile: the view shows the 410 page
+    if not link_visit_record(link=link, meta=environ, platform=platform):
+        return None  # the limit was reached meanwhile: the view looks again and shows the 410 page
     return link.url
 
 

@@ -89,11 +89,14 @@ class _RedirectLookup:
 
 link_for_redirect = _RedirectLookup()
 
-# What the plain-302 decision and the click capture read, and nothing else.
+# What the plain-302 decision and the click capture read, plus what the pages that the fast path
+# hands over to the view show (guide, copy, password, deny): never the bots' Open Graph fields.
 link_for_fast_redirect = _RedirectLookup(
     only={
         Link: {
             "workspace_id",
+            "code",
+            "title",
             "url",
             "password",
             "is_active",

@@ -4,6 +4,7 @@ import secrets
 import string
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -12,6 +13,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from links.capture import build_visit, capture
 from links.models import Link, LinkSettings, LinkTag
 from links.validation import (
     RESERVED_CODES,
@@ -31,8 +33,8 @@ PASSWORD_TRIES_PER_MINUTE = 5
 
 
 def link_settings_for(workspace: Workspace) -> LinkSettings:
-    settings, _created = LinkSettings.objects.get_or_create(workspace=workspace)
-    return settings
+    found, _created = LinkSettings.objects.get_or_create(workspace=workspace)
+    return found
 
 
 def random_code(length: int = DEFAULT_CODE_LENGTH) -> str:
@@ -235,6 +237,24 @@ def claim_capped_click(link: Link) -> bool:
         .update(capped_clicks=F("capped_clicks") + 1)
     )
     return claimed == 1
+
+
+def link_visit_record(*, link: Link, meta, platform: str) -> bool:
+    """Count a visit: against the click limit, then as a click (`meta`: request.META or the WSGI
+    environ). False when the limit was reached meanwhile: nothing is counted."""
+    if link.max_clicks is not None and not claim_capped_click(link):
+        return False
+    if settings.LINKS_CAPTURE:
+        capture(
+            build_visit(
+                meta=meta,
+                link_id=link.pk,
+                workspace_id=link.workspace_id,
+                workspace_tz=link.workspace.timezone,
+                platform=platform,
+            )
+        )
+    return True
 
 
 class TooManyPasswordTries(Exception):

@@ -8,7 +8,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from links.models import PlatformGate, antiblock_field
+from links.models import LinkState, PlatformGate, antiblock_field
 from suo.db import CountersKeptOnSave
 from suo.models import Workspace
 
@@ -97,8 +97,10 @@ class LiveCode(CountersKeptOnSave, PlatformGate):
     def short_url(self) -> str:
         return f"{settings.SHORT_BASE_URL}/g/{self.code}"
 
-    # The deny and guide pages of links read `.url` / `.short_url`: a live code answers both.
-    url = short_url
+    password = ""  # the redirect rules (links.redirect.decide) read it: live codes have none
+
+    def state(self, now=None) -> LinkState:
+        return LinkState.ACTIVE if self.is_active else LinkState.INACTIVE
 
 
 class EntryState(models.TextChoices):

@@ -11,6 +11,7 @@ import suo.wsgi
 from links.fastpath import ShortLinkFastPath
 from links.models import Click
 from links.platforms import VisitorPlatform
+from links.redirect import HANDED_OVER
 from tests.links.factories import LinkFactory
 from tests.links.user_agents import USER_AGENTS
 
@@ -146,3 +147,37 @@ def test_full_stack_through_the_wsgi_application(settings):
 
     assert password_page[0].startswith("200") and b'name="password"' in password_page[2]
     assert redirect[0] == "302 Found" and redirect[1]["Location"] == "https://example.com/plain"
+
+
+class LinkCatcher(Recorder):
+    """Records the link the fast path handed over with the request."""
+
+    def __call__(self, environ, start_response):
+        self.link = environ.get(HANDED_OVER)
+        return super().__call__(environ, start_response)
+
+
+def test_link_the_fast_path_looked_up_is_handed_to_django_when_it_cannot_answer(settings):
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+    catcher = LinkCatcher()
+    link = LinkFactory(antiblock="guide")
+
+    call(ShortLinkFastPath(catcher), f"/{link.code}", ua=USER_AGENTS[VisitorPlatform.WECHAT][0])
+
+    assert catcher.link is not None and catcher.link.pk == link.pk
+
+
+def test_wechat_guide_page_is_looked_up_once_through_the_wsgi_application(
+    settings, django_assert_num_queries
+):
+    settings.LINKS_CLICK_BUFFER = "direct"
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+    settings.LINKS_CAPTURE = False
+    link = LinkFactory(antiblock="guide", url="https://example.com/guided")
+
+    with django_assert_num_queries(1):  # the lookup; nothing counted against a limit, no capture
+        status, _, body = call(
+            suo.wsgi.application, f"/{link.code}", ua=USER_AGENTS[VisitorPlatform.WECHAT][0]
+        )
+
+    assert status.startswith("200") and b"https://example.com/guided" in body
