@@ -5,11 +5,12 @@ from django.db import models
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from links.codes import alias_check
 from links.livecodes.admin import LinkFromQrAdminMixin
 from links.models import Click, Link, LinkSettings, LinkTag
 from links.platforms import VisitorPlatform
 from links.services import link_create, link_settings_for, link_update
-from links.validation import validate_alias, validate_target_url
+from links.validation import validate_target_url
 from suo.admin_scoping import WorkspaceScopedAdmin
 from suo.tenancy import READ_ROLES, scoped, workspace_ids
 
@@ -83,9 +84,7 @@ class LinkAdminForm(forms.ModelForm):
                 )
             alias = cleaned.get("alias")
             if alias and alias != self.instance.code:
-                validate_alias(alias)
-                if Link.objects.filter(code=alias).exists():
-                    raise ValidationError({"alias": _("This code is already taken.")})
+                alias_check(alias, model=Link)
         except ValidationError as exc:
             for field, messages in exc.message_dict.items():
                 for message in messages:

@@ -1,23 +1,20 @@
 """Writes of the links app: each function is one transaction and returns what it changed."""
 
-import secrets
-import string
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from links.capture import build_visit, capture
+from links.codes import save_with_code
 from links.models import Link, LinkSettings, LinkTag
 from links.validation import (
-    RESERVED_CODES,
-    validate_alias,
     validate_antiblock,
     validate_antiblock_map,
     validate_platforms,
@@ -25,9 +22,6 @@ from links.validation import (
 )
 from suo.models import Workspace
 
-CODE_ALPHABET = string.ascii_letters + string.digits
-DEFAULT_CODE_LENGTH = 6
-CODE_ATTEMPTS = 8
 MAX_TAGS = 20
 PASSWORD_TRIES_PER_MINUTE = 5
 
@@ -35,10 +29,6 @@ PASSWORD_TRIES_PER_MINUTE = 5
 def link_settings_for(workspace: Workspace) -> LinkSettings:
     found, _created = LinkSettings.objects.get_or_create(workspace=workspace)
     return found
-
-
-def random_code(length: int = DEFAULT_CODE_LENGTH) -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
 
 
 def _clean_tags(names: Iterable[str]) -> list[str]:
@@ -70,33 +60,6 @@ def _check_limits(*, expires_at, max_clicks) -> None:
         raise ValidationError({"expires_at": _("The expiry time must be in the future.")})
     if max_clicks is not None and max_clicks < 1:
         raise ValidationError({"max_clicks": _("The click limit must be at least 1.")})
-
-
-def _save_with_code(link: Link, alias: str) -> Link:
-    """Insert the link under the alias, or under a fresh random code; the unique index decides races."""
-    if alias:
-        try:
-            with transaction.atomic():
-                link.code = alias
-                link.save()
-        except IntegrityError:
-            raise ValidationError(
-                {"alias": _("The code “%(alias)s” is already taken.") % {"alias": alias}}
-            ) from None
-        return link
-    length = DEFAULT_CODE_LENGTH
-    for attempt in range(CODE_ATTEMPTS):
-        code = random_code(length + attempt // 3)
-        if code.lower() in RESERVED_CODES:
-            continue
-        try:
-            with transaction.atomic():
-                link.code = code
-                link.save()
-            return link
-        except IntegrityError:
-            continue
-    raise ValidationError({"alias": _("Could not find a free code; try again.")})
 
 
 @transaction.atomic
@@ -134,9 +97,7 @@ def link_create(
     )
     _check_limits(expires_at=expires_at, max_clicks=max_clicks)
     tag_names = _clean_tags(tags)
-    if alias:
-        validate_alias(alias)
-    _save_with_code(link, alias)
+    save_with_code(link, alias)
     _set_tags(link, tag_names)
     _schedule_preview(link)
     return link
@@ -191,8 +152,7 @@ def link_update(*, link: Link, by=None, **changes) -> Link:
     if "password" in changes:
         link.password = make_password(changes["password"]) if changes["password"] else ""
     if changes.get("alias") and changes["alias"] != link.code:
-        validate_alias(changes["alias"])
-        _save_with_code(link, changes["alias"])
+        save_with_code(link, changes["alias"])
     else:
         link.save()
     if "tags" in changes:

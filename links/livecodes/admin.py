@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from links.codes import alias_check
 from links.livecodes.alerts import alert_message, alerts_mark_read
 from links.livecodes.images import read_qr_upload
 from links.livecodes.models import (
@@ -33,7 +34,6 @@ from links.models import AntiBlockMode
 from links.platforms import VisitorPlatform
 from links.qr_decode import QrDecodeError
 from links.services import link_create
-from links.validation import ALIAS_PATTERN
 from suo.admin_scoping import WorkspaceScopedAdmin, WorkspaceScopedInline
 from suo.models import Workspace
 from suo.tenancy import CONFIGURE_ROLES, workspace_ids
@@ -92,10 +92,10 @@ class LiveCodeAdminForm(forms.ModelForm):
     def clean_alias(self):
         alias = self.cleaned_data.get("alias", "")
         if alias and alias != self.instance.code:
-            if not ALIAS_PATTERN.match(alias):
-                raise ValidationError(gettext("Use 3–64 characters: letters, digits, “-” or “_”."))
-            if LiveCode.objects.filter(code=alias).exists():
-                raise ValidationError(gettext("This code is already taken."))
+            try:
+                alias_check(alias, model=LiveCode)
+            except ValidationError as exc:
+                raise ValidationError(exc.message_dict["alias"]) from None
         return alias
 
     def clean_fallback_upload(self):

@@ -94,6 +94,14 @@ def test_bad_live_code_input_names_the_field(api, fields, field):
     assert field in response.json()["fields"]
 
 
+@pytest.mark.parametrize("alias", ["admin", "API", "healthz"])
+def test_reserved_words_are_refused_as_live_code_aliases_when_given(api, alias):
+    response = create(api, alias=alias)
+
+    assert response.status_code == 400 and "alias" in response.json()["fields"]
+    assert not LiveCode.objects.filter(code=alias).exists()
+
+
 def test_duplicate_alias_is_refused(api):
     create(api, alias="taken")
 
