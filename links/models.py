@@ -119,6 +119,8 @@ class Link(CountersKeptOnSave, PlatformGate):
     # Counters are written only by the click capture (F() updates); a save() from a form or the
     # admin would otherwise write back the stale numbers it loaded.
     COUNTER_FIELDS = ("click_count", "unique_click_count", "capped_clicks")
+    # What links.capture bumps per click: all clicks, first visits of the day.
+    CLICK_COUNTERS = ("click_count", "unique_click_count")
 
     workspace = models.ForeignKey(
         Workspace, on_delete=models.CASCADE, related_name="links", verbose_name=_("workspace")

@@ -37,6 +37,7 @@ def fallback_upload_to(live_code: "LiveCode", filename: str) -> str:
 class LiveCode(CountersKeptOnSave, PlatformGate):
     # Counters are written only by the click capture (F() updates), never by a form's save().
     COUNTER_FIELDS = ("scan_count", "unique_scan_count")
+    CLICK_COUNTERS = COUNTER_FIELDS  # what links.capture bumps per scan: all scans, first of the day
 
     workspace = models.ForeignKey(
         Workspace, on_delete=models.CASCADE, related_name="live_codes", verbose_name=_("workspace")

@@ -300,3 +300,25 @@ def test_a_scan_of_a_live_code_deleted_meanwhile_is_dropped(rf):
     live_code_delete(live_code=live_code)
 
     assert store_visits([visit_]) == 0
+
+
+def test_a_buffered_scan_keeps_counting_when_its_group_was_deleted_meanwhile(rf):
+    from links.capture import build_visit, store_visits
+    from links.livecodes.services import entry_delete
+
+    live_code, (entry,) = make_live_code(WorkspaceFactory(), entries=[{}])
+    visit_ = build_visit(
+        meta=rf.get("/", HTTP_USER_AGENT=WECHAT_IPHONE).META,
+        link_id=None,
+        workspace_id=live_code.workspace_id,
+        workspace_tz="Asia/Shanghai",
+        platform="wechat",
+        live_code_id=live_code.pk,
+        entry_id=entry.pk,
+    )
+    entry_delete(entry=entry)
+
+    assert store_visits([visit_]) == 1
+    live_code.refresh_from_db()
+    assert live_code.scan_count == 1
+    assert Click.objects.get(live_code=live_code).live_code_entry_id is None
