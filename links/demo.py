@@ -124,7 +124,3 @@ def seed(workspaces: dict) -> None:
             link = link_create(workspace=workspace, **spec)
         if link.workspace_id == workspace.pk and not link.clicks.exists() and link.max_clicks is None:
             store_visits(_demo_clicks(link, rng), known_new=True)
-
-    from links.livecodes.demo import seed as seed_live_codes
-
-    seed_live_codes(workspaces)

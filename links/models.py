@@ -260,6 +260,3 @@ class Click(models.Model):
     def __str__(self) -> str:
         target = f"/g/{self.live_code_id}" if self.live_code_id else self.link_id
         return f"{target} @ {self.at:%Y-%m-%d %H:%M}"
-
-
-from links.livecodes.models import LiveCode, LiveCodeAlert, LiveCodeEntry  # noqa: E402,F401

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "suo.apps.SuoConfig",
     "groups",
     "links",
+    "links.livecodes",
     "content",
 ]
 

@@ -80,6 +80,7 @@ class LiveCode(CountersKeptOnSave, PlatformGate):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta(PlatformGate.Meta):
+        app_label = "links"
         verbose_name = _("live group code")
         verbose_name_plural = _("live group codes")
         ordering = ["-created_at", "-pk"]
@@ -172,6 +173,7 @@ class LiveCodeEntry(CountersKeptOnSave, models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        app_label = "links"
         verbose_name = _("group QR code")
         verbose_name_plural = _("group QR codes")
         ordering = ["position", "pk"]
@@ -255,6 +257,7 @@ class LiveCodeAlert(models.Model):
     )
 
     class Meta:
+        app_label = "links"
         verbose_name = _("live code alert")
         verbose_name_plural = _("live code alerts")
         ordering = ["-created_at", "-pk"]

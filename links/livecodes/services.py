@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from links.codes import save_with_code
-from links.livecodes.images import QrUpload, stored_copy
+from links.livecodes.images import stored_copy
 from links.livecodes.models import (
     DEFAULT_SCAN_LIMIT,
     LiveCode,
@@ -19,6 +19,7 @@ from links.livecodes.models import (
     default_entry_expiry,
     usable_entries_q,
 )
+from links.qr_upload import QrUpload
 from links.validation import validate_antiblock, validate_antiblock_map, validate_platforms
 from suo.models import Workspace
 

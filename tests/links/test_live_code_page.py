@@ -6,10 +6,10 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from links.livecodes.images import read_qr_upload
 from links.livecodes.models import LiveCodeEntry
 from links.livecodes.services import entry_add, live_code_update
 from links.models import Click
+from links.qr_upload import read_qr_upload
 from tests.links import qr_pictures as pictures
 from tests.links.livecode_helpers import PHONE_BROWSER, WECHAT_IPHONE, group_qr_png, make_live_code
 from tests.links.user_agents import USER_AGENTS

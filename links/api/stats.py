@@ -1,0 +1,88 @@
+"""Query parameters and output of click and scan statistics (links and live codes)."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework import serializers
+
+
+class StatsInput(serializers.Serializer):
+    MAX_DAYS = {"day": 366, "hour": 31}
+
+    to = serializers.CharField(required=False, help_text="Date (inclusive) or date-time; default now.")
+    interval = serializers.ChoiceField(choices=["day", "hour"], default="day")
+
+    def __init__(self, *args, tz: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.zone = ZoneInfo(tz)
+        # "from" is a Python keyword, so it is declared here.
+        self.fields["from"] = serializers.CharField(
+            required=False, help_text="Date or date-time; default 30 days ago."
+        )
+
+    def _moment(self, raw: str, field: str, *, end: bool) -> dt.datetime:
+        try:
+            if len(raw) == 10:
+                day = dt.date.fromisoformat(raw)
+                moment = dt.datetime.combine(day + dt.timedelta(days=1 if end else 0), dt.time(), self.zone)
+            else:
+                moment = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+                if moment.tzinfo is None:
+                    moment = moment.replace(tzinfo=self.zone)
+        except ValueError:
+            raise serializers.ValidationError(
+                {field: _("Use a date like 2026-11-01 or a date-time like 2026-11-01T08:00:00+08:00.")}
+            ) from None
+        return moment
+
+    def validate(self, attrs):
+        now = timezone.now()
+        end = self._moment(attrs["to"], "to", end=True) if attrs.get("to") else now
+        interval = attrs["interval"]
+        default_span = dt.timedelta(days=30 if interval == "day" else 2)
+        start = self._moment(attrs["from"], "from", end=False) if attrs.get("from") else end - default_span
+        if start >= end:
+            raise serializers.ValidationError({"from": _("“from” must be before “to”.")})
+        if end - start > dt.timedelta(days=self.MAX_DAYS[interval]):
+            raise serializers.ValidationError(
+                {
+                    "from": _("At most %(days)d days with interval=%(interval)s.")
+                    % {"days": self.MAX_DAYS[interval], "interval": interval}
+                }
+            )
+        return {"start": start, "end": end, "interval": interval}
+
+
+class BreakdownRow(serializers.Serializer):
+    key = serializers.CharField()
+    clicks = serializers.IntegerField()
+    unique = serializers.IntegerField()
+
+
+class SeriesRow(serializers.Serializer):
+    t = serializers.DateTimeField(help_text="Start of the bucket, in the workspace's time zone.")
+    clicks = serializers.IntegerField()
+    unique = serializers.IntegerField()
+
+
+class StatsOutput(serializers.Serializer):
+    link = serializers.IntegerField()
+    interval = serializers.CharField()
+    timezone = serializers.CharField()
+    total = serializers.IntegerField()
+    unique = serializers.IntegerField()
+    by_platform = BreakdownRow(many=True)
+    by_os = BreakdownRow(many=True)
+    by_device = BreakdownRow(many=True)
+    by_referrer = BreakdownRow(many=True)
+    by_country = BreakdownRow(many=True)
+    series = SeriesRow(many=True)
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        zone = ZoneInfo(instance["timezone"])
+        data["from"] = instance["from"].astimezone(zone).isoformat()
+        data["to"] = instance["to"].astimezone(zone).isoformat()
+        return data
