@@ -53,8 +53,6 @@ def decide(subject, *, platform: str, method: str, password_proven: bool = False
     from `platform` with the HTTP `method`; `password_proven` once the visitor gave the password."""
     if subject is None:
         return NOT_FOUND
-    if platform == VisitorPlatform.BOT:
-        return BOT
     state = subject.state()
     if state != LinkState.ACTIVE:
         return GONE[state]
@@ -62,6 +60,10 @@ def decide(subject, *, platform: str, method: str, password_proven: bool = False
         return DENIED
     if subject.password and not password_proven:
         return PASSWORD
+    if platform == VisitorPlatform.BOT:
+        # Crawlers and link previews pass the same gates as people; only then may their page
+        # show the target (and its Open Graph text). They are never counted.
+        return BOT
     if method == "HEAD":
         return CHECK_ONLY
     if platform in IN_APP_PLATFORMS:

@@ -168,6 +168,21 @@ def test_bots_get_a_preview_and_use_nothing(client, live_code):
     assert not Click.objects.exists() and not LiveCodeEntry.objects.filter(scans__gt=0).exists()
 
 
+@pytest.mark.parametrize("ua", ["curl/8.0", "facebookexternalhit/1.1"])
+@pytest.mark.parametrize(
+    ("change", "status"), [({"is_active": False}, 410), ({"allowed_platforms": ["wechat"]}, 403)]
+)
+def test_bots_meet_the_live_codes_gates_when_one_is_closed(client, live_code, ua, change, status):
+    live_code_update(live_code=live_code, **change)
+
+    response = visit(client, ua=ua)
+
+    page = response.content.decode()
+    assert response.status_code == status
+    assert 'property="og:title"' not in page and "/entry/" not in page
+    assert not Click.objects.exists() and not LiveCodeEntry.objects.filter(scans__gt=0).exists()
+
+
 def test_head_requests_use_no_place(client, live_code):
     response = client.head("/g/join-us", HTTP_USER_AGENT=WECHAT_IPHONE)
 

@@ -303,3 +303,45 @@ def test_head_requests_are_answered_but_not_counted(client):
     assert response.status_code == 302
     link.refresh_from_db()
     assert (link.capped_clicks, Click.objects.count()) == (0, 0)
+
+
+CRAWLERS = ["curl/8.0", "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)"]
+
+
+@pytest.mark.parametrize("ua", CRAWLERS)
+@pytest.mark.parametrize(
+    ("fields", "status"),
+    [
+        ({"password": make_password("8888")}, 200),
+        ({"expires_at": dt.timedelta(minutes=-1)}, 410),
+        ({"is_active": False}, 410),
+        ({"max_clicks": 1, "capped_clicks": 1}, 410),
+        ({"allowed_platforms": ["wechat"]}, 403),
+    ],
+    ids=["password", "expired", "inactive", "exhausted", "wechat-only"],
+)
+def test_crawlers_never_see_the_target_when_a_gate_is_closed(client, ua, fields, status):
+    if "expires_at" in fields:
+        fields = {"expires_at": timezone.now() + fields["expires_at"]}
+    link = LinkFactory(
+        url="https://secret.example/prize",
+        og_title="Secret prize",
+        og_description="Only for members",
+        **fields,
+    )
+
+    response = visit(client, link, ua=ua)
+
+    page = response.content.decode()
+    assert response.status_code == status
+    assert "secret.example" not in page and "Secret prize" not in page and "Only for members" not in page
+    assert not Click.objects.exists()
+
+
+def test_crawler_that_gives_the_right_password_gets_the_preview_uncounted(client):
+    link = LinkFactory(password=make_password("8888"), url="https://secret.example/prize", og_title="Prize")
+
+    response = client.post(f"/{link.code}", {"password": "8888"}, HTTP_USER_AGENT="curl/8.0")
+
+    assert response.status_code == 200 and "https://secret.example/prize" in response.content.decode()
+    assert not Click.objects.exists()

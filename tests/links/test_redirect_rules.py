@@ -7,7 +7,7 @@ from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from links.models import Link, LinkState
-from links.redirect import CHECK_ONLY, COPY, DENIED, GONE, GUIDE, NOT_FOUND, OPEN, PASSWORD, decide
+from links.redirect import BOT, CHECK_ONLY, COPY, DENIED, GONE, GUIDE, NOT_FOUND, OPEN, PASSWORD, decide
 
 WECHAT, PHONE = "wechat", "mobile"
 
@@ -66,3 +66,22 @@ def test_password_page_until_the_password_is_proven_when_the_link_has_one():
 def test_anti_block_mode_decides_inside_apps_when_the_gates_pass(mode, expected):
     assert decide(link(antiblock=mode), platform=WECHAT, method="GET") is expected
     assert decide(link(antiblock=mode), platform=PHONE, method="GET") is OPEN
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"is_active": False}, GONE[LinkState.INACTIVE]),
+        ({"max_clicks": 1, "capped_clicks": 1}, GONE[LinkState.EXHAUSTED]),
+        ({"allowed_platforms": ["wechat"]}, DENIED),
+        ({"password": make_password("1")}, PASSWORD),
+    ],
+)
+def test_bots_meet_the_same_gates_as_people_when_a_gate_is_closed(fields, expected):
+    assert decide(link(**fields), platform="bot", method="GET") is expected
+
+
+def test_bots_get_their_page_uncounted_only_when_every_gate_is_open():
+    assert decide(link(), platform="bot", method="GET") is BOT and not BOT.counted
+    gated = link(password=make_password("1"))
+    assert decide(gated, platform="bot", method="POST", password_proven=True) is BOT
