@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from links.codes import alias_check
 from links.livecodes.alerts import alert_message, alerts_mark_read
+from links.livecodes.images import entry_image_url
 from links.livecodes.models import (
     DEFAULT_SCAN_LIMIT,
     LiveCode,
@@ -162,7 +163,8 @@ class EntryInline(WorkspaceScopedInline):
         if not entry.pk:
             return "—"
         return format_html(
-            '<img src="{}" width="96" height="96" style="object-fit:contain" alt="QR">', entry.image_path
+            '<img src="{}" width="96" height="96" style="object-fit:contain" alt="QR">',
+            entry_image_url(entry, preview=True),
         )
 
     @admin.display(description=_("status"))

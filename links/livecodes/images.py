@@ -7,11 +7,36 @@ reaches the public page.
 import io
 import uuid
 
+from django.core import signing
 from django.core.files.base import ContentFile
 from PIL import Image, ImageOps
 
 from links.qr_decode import QrDecodeError, decode_qr_codes
 from links.qr_upload import QrUpload
+
+# Entry pictures are served only with a signed token bound to the entry: ids are sequential, and
+# a guessed id must not hand out a group's code past its rotation, scan limit or expiry.
+VISITOR_TOKEN = "suo.livecode.entry-image"  # minted by the page for the group it gives a visitor
+PREVIEW_TOKEN = "suo.livecode.entry-preview"  # minted for operators (admin, API): any state
+TOKEN_SECONDS = 24 * 3600  # as long as a visitor's sticky group
+
+
+def entry_image_url(entry, *, preview: bool = False) -> str:
+    """The picture's address (path and token) for the visitor it was given to, or for operators."""
+    signed = signing.TimestampSigner(salt=PREVIEW_TOKEN if preview else VISITOR_TOKEN).sign(str(entry.pk))
+    return f"/g/{entry.live_code.code}/entry/{entry.pk}?t={signed.split(':', 1)[1]}"
+
+
+def entry_image_token(entry_id: int, token: str) -> str | None:
+    """Which token this is for the entry (VISITOR_TOKEN or PREVIEW_TOKEN), or None if neither."""
+    for salt in (VISITOR_TOKEN, PREVIEW_TOKEN):
+        try:
+            signing.TimestampSigner(salt=salt).unsign(f"{entry_id}:{token}", max_age=TOKEN_SECONDS)
+        except signing.BadSignature:
+            continue
+        return salt
+    return None
+
 
 # A stored group code is shown on phones: 1600 px on the longest side is plenty, and keeps pages light.
 MAX_STORED_SIDE = 1600

@@ -195,10 +195,6 @@ class LiveCodeEntry(CountersKeptOnSave, models.Model):
         return self.group.name if self.group_id and self.group else ""
 
     @property
-    def image_path(self) -> str:
-        return f"/g/{self.live_code.code}/entry/{self.pk}"
-
-    @property
     def remaining(self) -> int:
         return max(0, self.scan_limit - self.scans)
 

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from links import qr
 from links.capture import build_visit, capture
 from links.livecodes.alerts import near_thresholds
-from links.livecodes.images import content_type_of
+from links.livecodes.images import VISITOR_TOKEN, content_type_of, entry_image_token, entry_image_url
 from links.livecodes.models import LiveCode, LiveCodeEntry
 from links.livecodes.selectors import live_code_for_page, sticky_entry
 from links.livecodes.services import live_code_pick_entry
@@ -79,6 +79,7 @@ def live_code_page(request, code: str) -> HttpResponse:
     context = {
         "live_code": live_code,
         "entry": entry,
+        "image_url": entry_image_url(entry),
         "in_wechat": platform in WECHAT_APPS,
         "platform": platform,
     }
@@ -149,13 +150,24 @@ def _stream(request, field_file, etag: str, cache_control: str) -> HttpResponse:
 
 @require_GET
 def entry_image(request, code: str, entry_id: int) -> HttpResponse:
-    """A group's QR picture. It never changes (a new picture is a new entry), so it is cached long."""
+    """A group's QR picture, only as the page would show it: with the token of the visitor it was
+    given to (while the live code is on and the group switched on and unexpired), or an operator's
+    preview token. Anything else, guessed ids included, is a 404."""
+    token = entry_image_token(entry_id, request.GET.get("t", ""))
     entry = (
-        LiveCodeEntry.objects.filter(pk=entry_id, live_code__code=code).only("image", "content_hash").first()
+        LiveCodeEntry.objects.filter(pk=entry_id, live_code__code=code)
+        .select_related("live_code")
+        .only("image", "content_hash", "is_active", "expires_at", "live_code__is_active")
+        .first()
     )
-    if entry is None or not entry.image:
+    if entry is None or not entry.image or token is None:
         raise Http404(_("Not found."))
-    return _stream(request, entry.image, f'"{entry.content_hash[:40]}"', "public, max-age=604800, immutable")
+    if token == VISITOR_TOKEN and not (
+        entry.live_code.is_active and entry.is_active and entry.expires_at > timezone.now()
+    ):
+        raise Http404(_("Not found."))
+    # The picture never changes (a new picture is a new entry), but who may see it does.
+    return _stream(request, entry.image, f'"{entry.content_hash[:40]}"', "private, max-age=3600")
 
 
 @require_GET

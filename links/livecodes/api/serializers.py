@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from groups.models import Community
 from links.api.qr_upload import CANDIDATE_HELP, IMAGE_HELP, TrueByDefault
+from links.livecodes.images import entry_image_url
 from links.livecodes.models import DEFAULT_SCAN_LIMIT, LiveCode, LiveCodeEntry, RotationStrategy
 from links.models import AntiBlockMode
 from suo.api.scoping import ScopedPrimaryKeyRelatedField
@@ -156,7 +157,7 @@ class EntryOutput(serializers.ModelSerializer):
 
     def get_image_url(self, entry) -> str:
 
-        return f"{settings.SHORT_BASE_URL}/g/{entry.live_code.code}/entry/{entry.pk}"
+        return settings.SHORT_BASE_URL + entry_image_url(entry, preview=True)
 
     def get_state(self, entry) -> str:
         return entry.state().value
