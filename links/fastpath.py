@@ -13,6 +13,7 @@ import re
 from django.conf import settings
 from django.core import signals
 from django.http.request import split_domain_port, validate_host
+from django.utils.encoding import iri_to_uri
 
 from links.platforms import VisitorPlatform, detect
 from links.redirect import HANDED_OVER, OPEN, decide
@@ -56,9 +57,10 @@ def redirect_target(environ) -> str | None:
         if link is not None:
             environ[HANDED_OVER] = link  # the view answers with a page, without a second lookup
         return None
+    location = iri_to_uri(link.url)  # a header is Latin-1: Chinese paths and queries are %-encoded
     if not link_visit_record(link=link, meta=environ, platform=platform):
         return None  # the limit was reached meanwhile: the view looks again and shows the 410 page
-    return link.url
+    return location
 
 
 class ShortLinkFastPath:

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils.encoding import iri_to_uri
 
 from links.platforms import VisitorPlatform, is_ios
 from links.redirect import Outcome, Page
@@ -41,7 +42,7 @@ def page_response(
     """The page `outcome` names (links.redirect.decide; not NOT_FOUND, which has no subject)."""
     page = outcome.page
     if page == Page.BOT:
-        return render(request, "links/bot.html", {"link": subject})
+        return render(request, "links/bot.html", {"link": subject, "target": iri_to_uri(subject.url)})
     if page == Page.GONE:
         context = {"link": subject, "message": gone_message}
         return no_store(render(request, "links/gone.html", context, status=410))
@@ -58,6 +59,7 @@ def page_response(
     template = "links/guide.html" if page == Page.GUIDE else "links/copy.html"
     context = {
         "link": subject,
+        "target": iri_to_uri(subject.url),  # what the button opens and copies: a URI, not an IRI
         "app": VisitorPlatform(platform).label,
         "ios": is_ios(request.META.get("HTTP_USER_AGENT", "")),
     }

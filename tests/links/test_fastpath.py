@@ -181,3 +181,41 @@ def test_wechat_guide_page_is_looked_up_once_through_the_wsgi_application(
         )
 
     assert status.startswith("200") and b"https://example.com/guided" in body
+
+
+CHINESE_TARGET = "https://example.com/活动/页面?名=值"
+CHINESE_TARGET_URI = "https://example.com/%E6%B4%BB%E5%8A%A8/%E9%A1%B5%E9%9D%A2?%E5%90%8D=%E5%80%BC"
+
+
+def test_non_ascii_target_is_sent_as_a_uri_through_the_fast_path(fast):
+    app, django_app = fast
+    link = LinkFactory(url=CHINESE_TARGET)
+
+    status, headers, _ = call(app, f"/{link.code}")
+
+    assert status == "302 Found" and django_app.calls == 0
+    assert headers["Location"] == CHINESE_TARGET_URI
+    headers["Location"].encode("latin-1")  # what a WSGI server must be able to write
+    assert Click.objects.filter(link=link).count() == 1
+
+
+def test_non_ascii_target_is_a_uri_on_every_path_through_the_wsgi_application(settings):
+    settings.LINKS_CLICK_BUFFER = "direct"
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+    plain = LinkFactory(url=CHINESE_TARGET)
+    password = LinkFactory(url=CHINESE_TARGET, password=make_password("8888"))
+    guided = LinkFactory(url=CHINESE_TARGET, antiblock="guide")
+    copied = LinkFactory(url=CHINESE_TARGET, antiblock="copy")
+    wechat = USER_AGENTS[VisitorPlatform.WECHAT][0]
+
+    redirect = call(suo.wsgi.application, f"/{plain.code}")
+    head = call(suo.wsgi.application, f"/{plain.code}", method="HEAD")
+    guide_page = call(suo.wsgi.application, f"/{guided.code}", ua=wechat)[2].decode()
+    copy_page = call(suo.wsgi.application, f"/{copied.code}", ua=wechat)[2].decode()
+    bot_page = call(suo.wsgi.application, f"/{plain.code}", ua="curl/8.0")[2].decode()
+
+    assert redirect[1]["Location"] == CHINESE_TARGET_URI and head[1]["Location"] == CHINESE_TARGET_URI
+    assert f'href="{CHINESE_TARGET_URI}"' in guide_page and f'data-copy="{CHINESE_TARGET_URI}"' in guide_page
+    assert f'data-copy="{CHINESE_TARGET_URI}"' in copy_page
+    assert f'href="{CHINESE_TARGET_URI}"' in bot_page
+    assert call(suo.wsgi.application, f"/{password.code}")[0].startswith("200")
