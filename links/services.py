@@ -17,6 +17,7 @@ from links.models import Link, LinkSettings, LinkTag
 from links.validation import (
     validate_antiblock,
     validate_antiblock_map,
+    validate_blocked_domains,
     validate_platforms,
     validate_target_url,
 )
@@ -175,16 +176,7 @@ def link_settings_update(
     if antiblock_defaults is not None:
         link_settings.antiblock_defaults = validate_antiblock_map(antiblock_defaults, "antiblock_defaults")
     if blocked_domains is not None:
-        domains = [d.strip().lower().lstrip(".") for d in blocked_domains if d and d.strip()]
-        bad = [d for d in domains if "/" in d or " " in d or "." not in d]
-        if bad:
-            raise ValidationError(
-                {
-                    "blocked_domains": _("Give bare domain names such as example.com (got %(bad)s).")
-                    % {"bad": bad[0]}
-                }
-            )
-        link_settings.blocked_domains = sorted(set(domains))
+        link_settings.blocked_domains = validate_blocked_domains(blocked_domains)
     link_settings.save()
     return link_settings
 
