@@ -47,11 +47,15 @@ class Visit:
 
 
 def client_ip(meta) -> str:
-    """The visitor's address from request.META (or a WSGI environ, which has the same keys)."""
-    if settings.LINKS_TRUST_X_FORWARDED_FOR:
-        forwarded = meta.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
+    """The visitor's address from request.META (or a WSGI environ, which has the same keys): with
+    LINKS_TRUSTED_PROXIES = n, the n-th X-Forwarded-For entry from the right, which the outermost
+    trusted proxy wrote; the entries left of it are whatever the client sent."""
+    proxies = settings.LINKS_TRUSTED_PROXIES
+    if proxies > 0:
+        hops = [hop.strip() for hop in meta.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        hops = [hop for hop in hops if hop]
+        if len(hops) >= proxies:
+            return hops[-proxies]
     return meta.get("REMOTE_ADDR", "")
 
 

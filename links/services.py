@@ -1,5 +1,6 @@
 """Writes of the links app: each function is one transaction and returns what it changed."""
 
+import contextlib
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -214,18 +215,25 @@ class TooManyPasswordTries(Exception):
 
 
 def link_password_check(*, link: Link, password: str, client: str) -> bool:
-    """True when the password is right; after 5 wrong tries a minute per link and client, refuse."""
+    """True when the password is right; after 5 wrong tries a minute per link and client, refuse.
+
+    The tries are counted in the shared cache (Redis with REDIS_URL, so every web process sees
+    the same count) with an atomic increment *before* the password is checked, so concurrent
+    guesses cannot all slip under the limit; a right password gives its try back.
+    """
     key = f"links:pw-tries:{link.pk}:{client}"
-    tries = cache.get(key, 0)
-    if tries >= PASSWORD_TRIES_PER_MINUTE:
+    cache.add(key, 0, timeout=60)
+    try:
+        tries = cache.incr(key)
+    except ValueError:  # expired between add and incr: a new minute
+        cache.add(key, 1, timeout=60)
+        tries = 1
+    if tries > PASSWORD_TRIES_PER_MINUTE:
         raise TooManyPasswordTries
     if link.password and check_password(password or "", link.password):
+        with contextlib.suppress(ValueError):
+            cache.decr(key)
         return True
-    if cache.add(key, 1, timeout=60) is False:
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=60)
     return False
 
 
