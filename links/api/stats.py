@@ -7,6 +7,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+# Moments the statistics accept: any range inside stays clear of the calendar's ends (year 1 and
+# 9999) through the date arithmetic and time-zone conversions that follow.
+EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(9000, 1, 1, tzinfo=dt.UTC)
+
 
 class StatsInput(serializers.Serializer):
     MAX_DAYS = {"day": 366, "hour": 31}
@@ -31,10 +36,20 @@ class StatsInput(serializers.Serializer):
                 moment = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
                 if moment.tzinfo is None:
                     moment = moment.replace(tzinfo=self.zone)
+            in_range = EARLIEST <= moment < LATEST
+        except OverflowError:  # e.g. the day after 9999-12-31
+            in_range = False
         except ValueError:
             raise serializers.ValidationError(
                 {field: _("Use a date like 2026-11-01 or a date-time like 2026-11-01T08:00:00+08:00.")}
             ) from None
+        if not in_range:
+            raise serializers.ValidationError(
+                {
+                    field: _("Give a date from %(first)s up to %(last)s.")
+                    % {"first": EARLIEST.date().isoformat(), "last": LATEST.date().isoformat()}
+                }
+            )
         return moment
 
     def validate(self, attrs):
