@@ -7,7 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from groups.models import Community
-from links.api.stats import StatsInput, StatsOutput
+from links.api.stats import WINDOW_PARAMETERS, StatsInput, StatsOutput
 from links.models import AntiBlockMode, Link
 from links.selectors import link_stats
 from links.services import link_create, link_delete, link_update
@@ -15,14 +15,12 @@ from suo.api.scoping import ScopedPrimaryKeyRelatedField, WorkspaceScopedMixin
 from suo.tenancy import CONFIGURE_ROLES
 
 
-class LinkInput(serializers.Serializer):
-    url = serializers.CharField(
-        max_length=4096, help_text="http(s) address to open; at most 2048 characters."
-    )
+class PublicAddressInput(serializers.Serializer):
+    """The code and the platform gate of a public address: the same for links and live codes."""
+
     alias = serializers.CharField(
         required=False, allow_blank=True, max_length=64, help_text="Custom code: 3–64 of A–Z a–z 0–9 - _."
     )
-    title = serializers.CharField(required=False, allow_blank=True, max_length=200)
     allowed_platforms = serializers.ListField(
         child=serializers.CharField(max_length=32), required=False, help_text="Platform ids; empty = all."
     )
@@ -30,13 +28,20 @@ class LinkInput(serializers.Serializer):
         choices=AntiBlockMode.choices,
         required=False,
         allow_blank=True,
-        help_text="Empty = workspace default.",
+        help_text="Empty: the workspace's default for a link; direct (show the group code) for a live code.",
     )
     antiblock_by_platform = serializers.DictField(
         child=serializers.ChoiceField(choices=AntiBlockMode.choices),
         required=False,
         help_text='Per-platform overrides, e.g. {"wechat": "copy"}.',
     )
+
+
+class LinkInput(PublicAddressInput):
+    url = serializers.CharField(
+        max_length=4096, help_text="http(s) address to open; at most 2048 characters."
+    )
+    title = serializers.CharField(required=False, allow_blank=True, max_length=200)
     password = serializers.CharField(
         required=False, allow_blank=True, max_length=128, write_only=True, help_text="Empty removes it."
     )
@@ -159,10 +164,7 @@ class LinkViewSet(
     @extend_schema(
         summary="Click statistics of a link",
         parameters=[
-            OpenApiParameter(
-                "from", str, description="Date (2026-11-01) or date-time; default 30 days before `to`."
-            ),
-            OpenApiParameter("to", str, description="Date (inclusive) or date-time; default now."),
+            *WINDOW_PARAMETERS,
             OpenApiParameter(
                 "interval", str, enum=["day", "hour"], description="Time-series buckets; default day."
             ),

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
 # Moments the statistics accept: any range inside stays clear of the calendar's ends (year 1 and
@@ -70,6 +71,23 @@ class StatsInput(serializers.Serializer):
         return {"start": start, "end": end, "interval": interval}
 
 
+WINDOW_PARAMETERS = [
+    OpenApiParameter("from", str, description="Date (2026-11-01) or date-time; default 30 days before `to`."),
+    OpenApiParameter("to", str, description="Date (inclusive) or date-time; default now."),
+]
+
+
+class WindowInZone:
+    """Output of statistics: `from` and `to` of the window, in the workspace's time zone."""
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        zone = ZoneInfo(instance["timezone"])
+        data["from"] = instance["from"].astimezone(zone).isoformat()
+        data["to"] = instance["to"].astimezone(zone).isoformat()
+        return data
+
+
 class BreakdownRow(serializers.Serializer):
     key = serializers.CharField()
     clicks = serializers.IntegerField()
@@ -82,7 +100,7 @@ class SeriesRow(serializers.Serializer):
     unique = serializers.IntegerField()
 
 
-class StatsOutput(serializers.Serializer):
+class StatsOutput(WindowInZone, serializers.Serializer):
     link = serializers.IntegerField()
     interval = serializers.CharField()
     timezone = serializers.CharField()
@@ -94,10 +112,3 @@ class StatsOutput(serializers.Serializer):
     by_referrer = BreakdownRow(many=True)
     by_country = BreakdownRow(many=True)
     series = SeriesRow(many=True)
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        zone = ZoneInfo(instance["timezone"])
-        data["from"] = instance["from"].astimezone(zone).isoformat()
-        data["to"] = instance["to"].astimezone(zone).isoformat()
-        return data

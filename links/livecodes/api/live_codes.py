@@ -14,7 +14,7 @@ from links.api.qr_upload import (
     qr_error_response,
     resolve_upload,
 )
-from links.api.stats import StatsInput
+from links.api.stats import WINDOW_PARAMETERS, StatsInput
 from links.livecodes.api.serializers import (
     EntryInput,
     EntryOutput,
@@ -175,12 +175,7 @@ class LiveCodeViewSet(
 
     @extend_schema(
         summary="Scans of a live code: per entry, per day, per platform",
-        parameters=[
-            OpenApiParameter(
-                "from", str, description="Date (2026-11-01) or date-time; default 30 days before `to`."
-            ),
-            OpenApiParameter("to", str, description="Date (inclusive) or date-time; default now."),
-        ],
+        parameters=WINDOW_PARAMETERS,
         responses=LiveCodeStatsOutput,
     )
     @action(detail=True, methods=["get"], serializer_class=LiveCodeStatsOutput)

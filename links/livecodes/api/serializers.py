@@ -4,34 +4,20 @@ from django.conf import settings
 from rest_framework import serializers
 
 from groups.models import Community
+from links.api.links import PublicAddressInput
 from links.api.qr_upload import CANDIDATE_HELP, IMAGE_HELP, TrueByDefault
+from links.api.stats import WindowInZone
 from links.livecodes.images import entry_image_url
 from links.livecodes.models import DEFAULT_SCAN_LIMIT, LiveCode, LiveCodeEntry, RotationStrategy
-from links.models import AntiBlockMode
 from suo.api.scoping import ScopedPrimaryKeyRelatedField
 
 
-class LiveCodeInput(serializers.Serializer):
+class LiveCodeInput(PublicAddressInput):
     name = serializers.CharField(max_length=100)
-    alias = serializers.CharField(
-        required=False, allow_blank=True, max_length=64, help_text="Custom code: 3–64 of A–Z a–z 0–9 - _."
-    )
     strategy = serializers.ChoiceField(choices=RotationStrategy.choices, default=RotationStrategy.FILL_FIRST)
     fallback_message = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     fallback_image = serializers.FileField(
         required=False, help_text="Customer-service QR picture shown when every group is full (multipart)."
-    )
-    allowed_platforms = serializers.ListField(
-        child=serializers.CharField(max_length=32), required=False, help_text="Platform ids; empty = all."
-    )
-    antiblock = serializers.ChoiceField(
-        choices=AntiBlockMode.choices,
-        required=False,
-        allow_blank=True,
-        help_text="Empty = show the group code in every app.",
-    )
-    antiblock_by_platform = serializers.DictField(
-        child=serializers.ChoiceField(choices=AntiBlockMode.choices), required=False
     )
     is_active = TrueByDefault(default=True)
 
@@ -185,7 +171,7 @@ class PlatformStatsRow(serializers.Serializer):
     unique = serializers.IntegerField()
 
 
-class LiveCodeStatsOutput(serializers.Serializer):
+class LiveCodeStatsOutput(WindowInZone, serializers.Serializer):
     live_code = serializers.IntegerField()
     timezone = serializers.CharField()
     total = serializers.IntegerField()
@@ -194,9 +180,3 @@ class LiveCodeStatsOutput(serializers.Serializer):
     by_entry = EntryStatsRow(many=True)
     by_day = DayStatsRow(many=True)
     by_platform = PlatformStatsRow(many=True)
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        data["from"] = instance["from"].isoformat()
-        data["to"] = instance["to"].isoformat()
-        return data
