@@ -1,17 +1,24 @@
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from links.livecodes.admin import LinkFromQrAdminMixin
-from links.models import Click, Link, LinkSettings, LinkTag
-from links.platforms import Platform
+from links.codes import alias_check
+from links.models import AntiBlockMode, Click, Link, LinkSettings, LinkTag
+from links.platforms import VisitorPlatform
+from links.qr_decode import QrDecodeError, looks_like_url
+from links.qr_upload import UPLOAD_HELP, read_qr_upload
 from links.services import link_create, link_settings_for, link_update
-from links.validation import validate_alias, validate_target_url
+from links.validation import validate_target_url
 from suo.admin_scoping import WorkspaceScopedAdmin
-from suo.tenancy import READ_ROLES, scoped, workspace_ids
+from suo.models import Workspace
+from suo.tenancy import CONFIGURE_ROLES, READ_ROLES, scoped, workspace_ids
 
 
 def _https_urls(db_field, **kwargs):
@@ -30,7 +37,7 @@ class LinkAdminForm(forms.ModelForm):
     tag_names = forms.CharField(label=_("tags"), required=False, help_text=_("Separate tags with commas."))
     allowed_platforms = forms.MultipleChoiceField(
         label=_("allowed platforms"),
-        choices=Platform.choices,
+        choices=VisitorPlatform.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("None ticked: every platform may open it."),
@@ -83,9 +90,7 @@ class LinkAdminForm(forms.ModelForm):
                 )
             alias = cleaned.get("alias")
             if alias and alias != self.instance.code:
-                validate_alias(alias)
-                if Link.objects.filter(code=alias).exists():
-                    raise ValidationError({"alias": _("This code is already taken.")})
+                alias_check(alias, model=Link)
         except ValidationError as exc:
             for field, messages in exc.message_dict.items():
                 for message in messages:
@@ -105,6 +110,98 @@ class TagFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         return queryset.filter(tags__name=self.value()).distinct() if self.value() else queryset
+
+
+class FromQrForm(forms.Form):
+    workspace = forms.ModelChoiceField(label=_("workspace"), queryset=Workspace.objects.none())
+    image = forms.FileField(label=_("QR picture"), required=False, help_text=UPLOAD_HELP)
+    candidate = forms.CharField(widget=forms.HiddenInput, required=False)
+    create = forms.BooleanField(
+        label=_("create a short link"),
+        required=False,
+        initial=True,
+        help_text=_("Untick to only read what the code says."),
+    )
+    title = forms.CharField(label=_("title"), required=False, max_length=200)
+    alias = forms.CharField(label=_("custom code"), required=False, max_length=64)
+    antiblock = forms.ChoiceField(
+        label=_("anti-block mode"),
+        required=False,
+        choices=[("", _("Workspace default")), *AntiBlockMode.choices],
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("image") and not cleaned.get("candidate"):
+            self.add_error("image", gettext("Choose a picture with a QR code."))
+        return cleaned
+
+
+class LinkFromQrAdminMixin:
+    """Adds /admin/links/link/from-qr/: upload a picture, read its QR code, create a short link."""
+
+    def get_urls(self):
+        return [
+            path("from-qr/", self.admin_site.admin_view(self.from_qr_view), name="links_link_from_qr"),
+            *super().get_urls(),
+        ]
+
+    def from_qr_view(self, request):
+        writable = None if request.user.is_superuser else workspace_ids(request.user, CONFIGURE_ROLES)
+        if writable is not None and not writable:
+            raise PermissionDenied
+        workspaces = (
+            Workspace.objects.all() if writable is None else Workspace.objects.filter(pk__in=writable)
+        )
+        form = FromQrForm(request.POST or None, request.FILES or None)
+        form.fields["workspace"].queryset = workspaces.order_by("name")
+        if workspaces.count() == 1:
+            form.fields["workspace"].initial = workspaces.first().pk
+        decoded = candidates = None
+        error = ""
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            text = data["candidate"]
+            if data.get("image"):
+                try:
+                    text = read_qr_upload(data["image"], candidate=data["candidate"]).text
+                except QrDecodeError as exc:
+                    error, candidates = exc.message, exc.candidates
+                    text = ""
+            if text:
+                decoded = text
+                if data["create"] and looks_like_url(text):
+                    try:
+                        link = link_create(
+                            workspace=data["workspace"],
+                            by=request.user,
+                            url=text,
+                            title=data["title"],
+                            alias=data["alias"],
+                            antiblock=data["antiblock"],
+                        )
+                    except ValidationError as exc:
+                        error = " ".join(m for ms in exc.message_dict.values() for m in ms)
+                    else:
+                        self.message_user(
+                            request,
+                            gettext("Short link %(url)s created from the QR code.") % {"url": link.short_url},
+                        )
+                        return HttpResponseRedirect(reverse("admin:links_link_change", args=[link.pk]))
+                elif data["create"]:
+                    error = gettext(
+                        "The QR code does not contain a web address, so no short link can point to it."
+                    )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": gettext("Short link from a QR picture"),
+            "form": form,
+            "decoded": decoded,
+            "candidates": candidates,
+            "error": error,
+        }
+        return render(request, "admin/links/link/from_qr.html", context, status=400 if error else 200)
 
 
 @admin.register(Link)

@@ -13,7 +13,7 @@ import hmac
 import json
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from links.models import Click, Link
+from links.models import Click
 from links.platforms import os_and_device
 
 logger = logging.getLogger(__name__)
@@ -47,11 +47,15 @@ class Visit:
 
 
 def client_ip(meta) -> str:
-    """The visitor's address from request.META (or a WSGI environ, which has the same keys)."""
-    if settings.LINKS_TRUST_X_FORWARDED_FOR:
-        forwarded = meta.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
+    """The visitor's address from request.META (or a WSGI environ, which has the same keys): with
+    LINKS_TRUSTED_PROXIES = n, the n-th X-Forwarded-For entry from the right, which the outermost
+    trusted proxy wrote; the entries left of it are whatever the client sent."""
+    proxies = settings.LINKS_TRUSTED_PROXIES
+    if proxies > 0:
+        hops = [hop.strip() for hop in meta.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        hops = [hop for hop in hops if hop]
+        if len(hops) >= proxies:
+            return hops[-proxies]
     return meta.get("REMOTE_ADDR", "")
 
 
@@ -121,31 +125,47 @@ def capture(visit: Visit) -> None:
     store_visits([visit], known_new=True)
 
 
-def _unique_flags(visits: list[Visit]) -> list[bool]:
-    """A visit is unique when its visitor had no earlier visit of that link that day."""
+# What a click belongs to: the Visit field that names it and the Click foreign key that stores it.
+# The owner's model names its counters (CLICK_COUNTERS): a link's clicks, a live code's scans.
+OWNERS = (("link_id", "link"), ("live_code_id", "live_code"))
+# Other rows a visit may name (the group a live code showed): one deleted while the visit waited
+# in the buffer loses the reference, the click still counts.
+REFERENCES = (("entry_id", "live_code_entry"),)
+
+
+def _owner(visit: Visit) -> str:
+    return "live_code_id" if visit.live_code_id is not None else "link_id"
+
+
+def _unique_flags(visits: list[Visit], owner: str, column: str) -> list[bool]:
+    """A visit is unique when its visitor had no earlier visit of that link (live code) that day."""
     if len(visits) == 1:
         visit = visits[0]
-        return [not _sql.seen_today(visit.link_id, dt.date.fromisoformat(visit.day), visit.visitor)]
+        return [
+            not _sql.seen_today(
+                column, getattr(visit, owner), dt.date.fromisoformat(visit.day), visit.visitor
+            )
+        ]
     seen = {
-        (link_id, visitor, day.isoformat())
-        for link_id, day, visitor in Click.objects.filter(
-            link_id__in={v.link_id for v in visits},
+        (owner_id, visitor, day.isoformat())
+        for owner_id, day, visitor in Click.objects.filter(
+            **{f"{column}__in": {getattr(v, owner) for v in visits}},
             day__in={v.day for v in visits},
             visitor_hash__in={v.visitor for v in visits},
         )
-        .values_list("link_id", "day", "visitor_hash")
+        .values_list(column, "day", "visitor_hash")
         .distinct()
     }
     flags = []
     for visit in visits:
-        key = (visit.link_id, visit.visitor, visit.day)
+        key = (getattr(visit, owner), visit.visitor, visit.day)
         flags.append(key not in seen)
         seen.add(key)
     return flags
 
 
 class _ClickSql:
-    """The three statements of storing clicks, built once from the models.
+    """The statements of storing clicks, built once from the models.
 
     Every visit passes here (directly on the embedded default, in batches from the flusher), so
     they skip the ORM's query building; values still go through each field's own preparation."""
@@ -156,100 +176,117 @@ class _ClickSql:
     def _build(self) -> None:
         quote = connection.ops.quote_name
         self.fields = [f for f in Click._meta.concrete_fields if not f.primary_key]
-        click, link = quote(Click._meta.db_table), quote(Link._meta.db_table)
+        click = quote(Click._meta.db_table)
         self.insert = (
             f"INSERT INTO {click} ({', '.join(quote(f.column) for f in self.fields)}) "
             f"VALUES ({', '.join(['%s'] * len(self.fields))})"
         )
-        self.bump = (
-            f"UPDATE {link} SET {quote('click_count')} = {quote('click_count')} + %s, "
-            f"{quote('unique_click_count')} = {quote('unique_click_count')} + %s WHERE {quote('id')} = %s"
-        )
-        self.seen = (
-            f"SELECT 1 FROM {click} WHERE {quote('link_id')} = %s AND {quote('day')} = %s "
-            f"AND {quote('visitor_hash')} = %s LIMIT 1"
-        )
+        self.bump, self.seen = {}, {}
+        for _owner_field, name in OWNERS:
+            foreign_key = Click._meta.get_field(name)
+            model = foreign_key.related_model
+            total, unique = (quote(model._meta.get_field(f).column) for f in model.CLICK_COUNTERS)
+            self.bump[foreign_key.attname] = (
+                f"UPDATE {quote(model._meta.db_table)} SET {total} = {total} + %s, "
+                f"{unique} = {unique} + %s WHERE {quote(model._meta.pk.column)} = %s"
+            )
+            self.seen[foreign_key.attname] = (
+                f"SELECT 1 FROM {click} WHERE {quote(foreign_key.column)} = %s AND {quote('day')} = %s "
+                f"AND {quote('visitor_hash')} = %s LIMIT 1"
+            )
         self.day_field = Click._meta.get_field("day")
         self.ready = True
 
-    def seen_today(self, link_id: int, day: dt.date, visitor: str) -> bool:
+    def seen_today(self, column: str, owner_id: int, day: dt.date, visitor: str) -> bool:
         if not self.ready:
             self._build()
         with connection.cursor() as cursor:
-            cursor.execute(self.seen, [link_id, self.day_field.get_db_prep_value(day, connection), visitor])
+            cursor.execute(
+                self.seen[column], [owner_id, self.day_field.get_db_prep_value(day, connection), visitor]
+            )
             return cursor.fetchone() is not None
 
     def store(self, rows: list[dict]) -> None:
         if not self.ready:
             self._build()
-        per_link: dict[int, list[int]] = {}
+        totals: dict[tuple[str, int], list[int]] = {}
         for row in rows:
-            totals = per_link.setdefault(row["link_id"], [0, 0])
-            totals[0] += 1
-            totals[1] += int(row["is_unique"])
+            column = "live_code_id" if row["live_code_id"] is not None else "link_id"
+            counts = totals.setdefault((column, row[column]), [0, 0])
+            counts[0] += 1
+            counts[1] += int(row["is_unique"])
         params = [[f.get_db_prep_save(row[f.attname], connection) for f in self.fields] for row in rows]
         with connection.cursor() as cursor:
             cursor.executemany(self.insert, params)
-            cursor.executemany(
-                self.bump, [(total, unique, link_id) for link_id, (total, unique) in per_link.items()]
-            )
+            for column in self.bump:
+                bumps = [
+                    (total, unique, pk) for (col, pk), (total, unique) in totals.items() if col == column
+                ]
+                if bumps:
+                    cursor.executemany(self.bump[column], bumps)
 
 
 _sql = _ClickSql()
 
 
+def _still_there(visits: list[Visit]) -> list[Visit]:
+    """Buffered visits whose link or live code was deleted meanwhile are dropped, not the batch;
+    a deleted reference (a live code's group) is cleared."""
+    kept = visits
+    for owner, name in OWNERS:
+        ids = {getattr(v, owner) for v in kept if _owner(v) == owner}
+        if ids:
+            model = Click._meta.get_field(name).related_model
+            existing = set(model.objects.filter(pk__in=ids).values_list("pk", flat=True))
+            kept = [v for v in kept if _owner(v) != owner or getattr(v, owner) in existing]
+    for field, name in REFERENCES:
+        ids = {getattr(v, field) for v in kept} - {None}
+        if ids:
+            model = Click._meta.get_field(name).related_model
+            existing = set(model.objects.filter(pk__in=ids).values_list("pk", flat=True))
+            kept = [
+                v if getattr(v, field) in existing | {None} else replace(v, **{field: None}) for v in kept
+            ]
+    return kept
+
+
 @transaction.atomic
 def store_visits(visits: list[Visit], *, known_new: bool = False) -> int:
-    """Insert the visits as clicks and bump the link counters; visits already stored are skipped."""
+    """Insert the visits as clicks and bump their links' (live codes') counters; visits already
+    stored are skipped. `known_new`: written in the request that made them (no checks needed)."""
     if not known_new:
         ids = [uuid.UUID(v.event_id) for v in visits]
         stored = {e.hex for e in Click.objects.filter(event_id__in=ids).values_list("event_id", flat=True)}
-        live_links = _existing_link_ids(visits)
-        visits = [
-            v
-            for v in visits
-            if v.event_id not in stored and (v.link_id in live_links or v.live_code_id is not None)
-        ]
-    scans = [v for v in visits if v.live_code_id is not None]
-    if scans:
-        # Scans of live group codes: stored by links.livecodes.capture, in this transaction.
-        from links.livecodes.capture import store_scans
-
-        visits = [v for v in visits if v.live_code_id is None]
-        return store_scans(scans, known_new=known_new) + (
-            store_visits(visits, known_new=True) if visits else 0
-        )
-    if not visits:
-        return 0
+        visits = _still_there([v for v in visits if v.event_id not in stored])
     rows = []
-    for visit, is_unique in zip(visits, _unique_flags(visits), strict=True):
-        client = os_and_device(visit.user_agent)
-        rows.append(
-            {
-                "event_id": uuid.UUID(visit.event_id),
-                "workspace_id": visit.workspace_id,
-                "link_id": visit.link_id,
-                "live_code_id": None,
-                "live_code_entry_id": None,
-                "at": dt.datetime.fromtimestamp(visit.at, tz=dt.UTC),
-                "day": dt.date.fromisoformat(visit.day),
-                "platform": visit.platform,
-                "os": client.os,
-                "device": client.device,
-                "referrer_host": visit.referrer_host,
-                "country": visit.country,
-                "visitor_hash": visit.visitor,
-                "is_unique": is_unique,
-            }
-        )
-    _sql.store(rows)
+    for owner, name in OWNERS:
+        mine = [v for v in visits if _owner(v) == owner]
+        if not mine:
+            continue
+        column = Click._meta.get_field(name).attname
+        for visit, is_unique in zip(mine, _unique_flags(mine, owner, column), strict=True):
+            client = os_and_device(visit.user_agent)
+            rows.append(
+                {
+                    "event_id": uuid.UUID(visit.event_id),
+                    "workspace_id": visit.workspace_id,
+                    "link_id": visit.link_id if owner == "link_id" else None,
+                    "live_code_id": visit.live_code_id,
+                    "live_code_entry_id": visit.entry_id,
+                    "at": dt.datetime.fromtimestamp(visit.at, tz=dt.UTC),
+                    "day": dt.date.fromisoformat(visit.day),
+                    "platform": visit.platform,
+                    "os": client.os,
+                    "device": client.device,
+                    "referrer_host": visit.referrer_host,
+                    "country": visit.country,
+                    "visitor_hash": visit.visitor,
+                    "is_unique": is_unique,
+                }
+            )
+    if rows:
+        _sql.store(rows)
     return len(rows)
-
-
-def _existing_link_ids(visits: list[Visit]) -> set[int]:
-    # A link deleted while its visits waited in the buffer: drop those visits, not the batch.
-    link_ids = {v.link_id for v in visits if v.link_id is not None}
-    return set(Link.objects.filter(pk__in=link_ids).values_list("pk", flat=True)) if link_ids else set()
 
 
 def flush_click_buffer(*, batch_size: int = 1000, max_batches: int = 100) -> int:

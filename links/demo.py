@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from links.capture import Visit, store_visits, visitor_hash
 from links.models import AntiBlockMode, Link
-from links.platforms import Platform
+from links.platforms import VisitorPlatform
 from links.services import link_create, link_settings_update
 
 DEMO_LINKS = [
@@ -48,7 +48,7 @@ DEMO_LINKS = [
         "alias": "xh-wechat-only",
         "url": "https://example.com/live",
         "title": "直播间（仅微信可开）",
-        "allowed_platforms": [Platform.WECHAT, Platform.WECOM],
+        "allowed_platforms": [VisitorPlatform.WECHAT, VisitorPlatform.WECOM],
         "tags": ["直播"],
     },
     {
@@ -61,17 +61,23 @@ DEMO_LINKS = [
 ]
 
 USER_AGENTS = {
-    Platform.WECHAT: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+    VisitorPlatform.WECHAT: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
     "(KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.50(0x1800323b) NetType/WIFI Language/zh_CN",
-    Platform.QQ: "Mozilla/5.0 (Linux; Android 12; PEHM00 Build/SKQ1.210216.001; wv) AppleWebKit/537.36 "
-    "(KHTML, like Gecko) Version/4.0 Chrome/98.0.4758.102 MQQBrowser/6.2 TBS/046613 Mobile Safari/537.36 "
-    "V1_AND_SQ_8.9.80_4614_YYB_D QQ/8.9.80.12440 NetType/WIFI WebP/0.3.0 AppId/537176863",
-    Platform.MOBILE: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+    VisitorPlatform.QQ: "Mozilla/5.0 (Linux; Android 12; PEHM00 Build/SKQ1.210216.001; wv) "
+    "AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/98.0.4758.102 MQQBrowser/6.2 "
+    "TBS/046613 Mobile Safari/537.36 V1_AND_SQ_8.9.80_4614_YYB_D QQ/8.9.80.12440 NetType/WIFI "
+    "WebP/0.3.0 AppId/537176863",
+    VisitorPlatform.MOBILE: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
     "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
-    Platform.DESKTOP: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/131.0.0.0 Safari/537.36",
+    VisitorPlatform.DESKTOP: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
 }
-PLATFORM_WEIGHTS = [(Platform.WECHAT, 6), (Platform.QQ, 2), (Platform.MOBILE, 2), (Platform.DESKTOP, 1)]
+PLATFORM_WEIGHTS = [
+    (VisitorPlatform.WECHAT, 6),
+    (VisitorPlatform.QQ, 2),
+    (VisitorPlatform.MOBILE, 2),
+    (VisitorPlatform.DESKTOP, 1),
+]
 REFERRERS = ["", "", "mp.weixin.qq.com", "qun.qq.com", "www.xiaohongshu.com"]
 
 
@@ -108,7 +114,7 @@ def seed(workspaces: dict) -> None:
     workspace = workspaces["demo"]
     link_settings_update(
         workspace=workspace,
-        antiblock_defaults={Platform.WECHAT: AntiBlockMode.GUIDE},
+        antiblock_defaults={VisitorPlatform.WECHAT: AntiBlockMode.GUIDE},
         blocked_domains=["spam.example"],
     )
     rng = random.Random(20261125)
@@ -118,7 +124,3 @@ def seed(workspaces: dict) -> None:
             link = link_create(workspace=workspace, **spec)
         if link.workspace_id == workspace.pk and not link.clicks.exists() and link.max_clicks is None:
             store_visits(_demo_clicks(link, rng), known_new=True)
-
-    from links.livecodes.demo import seed as seed_live_codes
-
-    seed_live_codes(workspaces)

@@ -2,9 +2,10 @@
 
 Most visits are an ordinary browser (or an app whose mode is `direct`) opening an active link
 without a password: one indexed lookup, the click capture, a 302. That case is served here,
-in front of the Django WSGI app, with the same rules as links.views.follow (the same selector,
-model methods and capture). Anything else — bots, pages, passwords, expired or denied links,
-a wrong host, plain http when https is required — falls through to Django untouched.
+in front of the Django WSGI app, with the same rules as links.views.follow (the same decision,
+links.redirect.decide, and the same visit recording). Anything else — bots, pages, passwords,
+expired or denied links, a wrong host, plain http when https is required — falls through to
+Django; when the link was already looked up, it goes along in the environ (`HANDED_OVER`).
 """
 
 import re
@@ -12,12 +13,13 @@ import re
 from django.conf import settings
 from django.core import signals
 from django.http.request import split_domain_port, validate_host
+from django.utils.encoding import iri_to_uri
 
-from links.models import AntiBlockMode, LinkState
-from links.platforms import IN_APP_PLATFORMS, Platform, detect
-from links.selectors import antiblock_mode, link_for_fast_redirect
+from links.platforms import VisitorPlatform, detect
+from links.redirect import HANDED_OVER, OPEN, decide
+from links.selectors import link_for_fast_redirect
+from links.services import link_visit_record
 from links.validation import RESERVED_CODES
-from links.views import record_visit
 
 CODE_PATH = re.compile(r"/([A-Za-z0-9_-]{1,64})")
 
@@ -48,16 +50,17 @@ def redirect_target(environ) -> str | None:
     if not _host_allowed(environ) or (settings.SECURE_SSL_REDIRECT and not _is_secure(environ)):
         return None
     platform = detect(environ.get("HTTP_USER_AGENT", ""))
-    if platform == Platform.BOT:
-        return None
+    if platform == VisitorPlatform.BOT:
+        return None  # its page needs more of the link than is read here: the view looks it up
     link = link_for_fast_redirect(match.group(1))
-    if link is None or link.password or link.state() != LinkState.ACTIVE or not link.allows(platform):
+    if decide(link, platform=platform, method="GET") is not OPEN:
+        if link is not None:
+            environ[HANDED_OVER] = link  # the view answers with a page, without a second lookup
         return None
-    if platform in IN_APP_PLATFORMS and antiblock_mode(link, platform) != AntiBlockMode.DIRECT:
-        return None
-    if not record_visit(link=link, meta=environ, platform=platform):
-        return None  # the limit was reached meanwhile: the view shows the 410 page
-    return link.url
+    location = iri_to_uri(link.url)  # a header is Latin-1: Chinese paths and queries are %-encoded
+    if not link_visit_record(link=link, meta=environ, platform=platform):
+        return None  # the limit was reached meanwhile: the view looks again and shows the 410 page
+    return location
 
 
 class ShortLinkFastPath:

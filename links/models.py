@@ -5,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from links.platforms import IN_APP_PLATFORMS, Platform
+from links.platforms import IN_APP_PLATFORMS, VisitorPlatform
 from suo.db import CountersKeptOnSave
 from suo.models import Workspace
 
@@ -19,6 +19,47 @@ class AntiBlockMode(models.TextChoices):
 def default_antiblock_for(platform: str) -> str:
     """Built-in default when neither the link nor the workspace chose: guide inside the apps."""
     return AntiBlockMode.GUIDE if platform in IN_APP_PLATFORMS else AntiBlockMode.DIRECT
+
+
+def antiblock_field(help_text) -> models.CharField:
+    return models.CharField(
+        _("anti-block mode"), max_length=8, choices=AntiBlockMode.choices, blank=True, help_text=help_text
+    )
+
+
+class PlatformGate(models.Model):
+    """Who may open a public address and how in-app browsers are handled: the fields and rules that
+    short links and live group codes share."""
+
+    allowed_platforms = models.JSONField(
+        _("allowed platforms"), default=list, blank=True, help_text=_("Empty: every platform may open it.")
+    )
+    antiblock = antiblock_field(_("Empty: the workspace's default for each platform."))
+    antiblock_by_platform = models.JSONField(
+        _("anti-block mode per platform"),
+        default=dict,
+        blank=True,
+        help_text=_("Overrides for single platforms."),
+    )
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(antiblock__in=["", *AntiBlockMode.values]),
+                name="%(class)s_antiblock_valid",
+            ),
+        ]
+
+    def allows(self, platform: str) -> bool:
+        return not self.allowed_platforms or platform in self.allowed_platforms
+
+    def antiblock_mode(self, platform: str) -> str:
+        """The choice for this platform, else the own mode, else `default_antiblock`."""
+        return self.antiblock_by_platform.get(platform) or self.antiblock or self.default_antiblock(platform)
+
+    def default_antiblock(self, platform: str) -> str:
+        return AntiBlockMode.DIRECT
 
 
 class LinkSettings(models.Model):
@@ -74,10 +115,12 @@ class LinkState(models.TextChoices):
     EXHAUSTED = "exhausted", _("Click limit reached")
 
 
-class Link(CountersKeptOnSave, models.Model):
+class Link(CountersKeptOnSave, PlatformGate):
     # Counters are written only by the click capture (F() updates); a save() from a form or the
     # admin would otherwise write back the stale numbers it loaded.
     COUNTER_FIELDS = ("click_count", "unique_click_count", "capped_clicks")
+    # What links.capture bumps per click: all clicks, first visits of the day.
+    CLICK_COUNTERS = ("click_count", "unique_click_count")
 
     workspace = models.ForeignKey(
         Workspace, on_delete=models.CASCADE, related_name="links", verbose_name=_("workspace")
@@ -86,22 +129,6 @@ class Link(CountersKeptOnSave, models.Model):
     url = models.URLField(_("target URL"), max_length=2048)
     title = models.CharField(_("title"), max_length=200, blank=True)
     tags = models.ManyToManyField(LinkTag, blank=True, related_name="links", verbose_name=_("tags"))
-    allowed_platforms = models.JSONField(
-        _("allowed platforms"), default=list, blank=True, help_text=_("Empty: every platform may open it.")
-    )
-    antiblock = models.CharField(
-        _("anti-block mode"),
-        max_length=8,
-        choices=AntiBlockMode.choices,
-        blank=True,
-        help_text=_("Empty: the workspace's default for each platform."),
-    )
-    antiblock_by_platform = models.JSONField(
-        _("anti-block mode per platform"),
-        default=dict,
-        blank=True,
-        help_text=_("Overrides for single platforms."),
-    )
     password = models.CharField(_("password"), max_length=128, blank=True)
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     max_clicks = models.PositiveIntegerField(_("maximum clicks"), null=True, blank=True)
@@ -135,15 +162,13 @@ class Link(CountersKeptOnSave, models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    class Meta:
+    class Meta(PlatformGate.Meta):
         verbose_name = _("short link")
         verbose_name_plural = _("short links")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["workspace", "-created_at"], name="link_ws_created")]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(antiblock__in=["", *AntiBlockMode.values]), name="link_antiblock_valid"
-            ),
+            *PlatformGate.Meta.constraints,
             models.CheckConstraint(
                 condition=models.Q(max_clicks__isnull=True) | models.Q(max_clicks__gte=1),
                 name="link_max_clicks_positive",
@@ -167,8 +192,13 @@ class Link(CountersKeptOnSave, models.Model):
             return LinkState.EXHAUSTED
         return LinkState.ACTIVE
 
-    def allows(self, platform: str) -> bool:
-        return not self.allowed_platforms or platform in self.allowed_platforms
+    def default_antiblock(self, platform: str) -> str:
+        """The workspace's choice for the platform, else the built-in default."""
+        try:
+            link_settings = self.workspace.link_settings
+        except LinkSettings.DoesNotExist:
+            return default_antiblock_for(platform)
+        return link_settings.antiblock_for(platform)
 
 
 class Click(models.Model):
@@ -199,7 +229,7 @@ class Click(models.Model):
     )
     at = models.DateTimeField(_("time"))
     day = models.DateField(_("day"), help_text=_("The visit's day in the workspace's time zone."))
-    platform = models.CharField(_("platform"), max_length=24, choices=Platform.choices)
+    platform = models.CharField(_("platform"), max_length=24, choices=VisitorPlatform.choices)
     os = models.CharField(_("operating system"), max_length=32, blank=True)
     device = models.CharField(_("device"), max_length=64, blank=True)
     referrer_host = models.CharField(_("referrer"), max_length=255, blank=True)
@@ -230,6 +260,3 @@ class Click(models.Model):
     def __str__(self) -> str:
         target = f"/g/{self.live_code_id}" if self.live_code_id else self.link_id
         return f"{target} @ {self.at:%Y-%m-%d %H:%M}"
-
-
-from links.livecodes.models import LiveCode, LiveCodeAlert, LiveCodeEntry  # noqa: E402,F401

@@ -16,7 +16,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 
-class Platform(models.TextChoices):
+class VisitorPlatform(models.TextChoices):
     WECHAT = "wechat", _("WeChat")
     WECOM = "wecom", _("WeCom")
     WECHAT_MINIPROGRAM = "wechat_miniprogram", _("WeChat mini program")
@@ -34,33 +34,33 @@ class Platform(models.TextChoices):
 # In-app browsers: the places where links get intercepted and the anti-block pages help.
 IN_APP_PLATFORMS = frozenset(
     {
-        Platform.WECHAT,
-        Platform.WECOM,
-        Platform.WECHAT_MINIPROGRAM,
-        Platform.QQ,
-        Platform.DINGTALK,
-        Platform.ALIPAY,
-        Platform.WEIBO,
-        Platform.DOUYIN,
-        Platform.FEISHU,
+        VisitorPlatform.WECHAT,
+        VisitorPlatform.WECOM,
+        VisitorPlatform.WECHAT_MINIPROGRAM,
+        VisitorPlatform.QQ,
+        VisitorPlatform.DINGTALK,
+        VisitorPlatform.ALIPAY,
+        VisitorPlatform.WEIBO,
+        VisitorPlatform.DOUYIN,
+        VisitorPlatform.FEISHU,
     }
 )
 
 
 @dataclass(frozen=True)
 class Rule:
-    platform: Platform
+    platform: VisitorPlatform
     pattern: re.Pattern
     why: str
 
 
-def _rule(platform: Platform, pattern: str, why: str) -> Rule:
+def _rule(platform: VisitorPlatform, pattern: str, why: str) -> Rule:
     return Rule(platform, re.compile(pattern, re.IGNORECASE), why)
 
 
 RULES: tuple[Rule, ...] = (
     _rule(
-        Platform.BOT,
+        VisitorPlatform.BOT,
         r"(?<!cu)bot(?:[/;)\s_-]|$)|crawler|spider|slurp|facebookexternalhit|facebookcatalog|embedly"
         r"|quora link preview"
         r"|whatsapp|telegram|skypeuripreview|vkshare|pinterest|bitlybot|curl/|wget/|python-requests"
@@ -68,27 +68,33 @@ RULES: tuple[Rule, ...] = (
         r"|lighthouse|preview|feedfetcher|mediapartners",
         "crawlers, link-preview fetchers and scripts; checked first so they are never counted",
     ),
-    _rule(Platform.WECOM, r"\bwxwork/", "WeCom carries MicroMessenger too, so it goes before WeChat"),
+    _rule(VisitorPlatform.WECOM, r"\bwxwork/", "WeCom carries MicroMessenger too, so it goes before WeChat"),
     _rule(
-        Platform.WECHAT_MINIPROGRAM,
+        VisitorPlatform.WECHAT_MINIPROGRAM,
         r"miniprogram",
         "mini program web-views (Android: 'miniProgram', iOS: 'MiniProgramEnv') also carry MicroMessenger",
     ),
-    _rule(Platform.WECHAT, r"micromessenger/", "WeChat's in-app browser"),
-    _rule(Platform.FEISHU, r"\blark/|feishu", "Feishu/Lark; before Douyin, both are ByteDance web-views"),
-    _rule(Platform.DINGTALK, r"dingtalk", "DingTalk ('DingTalk/' and 'AliApp(DingTalk/')"),
-    _rule(Platform.ALIPAY, r"alipayclient|aliapp\(ap/", "Alipay; after DingTalk, which also says AliApp"),
-    _rule(Platform.WEIBO, r"\bweibo\b|__weibo__", "Weibo ('Weibo (' and '__weibo__')"),
+    _rule(VisitorPlatform.WECHAT, r"micromessenger/", "WeChat's in-app browser"),
     _rule(
-        Platform.DOUYIN, r"aweme|bytedancewebview|\bdouyin", "Douyin ('aweme_' app name, ByteDance web-view)"
+        VisitorPlatform.FEISHU, r"\blark/|feishu", "Feishu/Lark; before Douyin, both are ByteDance web-views"
+    ),
+    _rule(VisitorPlatform.DINGTALK, r"dingtalk", "DingTalk ('DingTalk/' and 'AliApp(DingTalk/')"),
+    _rule(
+        VisitorPlatform.ALIPAY, r"alipayclient|aliapp\(ap/", "Alipay; after DingTalk, which also says AliApp"
+    ),
+    _rule(VisitorPlatform.WEIBO, r"\bweibo\b|__weibo__", "Weibo ('Weibo (' and '__weibo__')"),
+    _rule(
+        VisitorPlatform.DOUYIN,
+        r"aweme|bytedancewebview|\bdouyin",
+        "Douyin ('aweme_' app name, ByteDance web-view)",
     ),
     _rule(
-        Platform.QQ,
+        VisitorPlatform.QQ,
         r"(?<![a-z])qq/\d",
         "the QQ app says 'QQ/8.9…'; QQ Browser says 'MQQBrowser/' and is an ordinary phone browser",
     ),
     _rule(
-        Platform.MOBILE,
+        VisitorPlatform.MOBILE,
         r"mobile|android|iphone|ipod|ipad|harmonyos|openharmony|windows phone|blackberry|opera mini",
         "any other phone or tablet browser",
     ),
@@ -96,14 +102,14 @@ RULES: tuple[Rule, ...] = (
 
 
 @lru_cache(maxsize=8192)
-def detect(user_agent: str) -> Platform:
+def detect(user_agent: str) -> VisitorPlatform:
     """The platform of a visit; an empty user agent is a script, so a bot."""
     if not user_agent or not user_agent.strip():
-        return Platform.BOT
+        return VisitorPlatform.BOT
     for rule in RULES:
         if rule.pattern.search(user_agent):
             return rule.platform
-    return Platform.DESKTOP
+    return VisitorPlatform.DESKTOP
 
 
 @dataclass(frozen=True)
@@ -131,7 +137,7 @@ def is_ios(user_agent: str) -> bool:
 def platform_names() -> list[dict]:
     """Every platform id with its Chinese and English name."""
     rows = []
-    for platform in Platform:
+    for platform in VisitorPlatform:
         with translation.override("zh-hans"):
             name_zh = str(platform.label)
         with translation.override("en"):

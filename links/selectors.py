@@ -7,7 +7,7 @@ from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDay, TruncHour
 
-from links.models import Click, Link, LinkSettings, default_antiblock_for
+from links.models import Click, Link, LinkSettings
 from suo.models import Workspace
 
 
@@ -89,11 +89,14 @@ class _RedirectLookup:
 
 link_for_redirect = _RedirectLookup()
 
-# What the plain-302 decision and the click capture read, and nothing else.
+# What the plain-302 decision and the click capture read, plus what the pages that the fast path
+# hands over to the view show (guide, copy, password, deny): never the bots' Open Graph fields.
 link_for_fast_redirect = _RedirectLookup(
     only={
         Link: {
             "workspace_id",
+            "code",
+            "title",
             "url",
             "password",
             "is_active",
@@ -108,18 +111,6 @@ link_for_fast_redirect = _RedirectLookup(
         LinkSettings: {"workspace_id", "antiblock_defaults"},
     }
 )
-
-
-def antiblock_mode(link: Link, platform: str) -> str:
-    """The link's choice for this platform, else its own mode, else the workspace's, else built-in."""
-    mode = link.antiblock_by_platform.get(platform) or link.antiblock
-    if mode:
-        return mode
-    try:
-        link_settings = link.workspace.link_settings
-    except LinkSettings.DoesNotExist:
-        return default_antiblock_for(platform)
-    return link_settings.antiblock_for(platform)
 
 
 def _breakdown(clicks, field: str, limit: int = 20) -> list[dict]:

@@ -1,60 +1,36 @@
 """Writes of the links app: each function is one transaction and returns what it changed."""
 
-import secrets
-import string
+import contextlib
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from links.models import AntiBlockMode, Link, LinkSettings, LinkTag
-from links.platforms import Platform
-from links.validation import RESERVED_CODES, validate_alias, validate_target_url
+from links.capture import build_visit, capture
+from links.codes import save_with_code
+from links.models import Link, LinkSettings, LinkTag
+from links.validation import (
+    validate_antiblock,
+    validate_antiblock_map,
+    validate_blocked_domains,
+    validate_platforms,
+    validate_target_url,
+)
 from suo.models import Workspace
 
-CODE_ALPHABET = string.ascii_letters + string.digits
-DEFAULT_CODE_LENGTH = 6
-CODE_ATTEMPTS = 8
 MAX_TAGS = 20
 PASSWORD_TRIES_PER_MINUTE = 5
 
 
 def link_settings_for(workspace: Workspace) -> LinkSettings:
-    settings, _created = LinkSettings.objects.get_or_create(workspace=workspace)
-    return settings
-
-
-def random_code(length: int = DEFAULT_CODE_LENGTH) -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
-
-
-def _validate_platforms(value: Iterable[str], field: str) -> list[str]:
-    platforms = list(dict.fromkeys(value or []))
-    unknown = [p for p in platforms if p not in Platform.values]
-    if unknown:
-        raise ValidationError(
-            {
-                field: _("Unknown platform: %(names)s. See /api/platforms/ for the ids.")
-                % {"names": ", ".join(unknown)}
-            }
-        )
-    return platforms
-
-
-def _validate_antiblock_map(value: dict | None, field: str) -> dict:
-    value = value or {}
-    if not isinstance(value, dict):
-        raise ValidationError({field: _("Give an object of platform id → direct, guide or copy.")})
-    _validate_platforms(value.keys(), field)
-    wrong = [mode for mode in value.values() if mode not in AntiBlockMode.values]
-    if wrong:
-        raise ValidationError({field: _("Anti-block modes are direct, guide or copy.")})
-    return dict(value)
+    found, _created = LinkSettings.objects.get_or_create(workspace=workspace)
+    return found
 
 
 def _clean_tags(names: Iterable[str]) -> list[str]:
@@ -88,33 +64,6 @@ def _check_limits(*, expires_at, max_clicks) -> None:
         raise ValidationError({"max_clicks": _("The click limit must be at least 1.")})
 
 
-def _save_with_code(link: Link, alias: str) -> Link:
-    """Insert the link under the alias, or under a fresh random code; the unique index decides races."""
-    if alias:
-        try:
-            with transaction.atomic():
-                link.code = alias
-                link.save()
-        except IntegrityError:
-            raise ValidationError(
-                {"alias": _("The code “%(alias)s” is already taken.") % {"alias": alias}}
-            ) from None
-        return link
-    length = DEFAULT_CODE_LENGTH
-    for attempt in range(CODE_ATTEMPTS):
-        code = random_code(length + attempt // 3)
-        if code.lower() in RESERVED_CODES:
-            continue
-        try:
-            with transaction.atomic():
-                link.code = code
-                link.save()
-            return link
-        except IntegrityError:
-            continue
-    raise ValidationError({"alias": _("Could not find a free code; try again.")})
-
-
 @transaction.atomic
 def link_create(
     *,
@@ -138,9 +87,9 @@ def link_create(
         workspace=workspace,
         url=validate_target_url(url, blocked_domains=link_settings.blocked_domains),
         title=title.strip(),
-        allowed_platforms=_validate_platforms(allowed_platforms, "allowed_platforms"),
-        antiblock=antiblock or "",
-        antiblock_by_platform=_validate_antiblock_map(antiblock_by_platform, "antiblock_by_platform"),
+        allowed_platforms=validate_platforms(allowed_platforms, "allowed_platforms"),
+        antiblock=validate_antiblock(antiblock),
+        antiblock_by_platform=validate_antiblock_map(antiblock_by_platform, "antiblock_by_platform"),
         password=make_password(password) if password else "",
         expires_at=expires_at,
         max_clicks=max_clicks,
@@ -148,13 +97,9 @@ def link_create(
         group=_check_group(workspace, group),
         created_by=by if by is not None and by.is_authenticated else None,
     )
-    if link.antiblock and link.antiblock not in AntiBlockMode.values:
-        raise ValidationError({"antiblock": _("Anti-block modes are direct, guide or copy.")})
     _check_limits(expires_at=expires_at, max_clicks=max_clicks)
     tag_names = _clean_tags(tags)
-    if alias:
-        validate_alias(alias)
-    _save_with_code(link, alias)
+    save_with_code(link, alias)
     _set_tags(link, tag_names)
     _schedule_preview(link)
     return link
@@ -189,15 +134,13 @@ def link_update(*, link: Link, by=None, **changes) -> Link:
         url_changed = new_url != link.url
         link.url = new_url
     if "allowed_platforms" in changes:
-        link.allowed_platforms = _validate_platforms(changes["allowed_platforms"], "allowed_platforms")
+        link.allowed_platforms = validate_platforms(changes["allowed_platforms"], "allowed_platforms")
     if "antiblock_by_platform" in changes:
-        link.antiblock_by_platform = _validate_antiblock_map(
+        link.antiblock_by_platform = validate_antiblock_map(
             changes["antiblock_by_platform"], "antiblock_by_platform"
         )
     if "antiblock" in changes:
-        if changes["antiblock"] and changes["antiblock"] not in AntiBlockMode.values:
-            raise ValidationError({"antiblock": _("Anti-block modes are direct, guide or copy.")})
-        link.antiblock = changes["antiblock"] or ""
+        link.antiblock = validate_antiblock(changes["antiblock"])
     if "expires_at" in changes or "max_clicks" in changes:
         _check_limits(expires_at=changes.get("expires_at"), max_clicks=changes.get("max_clicks"))
     for name in ("title", "source"):
@@ -211,8 +154,7 @@ def link_update(*, link: Link, by=None, **changes) -> Link:
     if "password" in changes:
         link.password = make_password(changes["password"]) if changes["password"] else ""
     if changes.get("alias") and changes["alias"] != link.code:
-        validate_alias(changes["alias"])
-        _save_with_code(link, changes["alias"])
+        save_with_code(link, changes["alias"])
     else:
         link.save()
     if "tags" in changes:
@@ -233,18 +175,9 @@ def link_settings_update(
 ) -> LinkSettings:
     link_settings = LinkSettings.objects.select_for_update().get(pk=link_settings_for(workspace).pk)
     if antiblock_defaults is not None:
-        link_settings.antiblock_defaults = _validate_antiblock_map(antiblock_defaults, "antiblock_defaults")
+        link_settings.antiblock_defaults = validate_antiblock_map(antiblock_defaults, "antiblock_defaults")
     if blocked_domains is not None:
-        domains = [d.strip().lower().lstrip(".") for d in blocked_domains if d and d.strip()]
-        bad = [d for d in domains if "/" in d or " " in d or "." not in d]
-        if bad:
-            raise ValidationError(
-                {
-                    "blocked_domains": _("Give bare domain names such as example.com (got %(bad)s).")
-                    % {"bad": bad[0]}
-                }
-            )
-        link_settings.blocked_domains = sorted(set(domains))
+        link_settings.blocked_domains = validate_blocked_domains(blocked_domains)
     link_settings.save()
     return link_settings
 
@@ -259,23 +192,48 @@ def claim_capped_click(link: Link) -> bool:
     return claimed == 1
 
 
+def link_visit_record(*, link: Link, meta, platform: str) -> bool:
+    """Count a visit: against the click limit, then as a click (`meta`: request.META or the WSGI
+    environ). False when the limit was reached meanwhile: nothing is counted."""
+    if link.max_clicks is not None and not claim_capped_click(link):
+        return False
+    if settings.LINKS_CAPTURE:
+        capture(
+            build_visit(
+                meta=meta,
+                link_id=link.pk,
+                workspace_id=link.workspace_id,
+                workspace_tz=link.workspace.timezone,
+                platform=platform,
+            )
+        )
+    return True
+
+
 class TooManyPasswordTries(Exception):
     pass
 
 
 def link_password_check(*, link: Link, password: str, client: str) -> bool:
-    """True when the password is right; after 5 wrong tries a minute per link and client, refuse."""
+    """True when the password is right; after 5 wrong tries a minute per link and client, refuse.
+
+    The tries are counted in the shared cache (Redis with REDIS_URL, so every web process sees
+    the same count) with an atomic increment *before* the password is checked, so concurrent
+    guesses cannot all slip under the limit; a right password gives its try back.
+    """
     key = f"links:pw-tries:{link.pk}:{client}"
-    tries = cache.get(key, 0)
-    if tries >= PASSWORD_TRIES_PER_MINUTE:
+    cache.add(key, 0, timeout=60)
+    try:
+        tries = cache.incr(key)
+    except ValueError:  # expired between add and incr: a new minute
+        cache.add(key, 1, timeout=60)
+        tries = 1
+    if tries > PASSWORD_TRIES_PER_MINUTE:
         raise TooManyPasswordTries
     if link.password and check_password(password or "", link.password):
+        with contextlib.suppress(ValueError):
+            cache.decr(key)
         return True
-    if cache.add(key, 1, timeout=60) is False:
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=60)
     return False
 
 

@@ -24,7 +24,3 @@ def fetch_link_preview(link_id: int) -> None:
     Link.objects.filter(pk=link_id, url=link.url).update(
         og_title=title, og_description=description, og_fetched_at=timezone.now()
     )
-
-
-# Live-code tasks live in their subpackage; imported here so Celery's autodiscovery finds them.
-from links.livecodes.tasks import check_live_code_alerts, sweep_live_code_alerts  # noqa: E402,F401

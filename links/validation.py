@@ -1,12 +1,18 @@
-"""Rules for what a short link may point to and what its code may be."""
+"""Rules for what a short link may point to, what its code may be, and its platform gate's fields."""
 
 import re
+from collections.abc import Iterable
+from functools import lru_cache
 from urllib.parse import urlsplit
 
+import idna
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
+
+from links.models import AntiBlockMode
+from links.platforms import VisitorPlatform
 
 MAX_URL_LENGTH = 2048
 ALIAS_PATTERN = re.compile(r"^[A-Za-z0-9_-]{3,64}$")
@@ -59,12 +65,52 @@ RESERVED_CODES = frozenset(
 _url_format = URLValidator(schemes=["http", "https"], message="")
 
 
+@lru_cache(maxsize=4096)
+def normalize_host(host: str) -> str:
+    """A host name as every check compares it: UTS-46 folded (full-width letters, ideographic
+    dots, upper case, invisible characters), in its ASCII (punycode) form, without a final dot.
+
+    So `ｅｖｉｌ.com`, `evil。com`, `EVIL.com.` and `evil.com` are one host, as are `例子.com` and
+    `xn--fsqu00a.com`. Raises ValueError when the name cannot be a host name.
+    """
+    try:
+        mapped = idna.uts46_remap((host or "").strip(), std3_rules=False, transitional=False)
+        labels = mapped.rstrip(".").split(".")
+        # ASCII labels stay as they are (underscores occur in real host names); others get IDNA.
+        return ".".join(label if label.isascii() else idna.alabel(label).decode("ascii") for label in labels)
+    except (idna.IDNAError, UnicodeError) as exc:
+        raise ValueError(f"not a host name: {host!r}") from exc
+
+
 def _host_matches(host: str, domains) -> str | None:
+    """The first of `domains` that `host` (normalised) is, or is a subdomain of."""
     for domain in domains:
-        domain = domain.strip().lower().lstrip(".")
+        try:
+            domain = normalize_host(str(domain).strip().lstrip("."))
+        except ValueError:
+            continue
         if domain and (host == domain or host.endswith("." + domain)):
             return domain
     return None
+
+
+def validate_blocked_domains(domains: Iterable[str], field: str = "blocked_domains") -> list[str]:
+    """Bare domain names, normalised as hosts are (see normalize_host), sorted and unique."""
+    cleaned = set()
+    for raw in domains or []:
+        raw = (raw or "").strip().lstrip(".")
+        if not raw:
+            continue
+        try:
+            domain = normalize_host(raw)
+        except ValueError:
+            domain = ""
+        if not domain or "/" in domain or " " in domain or "." not in domain:
+            raise ValidationError(
+                {field: _("Give bare domain names such as example.com (got %(bad)s).") % {"bad": raw}}
+            )
+        cleaned.add(domain)
+    return sorted(cleaned)
 
 
 def validate_target_url(url: str, *, blocked_domains=()) -> str:
@@ -81,7 +127,11 @@ def validate_target_url(url: str, *, blocked_domains=()) -> str:
         raise ValidationError(
             {"url": _("The address must not contain spaces or control characters.")}, code="invalid"
         )
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+    except ValueError:  # e.g. a host with characters that normalise to "/" or "@"
+        raise ValidationError({"url": _("This is not a valid web address.")}, code="invalid") from None
     scheme = parts.scheme.lower()
     if scheme not in {"http", "https"}:
         raise ValidationError(
@@ -95,7 +145,10 @@ def validate_target_url(url: str, *, blocked_domains=()) -> str:
         raise ValidationError(
             {"url": _("Addresses with a user name or password in them are refused.")}, code="credentials"
         )
-    host = (parts.hostname or "").rstrip(".").lower()
+    try:
+        host = normalize_host(hostname or "")
+    except ValueError:
+        raise ValidationError({"url": _("This is not a valid web address.")}, code="invalid") from None
     if not host:
         raise ValidationError(
             {"url": _("The address needs a host name, e.g. https://example.com/.")}, code="host"
@@ -104,7 +157,7 @@ def validate_target_url(url: str, *, blocked_domains=()) -> str:
         _url_format(url)
     except ValidationError:
         raise ValidationError({"url": _("This is not a valid web address.")}, code="invalid") from None
-    short_host = (urlsplit(settings.SHORT_BASE_URL).hostname or "").lower()
+    short_host = normalize_host(urlsplit(settings.SHORT_BASE_URL).hostname or "")
     if short_host and host == short_host:
         raise ValidationError(
             {"url": _("A short link cannot point to another short link of this site (it would loop).")},
@@ -117,6 +170,36 @@ def validate_target_url(url: str, *, blocked_domains=()) -> str:
             code="blocked",
         )
     return url
+
+
+def validate_platforms(value: Iterable[str], field: str) -> list[str]:
+    platforms = list(dict.fromkeys(value or []))
+    unknown = [p for p in platforms if p not in VisitorPlatform.values]
+    if unknown:
+        raise ValidationError(
+            {
+                field: _("Unknown platform: %(names)s. See /api/platforms/ for the ids.")
+                % {"names": ", ".join(unknown)}
+            }
+        )
+    return platforms
+
+
+def validate_antiblock_map(value: dict | None, field: str) -> dict:
+    value = value or {}
+    if not isinstance(value, dict):
+        raise ValidationError({field: _("Give an object of platform id → direct, guide or copy.")})
+    validate_platforms(value.keys(), field)
+    wrong = [mode for mode in value.values() if mode not in AntiBlockMode.values]
+    if wrong:
+        raise ValidationError({field: _("Anti-block modes are direct, guide or copy.")})
+    return dict(value)
+
+
+def validate_antiblock(mode: str, field: str = "antiblock") -> str:
+    if mode and mode not in AntiBlockMode.values:
+        raise ValidationError({field: _("Anti-block modes are direct, guide or copy.")})
+    return mode or ""
 
 
 def validate_alias(alias: str) -> str:

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "suo.apps.SuoConfig",
     "groups",
     "links",
+    "links.livecodes",
     "content",
 ]
 
@@ -177,7 +178,13 @@ LINKS_CAPTURE = env.bool("LINKS_CAPTURE", default=True)
 LINKS_BUFFER_KEY = env.str("LINKS_BUFFER_KEY", default="suo:links:clicks")
 LINKS_BLOCKED_DOMAINS = env.list("LINKS_BLOCKED_DOMAINS", default=[])
 LINKS_COUNTRY_HEADER = env.str("LINKS_COUNTRY_HEADER", default="")  # e.g. CF-IPCountry from a trusted proxy
-LINKS_TRUST_X_FORWARDED_FOR = env.bool("LINKS_TRUST_X_FORWARDED_FOR", default=False)
+# Reverse proxies in front of suo that each append the address they saw to X-Forwarded-For,
+# counted from the right; 0: the connection's own address (REMOTE_ADDR). Password tries and
+# visitor hashes key on the address the outermost trusted proxy saw: entries further left are
+# the client's to choose. (Was LINKS_TRUST_X_FORWARDED_FOR; True there means 1 here.)
+LINKS_TRUSTED_PROXIES = env.int(
+    "LINKS_TRUSTED_PROXIES", default=1 if env.bool("LINKS_TRUST_X_FORWARDED_FOR", default=False) else 0
+)
 LINKS_PREVIEW_ALLOW_PRIVATE = env.bool("LINKS_PREVIEW_ALLOW_PRIVATE", default=False)
 if LINKS_CLICK_BUFFER == "redis":
     CELERY_BEAT_SCHEDULE["links.flush_clicks"] = {

@@ -1,19 +1,18 @@
-"""Admin of live group codes (with their group QR pictures inline), their alerts, and the
-"short link from a QR picture" operator page of the Link admin."""
+"""Admin of live group codes (with their group QR pictures inline) and their alerts."""
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
-from django.shortcuts import render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from links.codes import alias_check
 from links.livecodes.alerts import alert_message, alerts_mark_read
-from links.livecodes.images import read_qr_upload
+from links.livecodes.images import entry_image_url
 from links.livecodes.models import (
     DEFAULT_SCAN_LIMIT,
     LiveCode,
@@ -29,26 +28,11 @@ from links.livecodes.services import (
     live_code_create,
     live_code_update,
 )
-from links.models import AntiBlockMode
-from links.platforms import Platform
+from links.platforms import VisitorPlatform
 from links.qr_decode import QrDecodeError
-from links.services import link_create
-from links.validation import ALIAS_PATTERN
+from links.qr_upload import UPLOAD_HELP, qr_error_text, read_qr_upload
 from suo.admin_scoping import WorkspaceScopedAdmin, WorkspaceScopedInline
-from suo.models import Workspace
 from suo.tenancy import CONFIGURE_ROLES, workspace_ids
-
-UPLOAD_HELP = _("A picture with one QR code (PNG, JPEG…, at most 10 MB). Photos and screenshots work.")
-
-
-def _qr_error_text(exc: QrDecodeError) -> str:
-    if exc.candidates:
-        return gettext("%(message)s Found: %(texts)s") % {
-            "message": exc.message,
-            "texts": " | ".join(exc.candidates),
-        }
-    return exc.message
-
 
 # ---------------------------------------------------------------- live codes
 
@@ -62,7 +46,7 @@ class LiveCodeAdminForm(forms.ModelForm):
     )
     allowed_platforms = forms.MultipleChoiceField(
         label=_("allowed platforms"),
-        choices=Platform.choices,
+        choices=VisitorPlatform.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("None ticked: every platform may open it."),
@@ -92,10 +76,10 @@ class LiveCodeAdminForm(forms.ModelForm):
     def clean_alias(self):
         alias = self.cleaned_data.get("alias", "")
         if alias and alias != self.instance.code:
-            if not ALIAS_PATTERN.match(alias):
-                raise ValidationError(gettext("Use 3–64 characters: letters, digits, “-” or “_”."))
-            if LiveCode.objects.filter(code=alias).exists():
-                raise ValidationError(gettext("This code is already taken."))
+            try:
+                alias_check(alias, model=LiveCode)
+            except ValidationError as exc:
+                raise ValidationError(exc.message_dict["alias"]) from None
         return alias
 
     def clean_fallback_upload(self):
@@ -105,7 +89,7 @@ class LiveCodeAdminForm(forms.ModelForm):
         try:
             return read_qr_upload(upload)
         except QrDecodeError as exc:
-            raise ValidationError(_qr_error_text(exc), code=exc.code) from None
+            raise ValidationError(qr_error_text(exc), code=exc.code) from None
 
 
 class EntryInlineForm(forms.ModelForm):
@@ -139,7 +123,7 @@ class EntryInlineForm(forms.ModelForm):
             try:
                 cleaned["decoded"] = read_qr_upload(upload)
             except QrDecodeError as exc:
-                self.add_error("upload", _qr_error_text(exc))
+                self.add_error("upload", qr_error_text(exc))
         elif upload:
             self.add_error("upload", gettext("A new picture is a new entry: add it as another row."))
         expires_at = cleaned.get("expires_at")
@@ -179,7 +163,8 @@ class EntryInline(WorkspaceScopedInline):
         if not entry.pk:
             return "—"
         return format_html(
-            '<img src="{}" width="96" height="96" style="object-fit:contain" alt="QR">', entry.image_path
+            '<img src="{}" width="96" height="96" style="object-fit:contain" alt="QR">',
+            entry_image_url(entry, preview=True),
         )
 
     @admin.display(description=_("status"))
@@ -390,100 +375,3 @@ class LiveCodeAlertAdmin(WorkspaceScopedAdmin):
         if not request.user.is_superuser and not workspace_ids(request.user, CONFIGURE_ROLES):
             actions.pop("mark_read", None)
         return actions
-
-
-# ---------------------------------------------------------------- short link from a QR picture
-
-
-class FromQrForm(forms.Form):
-    workspace = forms.ModelChoiceField(label=_("workspace"), queryset=Workspace.objects.none())
-    image = forms.FileField(label=_("QR picture"), required=False, help_text=UPLOAD_HELP)
-    candidate = forms.CharField(widget=forms.HiddenInput, required=False)
-    create = forms.BooleanField(
-        label=_("create a short link"),
-        required=False,
-        initial=True,
-        help_text=_("Untick to only read what the code says."),
-    )
-    title = forms.CharField(label=_("title"), required=False, max_length=200)
-    alias = forms.CharField(label=_("custom code"), required=False, max_length=64)
-    antiblock = forms.ChoiceField(
-        label=_("anti-block mode"),
-        required=False,
-        choices=[("", _("Workspace default")), *AntiBlockMode.choices],
-    )
-
-    def clean(self):
-        cleaned = super().clean()
-        if not cleaned.get("image") and not cleaned.get("candidate"):
-            self.add_error("image", gettext("Choose a picture with a QR code."))
-        return cleaned
-
-
-class LinkFromQrAdminMixin:
-    """Adds /admin/links/link/from-qr/: upload a picture, read its QR code, create a short link."""
-
-    def get_urls(self):
-        return [
-            path("from-qr/", self.admin_site.admin_view(self.from_qr_view), name="links_link_from_qr"),
-            *super().get_urls(),
-        ]
-
-    def from_qr_view(self, request):
-        writable = None if request.user.is_superuser else workspace_ids(request.user, CONFIGURE_ROLES)
-        if writable is not None and not writable:
-            raise PermissionDenied
-        workspaces = (
-            Workspace.objects.all() if writable is None else Workspace.objects.filter(pk__in=writable)
-        )
-        form = FromQrForm(request.POST or None, request.FILES or None)
-        form.fields["workspace"].queryset = workspaces.order_by("name")
-        if workspaces.count() == 1:
-            form.fields["workspace"].initial = workspaces.first().pk
-        decoded = candidates = None
-        error = ""
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            text = data["candidate"]
-            if data.get("image"):
-                try:
-                    text = read_qr_upload(data["image"], candidate=data["candidate"]).text
-                except QrDecodeError as exc:
-                    error, candidates = exc.message, exc.candidates
-                    text = ""
-            if text:
-                decoded = text
-                from links.qr_decode import looks_like_url
-
-                if data["create"] and looks_like_url(text):
-                    try:
-                        link = link_create(
-                            workspace=data["workspace"],
-                            by=request.user,
-                            url=text,
-                            title=data["title"],
-                            alias=data["alias"],
-                            antiblock=data["antiblock"],
-                        )
-                    except ValidationError as exc:
-                        error = " ".join(m for ms in exc.message_dict.values() for m in ms)
-                    else:
-                        self.message_user(
-                            request,
-                            gettext("Short link %(url)s created from the QR code.") % {"url": link.short_url},
-                        )
-                        return HttpResponseRedirect(reverse("admin:links_link_change", args=[link.pk]))
-                elif data["create"]:
-                    error = gettext(
-                        "The QR code does not contain a web address, so no short link can point to it."
-                    )
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": gettext("Short link from a QR picture"),
-            "form": form,
-            "decoded": decoded,
-            "candidates": candidates,
-            "error": error,
-        }
-        return render(request, "admin/links/link/from_qr.html", context, status=400 if error else 200)

@@ -12,9 +12,9 @@ from django.utils import timezone
 from groups.models import Community
 from links.capture import Visit, store_visits, visitor_hash
 from links.livecodes.alerts import live_code_alerts_check
-from links.livecodes.images import read_qr_upload
 from links.livecodes.models import LiveCode, LiveCodeEntry, RotationStrategy
 from links.livecodes.services import entry_add, live_code_create
+from links.qr_upload import read_qr_upload
 
 DEMO_CODE = "xh-join"
 # (label, group QR content, scans so far, days until expiry; negative = expired)

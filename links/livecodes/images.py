@@ -1,71 +1,45 @@
-"""Uploaded QR pictures: decode them (links.qr_decode) and prepare what is stored.
+"""Stored copies of live codes' QR pictures (read first by links.qr_upload).
 
-Every upload is decoded before anything is written; the stored copy is re-encoded from the
-pixels, so camera metadata (GPS position, device) never reaches the public page.
+The stored copy is re-encoded from the pixels, so camera metadata (GPS position, device) never
+reaches the public page.
 """
 
-import hashlib
 import io
 import uuid
-from dataclasses import dataclass
 
+from django.core import signing
 from django.core.files.base import ContentFile
-from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps
 
-from links.qr_decode import (
-    MAX_UPLOAD_BYTES,
-    DecodeResult,
-    QrDecodeError,
-    SeveralQrCodesError,
-    decode_qr_codes,
-)
+from links.qr_decode import QrDecodeError, decode_qr_codes
+from links.qr_upload import QrUpload
+
+# Entry pictures are served only with a signed token bound to the entry: ids are sequential, and
+# a guessed id must not hand out a group's code past its rotation, scan limit or expiry.
+VISITOR_TOKEN = "suo.livecode.entry-image"  # minted by the page for the group it gives a visitor
+PREVIEW_TOKEN = "suo.livecode.entry-preview"  # minted for operators (admin, API): any state
+TOKEN_SECONDS = 24 * 3600  # as long as a visitor's sticky group
+
+
+def entry_image_url(entry, *, preview: bool = False) -> str:
+    """The picture's address (path and token) for the visitor it was given to, or for operators."""
+    signed = signing.TimestampSigner(salt=PREVIEW_TOKEN if preview else VISITOR_TOKEN).sign(str(entry.pk))
+    return f"/g/{entry.live_code.code}/entry/{entry.pk}?t={signed.split(':', 1)[1]}"
+
+
+def entry_image_token(entry_id: int, token: str) -> str | None:
+    """Which token this is for the entry (VISITOR_TOKEN or PREVIEW_TOKEN), or None if neither."""
+    for salt in (VISITOR_TOKEN, PREVIEW_TOKEN):
+        try:
+            signing.TimestampSigner(salt=salt).unsign(f"{entry_id}:{token}", max_age=TOKEN_SECONDS)
+        except signing.BadSignature:
+            continue
+        return salt
+    return None
+
 
 # A stored group code is shown on phones: 1600 px on the longest side is plenty, and keeps pages light.
 MAX_STORED_SIDE = 1600
-
-
-class CandidateNotFoundError(QrDecodeError):
-    code = "candidate_not_found"
-    template = _("The chosen text is not one of the QR codes in the picture. Choose one of those listed.")
-
-
-@dataclass(frozen=True)
-class QrUpload:
-    data: bytes
-    result: DecodeResult
-
-    @property
-    def text(self) -> str:
-        return self.result.text
-
-    @property
-    def content_hash(self) -> str:
-        return hashlib.sha256(self.result.text.encode("utf-8")).hexdigest()
-
-
-def read_qr_upload(upload, *, candidate: str = "") -> QrUpload:
-    """Decode the one QR code of an uploaded picture (or the `candidate` among several).
-
-    Raises a QrDecodeError subclass: not a picture, truncated, too large, a bomb, no code, several
-    codes (with `.candidates`), or a `candidate` that is not among them.
-    """
-    results = decode_qr_codes(upload, max_bytes=MAX_UPLOAD_BYTES)  # refuses oversize before reading it all
-    if candidate:
-        chosen = [r for r in results if r.text == candidate]
-        if not chosen:
-            raise CandidateNotFoundError(candidates=[r.text for r in results])
-        result = chosen[0]
-    elif len(results) > 1:
-        raise SeveralQrCodesError(results)
-    else:
-        result = results[0]
-    if isinstance(upload, bytes | bytearray | memoryview):
-        data = bytes(upload)
-    else:
-        upload.seek(0)
-        data = upload.read(MAX_UPLOAD_BYTES + 1)
-    return QrUpload(data=data, result=result)
 
 
 def stored_copy(upload: QrUpload) -> ContentFile:

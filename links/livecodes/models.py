@@ -8,7 +8,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from links.models import AntiBlockMode
+from links.models import LinkState, PlatformGate, antiblock_field
 from suo.db import CountersKeptOnSave
 from suo.models import Workspace
 
@@ -34,9 +34,10 @@ def fallback_upload_to(live_code: "LiveCode", filename: str) -> str:
     return f"livecodes/{live_code.workspace_id}/fallback/{filename}"
 
 
-class LiveCode(CountersKeptOnSave, models.Model):
+class LiveCode(CountersKeptOnSave, PlatformGate):
     # Counters are written only by the click capture (F() updates), never by a form's save().
     COUNTER_FIELDS = ("scan_count", "unique_scan_count")
+    CLICK_COUNTERS = COUNTER_FIELDS  # what links.capture bumps per scan: all scans, first of the day
 
     workspace = models.ForeignKey(
         Workspace, on_delete=models.CASCADE, related_name="live_codes", verbose_name=_("workspace")
@@ -59,21 +60,10 @@ class LiveCode(CountersKeptOnSave, models.Model):
         blank=True,
         help_text=_("Shown with the fallback message, so visitors can still reach you."),
     )
-    allowed_platforms = models.JSONField(
-        _("allowed platforms"), default=list, blank=True, help_text=_("Empty: every platform may open it.")
-    )
-    antiblock = models.CharField(
-        _("anti-block mode"),
-        max_length=8,
-        choices=AntiBlockMode.choices,
-        blank=True,
-        help_text=_("Empty: show the group code in every app (long-press works inside WeChat)."),
-    )
-    antiblock_by_platform = models.JSONField(
-        _("anti-block mode per platform"),
-        default=dict,
-        blank=True,
-        help_text=_("Overrides for single platforms."),
+    # Not the workspace's link defaults: those are tuned to get web pages out of the apps, while a
+    # group code is meant to be long-pressed inside them; so the default is direct (show the code).
+    antiblock = antiblock_field(
+        _("Empty: show the group code in every app (long-press works inside WeChat).")
     )
     is_active = models.BooleanField(_("active"), default=True)
     scan_count = models.PositiveBigIntegerField(_("scans"), default=0, editable=False)
@@ -89,7 +79,8 @@ class LiveCode(CountersKeptOnSave, models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    class Meta:
+    class Meta(PlatformGate.Meta):
+        app_label = "links"
         verbose_name = _("live group code")
         verbose_name_plural = _("live group codes")
         ordering = ["-created_at", "-pk"]
@@ -98,9 +89,7 @@ class LiveCode(CountersKeptOnSave, models.Model):
             models.CheckConstraint(
                 condition=Q(strategy__in=RotationStrategy.values), name="livecode_strategy_valid"
             ),
-            models.CheckConstraint(
-                condition=Q(antiblock__in=["", *AntiBlockMode.values]), name="livecode_antiblock_valid"
-            ),
+            *PlatformGate.Meta.constraints,
         ]
 
     def __str__(self) -> str:
@@ -110,19 +99,10 @@ class LiveCode(CountersKeptOnSave, models.Model):
     def short_url(self) -> str:
         return f"{settings.SHORT_BASE_URL}/g/{self.code}"
 
-    # The deny and guide pages of links read `.url` / `.short_url`: a live code answers both.
-    url = short_url
+    password = ""  # the redirect rules (links.redirect.decide) read it: live codes have none
 
-    def allows(self, platform: str) -> bool:
-        return not self.allowed_platforms or platform in self.allowed_platforms
-
-    def antiblock_mode(self, platform: str) -> str:
-        """Per-platform override, else the code's own mode, else direct (show the group code).
-
-        Not the workspace's link defaults: those are tuned to get web pages out of the apps, while
-        a group code is meant to be long-pressed inside them.
-        """
-        return self.antiblock_by_platform.get(platform) or self.antiblock or AntiBlockMode.DIRECT
+    def state(self, now=None) -> LinkState:
+        return LinkState.ACTIVE if self.is_active else LinkState.INACTIVE
 
 
 class EntryState(models.TextChoices):
@@ -193,6 +173,7 @@ class LiveCodeEntry(CountersKeptOnSave, models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        app_label = "links"
         verbose_name = _("group QR code")
         verbose_name_plural = _("group QR codes")
         ordering = ["position", "pk"]
@@ -212,10 +193,6 @@ class LiveCodeEntry(CountersKeptOnSave, models.Model):
         if self.label:
             return self.label
         return self.group.name if self.group_id and self.group else ""
-
-    @property
-    def image_path(self) -> str:
-        return f"/g/{self.live_code.code}/entry/{self.pk}"
 
     @property
     def remaining(self) -> int:
@@ -276,6 +253,7 @@ class LiveCodeAlert(models.Model):
     )
 
     class Meta:
+        app_label = "links"
         verbose_name = _("live code alert")
         verbose_name_plural = _("live code alerts")
         ordering = ["-created_at", "-pk"]

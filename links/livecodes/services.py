@@ -9,7 +9,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from links.livecodes.images import QrUpload, stored_copy
+from links.codes import save_with_code
+from links.livecodes.images import stored_copy
 from links.livecodes.models import (
     DEFAULT_SCAN_LIMIT,
     LiveCode,
@@ -18,12 +19,10 @@ from links.livecodes.models import (
     default_entry_expiry,
     usable_entries_q,
 )
-from links.models import AntiBlockMode
-from links.services import _validate_antiblock_map, _validate_platforms, random_code
-from links.validation import ALIAS_PATTERN
+from links.qr_upload import QrUpload
+from links.validation import validate_antiblock, validate_antiblock_map, validate_platforms
 from suo.models import Workspace
 
-CODE_ATTEMPTS = 8
 MAX_ENTRIES = 100
 MAX_SCAN_LIMIT = 1_000_000
 
@@ -31,45 +30,10 @@ MAX_SCAN_LIMIT = 1_000_000
 # ---------------------------------------------------------------- live codes
 
 
-def _validate_alias(alias: str) -> str:
-    if not ALIAS_PATTERN.match(alias):
-        raise ValidationError({"alias": _("Use 3–64 characters: letters, digits, “-” or “_”.")})
-    return alias
-
-
-def _save_with_code(live_code: LiveCode, alias: str) -> LiveCode:
-    """Insert under the alias or a fresh random code; the unique index decides races."""
-    if alias:
-        try:
-            with transaction.atomic():
-                live_code.code = alias
-                live_code.save()
-        except IntegrityError:
-            raise ValidationError(
-                {"alias": _("The code “%(alias)s” is already taken.") % {"alias": alias}}
-            ) from None
-        return live_code
-    for attempt in range(CODE_ATTEMPTS):
-        try:
-            with transaction.atomic():
-                live_code.code = random_code(6 + attempt // 3)
-                live_code.save()
-            return live_code
-        except IntegrityError:
-            continue
-    raise ValidationError({"alias": _("Could not find a free code; try again.")})
-
-
 def _check_strategy(strategy: str) -> str:
     if strategy not in RotationStrategy.values:
         raise ValidationError({"strategy": _("Rotation is fill_first, round_robin or least_scanned.")})
     return strategy
-
-
-def _check_antiblock(mode: str) -> str:
-    if mode and mode not in AntiBlockMode.values:
-        raise ValidationError({"antiblock": _("Anti-block modes are direct, guide or copy.")})
-    return mode or ""
 
 
 def _set_fallback_image(live_code: LiveCode, upload: QrUpload | None) -> None:
@@ -106,17 +70,16 @@ def live_code_create(
         name=name,
         strategy=_check_strategy(strategy),
         fallback_message=(fallback_message or "").strip(),
-        allowed_platforms=_validate_platforms(allowed_platforms, "allowed_platforms"),
-        antiblock=_check_antiblock(antiblock),
-        antiblock_by_platform=_validate_antiblock_map(antiblock_by_platform, "antiblock_by_platform"),
+        allowed_platforms=validate_platforms(allowed_platforms, "allowed_platforms"),
+        antiblock=validate_antiblock(antiblock),
+        antiblock_by_platform=validate_antiblock_map(antiblock_by_platform, "antiblock_by_platform"),
         is_active=is_active,
         created_by=by if by is not None and by.is_authenticated else None,
     )
-    alias = _validate_alias(alias) if alias else ""
     if fallback_image is not None:
         _set_fallback_image(live_code, fallback_image)
     with _RemoveOnError(live_code.fallback_image):
-        _save_with_code(live_code, alias)
+        save_with_code(live_code, alias)
     return live_code
 
 
@@ -156,23 +119,23 @@ def live_code_update(
     if "fallback_message" in changes:
         live_code.fallback_message = (changes["fallback_message"] or "").strip()
     if "allowed_platforms" in changes:
-        live_code.allowed_platforms = _validate_platforms(changes["allowed_platforms"], "allowed_platforms")
+        live_code.allowed_platforms = validate_platforms(changes["allowed_platforms"], "allowed_platforms")
     if "antiblock" in changes:
-        live_code.antiblock = _check_antiblock(changes["antiblock"])
+        live_code.antiblock = validate_antiblock(changes["antiblock"])
     if "antiblock_by_platform" in changes:
-        live_code.antiblock_by_platform = _validate_antiblock_map(
+        live_code.antiblock_by_platform = validate_antiblock_map(
             changes["antiblock_by_platform"], "antiblock_by_platform"
         )
     if "is_active" in changes:
         live_code.is_active = bool(changes["is_active"])
-    alias = _validate_alias(alias) if alias and alias != live_code.code else ""
+    alias = alias if alias != live_code.code else ""
     if fallback_image is not None:
         _set_fallback_image(live_code, fallback_image)
     elif clear_fallback_image and live_code.fallback_image:
         _set_fallback_image(live_code, None)
     with _RemoveOnError(live_code.fallback_image if fallback_image is not None else None):
         if alias:
-            _save_with_code(live_code, alias)
+            save_with_code(live_code, alias)
         else:
             live_code.save()
     _check_alerts_later(live_code.pk)

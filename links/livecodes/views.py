@@ -13,36 +13,27 @@ from django.views.decorators.http import require_GET, require_http_methods
 from links import qr
 from links.capture import build_visit, capture
 from links.livecodes.alerts import near_thresholds
-from links.livecodes.images import content_type_of
+from links.livecodes.images import VISITOR_TOKEN, content_type_of, entry_image_token, entry_image_url
 from links.livecodes.models import LiveCode, LiveCodeEntry
 from links.livecodes.selectors import live_code_for_page, sticky_entry
 from links.livecodes.services import live_code_pick_entry
-from links.models import AntiBlockMode
-from links.platforms import IN_APP_PLATFORMS, Platform, detect, is_ios
+from links.pages import PublicFace, no_store, not_found, page_response
+from links.platforms import VisitorPlatform, detect
+from links.redirect import decide
 
 STICKY_SECONDS = 24 * 3600
 ALERT_CHECK_THROTTLE = 60  # seconds between alert checks for one condition; the sweep covers the rest
-WECHAT_APPS = (Platform.WECHAT, Platform.WECOM, Platform.WECHAT_MINIPROGRAM)
+WECHAT_APPS = (VisitorPlatform.WECHAT, VisitorPlatform.WECOM, VisitorPlatform.WECHAT_MINIPROGRAM)
 
 
-def _no_store(response: HttpResponse) -> HttpResponse:
-    # Each visit must reach suo: the choice of group and the scan count happen here.
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-def _public(live_code: LiveCode) -> dict:
-    """What the shared link pages (deny, guide, copy, bot) read from a link."""
-    return {
-        "url": live_code.short_url,
-        "short_url": live_code.short_url,
-        "title": live_code.name,
-        "og_title": live_code.name,
-    }
-
-
-def _not_found(request, code: str) -> HttpResponse:
-    return render(request, "links/not_found.html", {"code": code}, status=404)
+def _public_face(live_code: LiveCode) -> PublicFace:
+    """What the shared public pages (deny, guide, copy, bot) show of a live code."""
+    return PublicFace(
+        url=live_code.short_url,
+        short_url=live_code.short_url,
+        title=live_code.name,
+        allowed_platforms=live_code.allowed_platforms,
+    )
 
 
 def _cookie_name(live_code: LiveCode) -> str:
@@ -53,29 +44,17 @@ def _cookie_name(live_code: LiveCode) -> str:
 def live_code_page(request, code: str) -> HttpResponse:
     live_code = live_code_for_page(code)
     if live_code is None:
-        return _not_found(request, code)
-    user_agent = request.META.get("HTTP_USER_AGENT", "")
-    platform = detect(user_agent)
-    if platform == Platform.BOT:
-        return render(request, "links/bot.html", {"link": _public(live_code)})
-    if not live_code.is_active:
-        context = {
-            "link": _public(live_code),
-            "message": _("This group code has been switched off by its owner."),
-        }
-        return _no_store(render(request, "links/gone.html", context, status=410))
-    if not live_code.allows(platform):
-        names = [str(Platform(p).label) for p in live_code.allowed_platforms]
-        context = {"link": _public(live_code), "allowed": names, "platform": Platform(platform).label}
-        return _no_store(render(request, "links/denied.html", context, status=403))
-    mode = live_code.antiblock_mode(platform)
-    if platform in IN_APP_PLATFORMS and mode != AntiBlockMode.DIRECT:
-        # No group is chosen yet: the scan is counted where the visitor ends up (their browser).
-        context = {"link": _public(live_code), "app": Platform(platform).label, "ios": is_ios(user_agent)}
-        template = "links/guide.html" if mode == AntiBlockMode.GUIDE else "links/copy.html"
-        return _no_store(render(request, template, context))
-    if request.method == "HEAD":  # link checkers and previews: no group is used up
-        return _no_store(HttpResponse())
+        return not_found(request, code)
+    platform = detect(request.META.get("HTTP_USER_AGENT", ""))
+    outcome = decide(live_code, platform=platform, method=request.method)
+    if outcome.page is not None:
+        # The guide and copy pages choose no group: the scan is counted where the visitor ends up.
+        message = _("This group code has been switched off by its owner.")
+        return page_response(
+            request, _public_face(live_code), outcome, platform=platform, gone_message=message
+        )
+    if not outcome.counted:  # HEAD from link checkers and previews: no group is used up
+        return no_store(HttpResponse())
 
     entry, returning = _returning_visitor_entry(request, live_code), True
     if entry is None:
@@ -96,10 +75,11 @@ def live_code_page(request, code: str) -> HttpResponse:
         _check_alerts_soon(live_code, entry)
     if entry is None:
         context = {"live_code": live_code, "message": live_code.fallback_message}
-        return _no_store(render(request, "livecodes/fallback.html", context))
+        return no_store(render(request, "livecodes/fallback.html", context))
     context = {
         "live_code": live_code,
         "entry": entry,
+        "image_url": entry_image_url(entry),
         "in_wechat": platform in WECHAT_APPS,
         "platform": platform,
     }
@@ -114,7 +94,7 @@ def live_code_page(request, code: str) -> HttpResponse:
         samesite="Lax",
         secure=request.is_secure(),
     )
-    return _no_store(response)
+    return no_store(response)
 
 
 def _returning_visitor_entry(request, live_code: LiveCode) -> LiveCodeEntry | None:
@@ -150,7 +130,7 @@ def _check_alerts_soon(live_code: LiveCode, entry: LiveCodeEntry | None) -> None
 def live_code_qr(request, code: str, fmt: str) -> HttpResponse:
     live_code = LiveCode.objects.filter(code=code).only("code").first()
     if live_code is None:
-        return _not_found(request, code)
+        return not_found(request, code)
     return qr.qr_response(request, live_code.short_url, fmt)
 
 
@@ -170,13 +150,24 @@ def _stream(request, field_file, etag: str, cache_control: str) -> HttpResponse:
 
 @require_GET
 def entry_image(request, code: str, entry_id: int) -> HttpResponse:
-    """A group's QR picture. It never changes (a new picture is a new entry), so it is cached long."""
+    """A group's QR picture, only as the page would show it: with the token of the visitor it was
+    given to (while the live code is on and the group switched on and unexpired), or an operator's
+    preview token. Anything else, guessed ids included, is a 404."""
+    token = entry_image_token(entry_id, request.GET.get("t", ""))
     entry = (
-        LiveCodeEntry.objects.filter(pk=entry_id, live_code__code=code).only("image", "content_hash").first()
+        LiveCodeEntry.objects.filter(pk=entry_id, live_code__code=code)
+        .select_related("live_code")
+        .only("image", "content_hash", "is_active", "expires_at", "live_code__is_active")
+        .first()
     )
-    if entry is None or not entry.image:
+    if entry is None or not entry.image or token is None:
         raise Http404(_("Not found."))
-    return _stream(request, entry.image, f'"{entry.content_hash[:40]}"', "public, max-age=604800, immutable")
+    if token == VISITOR_TOKEN and not (
+        entry.live_code.is_active and entry.is_active and entry.expires_at > timezone.now()
+    ):
+        raise Http404(_("Not found."))
+    # The picture never changes (a new picture is a new entry), but who may see it does.
+    return _stream(request, entry.image, f'"{entry.content_hash[:40]}"', "private, max-age=3600")
 
 
 @require_GET

@@ -13,8 +13,8 @@ from groups.moderation_api import (
     RuleViewSet,
     ViolationViewSet,
 )
-from links.api import LinkSettingsView, LinkViewSet, PlatformsView
-from links.livecodes.api import LinkFromQrView, LiveCodeAlertViewSet, LiveCodeViewSet
+from links.api import LinkFromQrView, LinkSettingsView, LinkViewSet, PlatformsView
+from links.livecodes.api import LiveCodeAlertViewSet, LiveCodeViewSet
 from suo.api.audit import AuditRecordViewSet
 from suo.api.webhooks import WebhookEndpointViewSet
 from suo.api.workspaces import WorkspaceMemberViewSet, WorkspaceViewSet

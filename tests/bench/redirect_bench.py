@@ -66,7 +66,7 @@ print(pending, stored, f"{elapsed:.3f}")
 def bench_backend(name: str, extra_env: dict, args, workdir: Path) -> dict:
     var = workdir / re.sub(r"[^a-z]+", "-", name.lower()).strip("-")
     var.mkdir(parents=True)
-    env = bench_env(var, LINKS_TRUST_X_FORWARDED_FOR="True", CODES_FILE=str(var / "codes.txt"), **extra_env)
+    env = bench_env(var, LINKS_TRUSTED_PROXIES="1", CODES_FILE=str(var / "codes.txt"), **extra_env)
     if "REDIS_URL" in extra_env:
         import redis
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from links.livecodes.images import read_qr_upload
 from links.livecodes.models import LiveCodeEntry
 from links.models import Click
+from links.qr_upload import read_qr_upload
 from tests.links.livecode_helpers import group_qr_png, make_live_code
 from tests.suo.factories import WorkspaceFactory
 

@@ -6,9 +6,9 @@ import functools
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from links.livecodes.images import read_qr_upload
 from links.livecodes.models import LiveCodeEntry
 from links.livecodes.services import entry_add, live_code_create
+from links.qr_upload import read_qr_upload
 from tests.links import qr_pictures as pictures
 
 WECHAT_IPHONE = (

@@ -14,12 +14,12 @@ from django.test import Client
 
 from links import capture
 from links.models import Click
-from links.platforms import Platform
+from links.platforms import VisitorPlatform
 from tests.links.factories import LinkFactory
 from tests.links.user_agents import USER_AGENTS
 
 ROOT = Path(__file__).resolve().parents[2]
-DESKTOP = USER_AGENTS[Platform.DESKTOP][0]
+DESKTOP = USER_AGENTS[VisitorPlatform.DESKTOP][0]
 needs_redis = pytest.mark.skipif(
     "REDIS_URL" not in os.environ,
     reason="the Redis click buffer needs REDIS_URL (set in CI, where it must pass)",

@@ -8,14 +8,16 @@ from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 import suo.wsgi
+from links import selectors
 from links.fastpath import ShortLinkFastPath
 from links.models import Click
-from links.platforms import Platform
+from links.platforms import VisitorPlatform
+from links.redirect import HANDED_OVER
 from tests.links.factories import LinkFactory
 from tests.links.user_agents import USER_AGENTS
 
 pytestmark = pytest.mark.django_db(transaction=True)
-PHONE = USER_AGENTS[Platform.MOBILE][0]
+PHONE = USER_AGENTS[VisitorPlatform.MOBILE][0]
 
 
 class Recorder:
@@ -76,8 +78,8 @@ def test_plain_link_is_redirected_and_counted_without_django(fast):
         ({"is_active": False}, PHONE),
         ({"expires_at": timezone.now() - dt.timedelta(seconds=1)}, PHONE),
         ({"allowed_platforms": ["wechat"]}, PHONE),
-        ({"antiblock": "guide"}, USER_AGENTS[Platform.WECHAT][0]),
-        ({}, USER_AGENTS[Platform.BOT][0]),
+        ({"antiblock": "guide"}, USER_AGENTS[VisitorPlatform.WECHAT][0]),
+        ({}, USER_AGENTS[VisitorPlatform.BOT][0]),
         ({"max_clicks": 1, "capped_clicks": 1}, PHONE),
     ],
     ids=["password", "inactive", "expired", "platform", "guide", "bot", "exhausted"],
@@ -146,3 +148,79 @@ def test_full_stack_through_the_wsgi_application(settings):
 
     assert password_page[0].startswith("200") and b'name="password"' in password_page[2]
     assert redirect[0] == "302 Found" and redirect[1]["Location"] == "https://example.com/plain"
+
+
+class LinkCatcher(Recorder):
+    """Records the link the fast path handed over with the request."""
+
+    def __call__(self, environ, start_response):
+        self.link = environ.get(HANDED_OVER)
+        return super().__call__(environ, start_response)
+
+
+def test_link_the_fast_path_looked_up_is_handed_to_django_when_it_cannot_answer(settings):
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+    catcher = LinkCatcher()
+    link = LinkFactory(antiblock="guide")
+
+    call(ShortLinkFastPath(catcher), f"/{link.code}", ua=USER_AGENTS[VisitorPlatform.WECHAT][0])
+
+    assert catcher.link is not None and catcher.link.pk == link.pk
+
+
+def test_wechat_guide_page_is_looked_up_once_through_the_wsgi_application(settings, monkeypatch):
+    settings.LINKS_CLICK_BUFFER = "direct"
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+    link = LinkFactory(antiblock="guide", url="https://example.com/guided")
+    lookup_type = type(selectors.link_for_redirect)  # the fast path's and the view's lookups alike
+    lookups = []
+    original = lookup_type.__call__
+
+    def counted(self, code):
+        lookups.append(code)
+        return original(self, code)
+
+    monkeypatch.setattr(lookup_type, "__call__", counted)
+
+    status, _, body = call(suo.wsgi.application, f"/{link.code}", ua=USER_AGENTS[VisitorPlatform.WECHAT][0])
+
+    assert status.startswith("200") and b"https://example.com/guided" in body
+    assert lookups == [link.code]
+
+
+CHINESE_TARGET = "https://example.com/活动/页面?名=值"
+CHINESE_TARGET_URI = "https://example.com/%E6%B4%BB%E5%8A%A8/%E9%A1%B5%E9%9D%A2?%E5%90%8D=%E5%80%BC"
+
+
+def test_non_ascii_target_is_sent_as_a_uri_through_the_fast_path(fast):
+    app, django_app = fast
+    link = LinkFactory(url=CHINESE_TARGET)
+
+    status, headers, _ = call(app, f"/{link.code}")
+
+    assert status == "302 Found" and django_app.calls == 0
+    assert headers["Location"] == CHINESE_TARGET_URI
+    headers["Location"].encode("latin-1")  # what a WSGI server must be able to write
+    assert Click.objects.filter(link=link).count() == 1
+
+
+def test_non_ascii_target_is_a_uri_on_every_path_through_the_wsgi_application(settings):
+    settings.LINKS_CLICK_BUFFER = "direct"
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+    plain = LinkFactory(url=CHINESE_TARGET)
+    password = LinkFactory(url=CHINESE_TARGET, password=make_password("8888"))
+    guided = LinkFactory(url=CHINESE_TARGET, antiblock="guide")
+    copied = LinkFactory(url=CHINESE_TARGET, antiblock="copy")
+    wechat = USER_AGENTS[VisitorPlatform.WECHAT][0]
+
+    redirect = call(suo.wsgi.application, f"/{plain.code}")
+    head = call(suo.wsgi.application, f"/{plain.code}", method="HEAD")
+    guide_page = call(suo.wsgi.application, f"/{guided.code}", ua=wechat)[2].decode()
+    copy_page = call(suo.wsgi.application, f"/{copied.code}", ua=wechat)[2].decode()
+    bot_page = call(suo.wsgi.application, f"/{plain.code}", ua="curl/8.0")[2].decode()
+
+    assert redirect[1]["Location"] == CHINESE_TARGET_URI and head[1]["Location"] == CHINESE_TARGET_URI
+    assert f'href="{CHINESE_TARGET_URI}"' in guide_page and f'data-copy="{CHINESE_TARGET_URI}"' in guide_page
+    assert f'data-copy="{CHINESE_TARGET_URI}"' in copy_page
+    assert f'href="{CHINESE_TARGET_URI}"' in bot_page
+    assert call(suo.wsgi.application, f"/{password.code}")[0].startswith("200")

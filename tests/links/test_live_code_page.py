@@ -1,15 +1,17 @@
 """The public /g/<code> page, its QR code and pictures, and scans counted as clicks."""
 
 import io
+import re
 
 import pytest
 import zxingcpp
+from django.utils import timezone
 from PIL import Image
 
-from links.livecodes.images import read_qr_upload
 from links.livecodes.models import LiveCodeEntry
 from links.livecodes.services import entry_add, live_code_update
 from links.models import Click
+from links.qr_upload import read_qr_upload
 from tests.links import qr_pictures as pictures
 from tests.links.livecode_helpers import PHONE_BROWSER, WECHAT_IPHONE, group_qr_png, make_live_code
 from tests.links.user_agents import USER_AGENTS
@@ -41,7 +43,7 @@ def test_wechat_visitor_sees_the_group_code_to_long_press(client, live_code):
     entry = live_code.entries.order_by("position").first()
     html = response.content.decode()
     assert f'data-entry="{entry.pk}"' in html
-    assert f'src="/g/join-us/entry/{entry.pk}"' in html
+    assert f'src="/g/join-us/entry/{entry.pk}?t=' in html
     assert "福利 1 群" in html
     assert 'data-steps="wechat"' in html
     assert response["Cache-Control"] == "private, no-store"
@@ -168,6 +170,21 @@ def test_bots_get_a_preview_and_use_nothing(client, live_code):
     assert not Click.objects.exists() and not LiveCodeEntry.objects.filter(scans__gt=0).exists()
 
 
+@pytest.mark.parametrize("ua", ["curl/8.0", "facebookexternalhit/1.1"])
+@pytest.mark.parametrize(
+    ("change", "status"), [({"is_active": False}, 410), ({"allowed_platforms": ["wechat"]}, 403)]
+)
+def test_bots_meet_the_live_codes_gates_when_one_is_closed(client, live_code, ua, change, status):
+    live_code_update(live_code=live_code, **change)
+
+    response = visit(client, ua=ua)
+
+    page = response.content.decode()
+    assert response.status_code == status
+    assert 'property="og:title"' not in page and "/entry/" not in page
+    assert not Click.objects.exists() and not LiveCodeEntry.objects.filter(scans__gt=0).exists()
+
+
 def test_head_requests_use_no_place(client, live_code):
     response = client.head("/g/join-us", HTTP_USER_AGENT=WECHAT_IPHONE)
 
@@ -175,24 +192,58 @@ def test_head_requests_use_no_place(client, live_code):
     assert not Click.objects.exists() and not LiveCodeEntry.objects.filter(scans__gt=0).exists()
 
 
-def test_entry_image_is_served_with_long_cache_and_etag(client, live_code):
-    entry = live_code.entries.first()
+def image_src(response) -> str:
+    return re.search(r'id="group-qr" src="([^"]+)"', response.content.decode()).group(1).replace("&amp;", "&")
 
-    response = client.get(f"/g/join-us/entry/{entry.pk}")
+
+def test_entry_image_is_served_with_etag_to_the_visitor_it_was_given_to(client, live_code):
+    entry = live_code.entries.order_by("position").first()
+    src = image_src(visit(client))
+
+    response = client.get(src)
 
     assert response.status_code == 200 and response["Content-Type"] == "image/png"
-    assert "max-age=604800" in response["Cache-Control"]
+    assert response["Cache-Control"].startswith("private")
     data = b"".join(response.streaming_content)
     assert {r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(data)))} == {entry.content}
-    again = client.get(f"/g/join-us/entry/{entry.pk}", HTTP_IF_NONE_MATCH=response["ETag"])
+    again = client.get(src, HTTP_IF_NONE_MATCH=response["ETag"])
     assert again.status_code == 304
 
 
-def test_entry_image_of_another_live_code_is_a_404(client, live_code):
-    _other, (entry,) = make_live_code(WorkspaceFactory(), alias="other-code", entries=[{"n": 50}])
+def test_entry_images_are_a_404_when_the_id_is_guessed_without_a_token(client, live_code):
+    for entry in live_code.entries.all():
+        assert client.get(f"/g/join-us/entry/{entry.pk}").status_code == 404
+        assert client.get(f"/g/join-us/entry/{entry.pk}?t=1abc:forged").status_code == 404
 
-    assert client.get(f"/g/join-us/entry/{entry.pk}").status_code == 404
-    assert client.get(f"/g/other-code/entry/{entry.pk}").status_code == 200
+
+def test_a_token_for_one_group_does_not_open_another_groups_image(client, live_code):
+    src = image_src(visit(client))
+    given = int(re.search(r"/entry/(\d+)\?", src).group(1))
+    other = live_code.entries.exclude(pk=given).get()
+
+    assert client.get(src.replace(f"/entry/{given}?", f"/entry/{other.pk}?")).status_code == 404
+
+
+@pytest.mark.parametrize("closed", ["live_code_off", "entry_off", "entry_expired"])
+def test_entry_image_is_a_404_when_the_page_would_no_longer_show_it(client, live_code, closed):
+    src = image_src(visit(client))
+    entry = live_code.entries.order_by("position").first()
+    if closed == "live_code_off":
+        live_code_update(live_code=live_code, is_active=False)
+    elif closed == "entry_off":
+        LiveCodeEntry.objects.filter(pk=entry.pk).update(is_active=False)
+    else:
+        LiveCodeEntry.objects.filter(pk=entry.pk).update(expires_at=timezone.now())
+
+    assert client.get(src).status_code == 404
+
+
+def test_entry_image_of_another_live_code_is_a_404(client, live_code):
+    make_live_code(WorkspaceFactory(), alias="other-code", entries=[{"n": 50}])
+    src = image_src(visit(client, code="other-code"))
+
+    assert client.get(src.replace("/g/other-code/", "/g/join-us/")).status_code == 404
+    assert client.get(src).status_code == 200
 
 
 def test_stored_picture_has_no_camera_metadata_and_is_upright():
@@ -300,3 +351,25 @@ def test_a_scan_of_a_live_code_deleted_meanwhile_is_dropped(rf):
     live_code_delete(live_code=live_code)
 
     assert store_visits([visit_]) == 0
+
+
+def test_a_buffered_scan_keeps_counting_when_its_group_was_deleted_meanwhile(rf):
+    from links.capture import build_visit, store_visits
+    from links.livecodes.services import entry_delete
+
+    live_code, (entry,) = make_live_code(WorkspaceFactory(), entries=[{}])
+    visit_ = build_visit(
+        meta=rf.get("/", HTTP_USER_AGENT=WECHAT_IPHONE).META,
+        link_id=None,
+        workspace_id=live_code.workspace_id,
+        workspace_tz="Asia/Shanghai",
+        platform="wechat",
+        live_code_id=live_code.pk,
+        entry_id=entry.pk,
+    )
+    entry_delete(entry=entry)
+
+    assert store_visits([visit_]) == 1
+    live_code.refresh_from_db()
+    assert live_code.scan_count == 1
+    assert Click.objects.get(live_code=live_code).live_code_entry_id is None

@@ -10,10 +10,10 @@ from django.test import Client
 from django.utils import timezone
 
 from links.capture import flush_click_buffer
-from links.livecodes.images import read_qr_upload
 from links.livecodes.models import LiveCodeEntry
 from links.livecodes.services import entry_add, entry_update, live_code_pick_entry
 from links.models import Click
+from links.qr_upload import read_qr_upload
 from tests.links.livecode_helpers import PHONE_BROWSER, group_qr_png, group_url, make_live_code
 from tests.suo.factories import WorkspaceFactory
 

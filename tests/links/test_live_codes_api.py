@@ -94,6 +94,14 @@ def test_bad_live_code_input_names_the_field(api, fields, field):
     assert field in response.json()["fields"]
 
 
+@pytest.mark.parametrize("alias", ["admin", "API", "healthz"])
+def test_reserved_words_are_refused_as_live_code_aliases_when_given(api, alias):
+    response = create(api, alias=alias)
+
+    assert response.status_code == 400 and "alias" in response.json()["fields"]
+    assert not LiveCode.objects.filter(code=alias).exists()
+
+
 def test_duplicate_alias_is_refused(api):
     create(api, alias="taken")
 
@@ -119,9 +127,19 @@ def test_upload_an_entry_stores_the_decoded_content(api, tenant_a):
     assert (body["scan_limit"], body["scans"], body["remaining"], body["state"]) == (150, 0, 150, "usable")
     expires = dt.datetime.fromisoformat(body["expires_at"])
     assert abs(expires - timezone.now() - dt.timedelta(days=7)) < dt.timedelta(minutes=1)
-    assert body["image_url"].endswith(f"/entry/{body['id']}")
+    assert f"/entry/{body['id']}?t=" in body["image_url"]
     entry = LiveCodeEntry.objects.get()
     assert entry.workspace == tenant_a.workspace and entry.created_by == tenant_a.operator
+
+
+def test_operators_image_url_shows_the_picture_whatever_the_entrys_state(api, client, settings):
+    live_code_id = create(api).json()["id"]
+    entry_id = add_entry(api, live_code_id).json()["id"]
+    LiveCodeEntry.objects.filter(pk=entry_id).update(is_active=False, expires_at=timezone.now())
+
+    image_url = api.get(f"/api/live-codes/{live_code_id}/entries/{entry_id}/").json()["image_url"]
+
+    assert client.get(image_url.removeprefix(settings.SHORT_BASE_URL)).status_code == 200
 
 
 def test_entry_upload_from_a_photo_is_decoded(api):

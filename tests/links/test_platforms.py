@@ -1,6 +1,6 @@
 import pytest
 
-from links.platforms import IN_APP_PLATFORMS, RULES, Platform, detect, os_and_device, platform_names
+from links.platforms import IN_APP_PLATFORMS, RULES, VisitorPlatform, detect, os_and_device, platform_names
 from tests.links.user_agents import USER_AGENTS
 
 CASES = [(platform, ua) for platform, agents in USER_AGENTS.items() for ua in agents]
@@ -14,7 +14,7 @@ def test_real_user_agent_is_classified(expected, user_agent):
 
 
 def test_every_platform_has_real_user_agents_and_every_rule_is_exercised():
-    assert set(USER_AGENTS) == set(Platform)
+    assert set(USER_AGENTS) == set(VisitorPlatform)
     matched_rules = {
         next(rule for rule in RULES if rule.pattern.search(ua)).platform
         for agents in USER_AGENTS.values()
@@ -32,8 +32,8 @@ def test_in_app_user_agents_have_both_ios_and_android_examples():
 
 
 def test_os_and_device_come_from_ua_parser():
-    wechat_android = USER_AGENTS[Platform.WECHAT][1]
-    wechat_ios = USER_AGENTS[Platform.WECHAT][0]
+    wechat_android = USER_AGENTS[VisitorPlatform.WECHAT][1]
+    wechat_ios = USER_AGENTS[VisitorPlatform.WECHAT][0]
 
     assert os_and_device(wechat_android).os == "Android"
     assert os_and_device(wechat_ios).os == "iOS"
@@ -47,4 +47,4 @@ def test_platform_names_in_chinese_and_english():
     assert names["wechat"]["name_en"] == "WeChat"
     assert names["wechat"]["in_app"] is True
     assert names["desktop"]["in_app"] is False
-    assert len(names) == len(Platform)
+    assert len(names) == len(VisitorPlatform)

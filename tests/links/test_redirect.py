@@ -10,19 +10,19 @@ from django.utils import timezone
 from PIL import Image
 
 from links.models import Click, Link
-from links.platforms import Platform
+from links.platforms import VisitorPlatform
 from links.services import link_settings_update
 from tests.links.factories import LinkFactory
 from tests.links.user_agents import USER_AGENTS
 
 pytestmark = pytest.mark.django_db
 
-WECHAT = USER_AGENTS[Platform.WECHAT][0]
-WECHAT_ANDROID = USER_AGENTS[Platform.WECHAT][1]
-QQ = USER_AGENTS[Platform.QQ][1]
-DESKTOP = USER_AGENTS[Platform.DESKTOP][0]
-PHONE = USER_AGENTS[Platform.MOBILE][0]
-BOT = USER_AGENTS[Platform.BOT][0]
+WECHAT = USER_AGENTS[VisitorPlatform.WECHAT][0]
+WECHAT_ANDROID = USER_AGENTS[VisitorPlatform.WECHAT][1]
+QQ = USER_AGENTS[VisitorPlatform.QQ][1]
+DESKTOP = USER_AGENTS[VisitorPlatform.DESKTOP][0]
+PHONE = USER_AGENTS[VisitorPlatform.MOBILE][0]
+BOT = USER_AGENTS[VisitorPlatform.BOT][0]
 
 
 @pytest.fixture(autouse=True)
@@ -145,7 +145,7 @@ def test_platform_not_allowed_gets_a_403_page_naming_the_allowed_apps(client):
 def test_bots_get_open_graph_and_are_not_counted(client):
     link = LinkFactory(title="福利", og_title="Big sale", og_description="Everything half price")
 
-    for ua in USER_AGENTS[Platform.BOT]:
+    for ua in USER_AGENTS[VisitorPlatform.BOT]:
         response = visit(client, link, ua=ua)
         assert response.status_code == 200
         page = response.content.decode()
@@ -188,7 +188,7 @@ def test_mode_resolution_link_platform_then_link_then_workspace_then_builtin(cli
 
     assert visit(client, link, ua=WECHAT).status_code == 302  # workspace: direct in WeChat
     assert "data-copy" in visit(client, link, ua=QQ).content.decode()  # link: copy in QQ
-    dingtalk = visit(client, link, ua=USER_AGENTS[Platform.DINGTALK][0])
+    dingtalk = visit(client, link, ua=USER_AGENTS[VisitorPlatform.DINGTALK][0])
     assert 'data-picture="ios"' in dingtalk.content.decode()  # built-in: guide in apps
 
 
@@ -303,3 +303,45 @@ def test_head_requests_are_answered_but_not_counted(client):
     assert response.status_code == 302
     link.refresh_from_db()
     assert (link.capped_clicks, Click.objects.count()) == (0, 0)
+
+
+CRAWLERS = ["curl/8.0", "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)"]
+
+
+@pytest.mark.parametrize("ua", CRAWLERS)
+@pytest.mark.parametrize(
+    ("fields", "status"),
+    [
+        ({"password": make_password("8888")}, 200),
+        ({"expires_at": dt.timedelta(minutes=-1)}, 410),
+        ({"is_active": False}, 410),
+        ({"max_clicks": 1, "capped_clicks": 1}, 410),
+        ({"allowed_platforms": ["wechat"]}, 403),
+    ],
+    ids=["password", "expired", "inactive", "exhausted", "wechat-only"],
+)
+def test_crawlers_never_see_the_target_when_a_gate_is_closed(client, ua, fields, status):
+    if "expires_at" in fields:
+        fields = {"expires_at": timezone.now() + fields["expires_at"]}
+    link = LinkFactory(
+        url="https://secret.example/prize",
+        og_title="Secret prize",
+        og_description="Only for members",
+        **fields,
+    )
+
+    response = visit(client, link, ua=ua)
+
+    page = response.content.decode()
+    assert response.status_code == status
+    assert "secret.example" not in page and "Secret prize" not in page and "Only for members" not in page
+    assert not Click.objects.exists()
+
+
+def test_crawler_that_gives_the_right_password_gets_the_preview_uncounted(client):
+    link = LinkFactory(password=make_password("8888"), url="https://secret.example/prize", og_title="Prize")
+
+    response = client.post(f"/{link.code}", {"password": "8888"}, HTTP_USER_AGENT="curl/8.0")
+
+    assert response.status_code == 200 and "https://secret.example/prize" in response.content.decode()
+    assert not Click.objects.exists()

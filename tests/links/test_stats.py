@@ -105,3 +105,38 @@ def test_stats_take_a_constant_number_of_queries(
 ):
     with django_assert_max_num_queries(16):
         api_for(tenant_a.analyst).get(f"/api/links/{clicked_link.pk}/stats/?from=2026-11-01&to=2026-11-30")
+
+
+OUT_OF_RANGE = [
+    ("to=9999-12-31", "to"),
+    ("from=0001-01-01T00:00:00%2B00:00", "from"),
+    ("from=0001-01-01T00:00:00%2B14:00&to=2026-01-02", "from"),
+    ("to=0001-01-01", "to"),
+    ("to=9999-12-31T23:59:59-14:00", "to"),
+    ("from=9999-12-31T23:59:59Z", "from"),
+]
+
+
+@pytest.mark.parametrize("interval", ["day", "hour"])
+@pytest.mark.parametrize(("query", "field"), OUT_OF_RANGE)
+def test_out_of_range_dates_are_a_400_naming_the_field_for_link_stats(
+    api_for, tenant_a, clicked_link, query, field, interval
+):
+    response = api_for(tenant_a.analyst).get(
+        f"/api/links/{clicked_link.pk}/stats/?interval={interval}&{query}"
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == [field]
+
+
+@pytest.mark.parametrize(("query", "field"), OUT_OF_RANGE)
+def test_out_of_range_dates_are_a_400_naming_the_field_for_live_code_stats(api_for, tenant_a, query, field):
+    from tests.links.livecode_helpers import make_live_code
+
+    live_code, _ = make_live_code(tenant_a.workspace)
+
+    response = api_for(tenant_a.analyst).get(f"/api/live-codes/{live_code.pk}/stats/?{query}")
+
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == [field]

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from suo.demo import DEMO_LOGINS, DEMO_PASSWORD
 
 # Each app adds its own demo data in <app>/demo.py with seed(workspaces) after suo's.
-APPS_WITH_DEMO = ["groups", "links", "content"]
+APPS_WITH_DEMO = ["groups", "links", "livecodes", "content"]
 
 
 class Command(BaseCommand):
@@ -24,10 +24,11 @@ class Command(BaseCommand):
             for label in APPS_WITH_DEMO:
                 if not apps.is_installed(label):
                     continue
+                name = f"{apps.get_app_config(label).name}.demo"
                 try:
-                    module = import_module(f"{label}.demo")
+                    module = import_module(name)
                 except ModuleNotFoundError as exc:
-                    if exc.name != f"{label}.demo":
+                    if exc.name != name:
                         raise
                     continue
                 module.seed(workspaces)
