@@ -8,6 +8,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from suo.safe_fetch import validate_public_url
+
 
 def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -96,7 +98,12 @@ class WebhookEndpoint(models.Model):
         Workspace, on_delete=models.CASCADE, related_name="webhook_endpoints", verbose_name=_("workspace")
     )
     name = models.CharField(_("name"), max_length=100)
-    url = models.URLField(_("URL"), max_length=500)
+    url = models.URLField(
+        _("URL"),
+        max_length=500,
+        validators=[validate_public_url],
+        help_text=_("A public http(s) address; addresses of private networks and this server are refused."),
+    )
     secret = models.CharField(
         _("signing secret"),
         max_length=64,
@@ -157,7 +164,9 @@ class WebhookDelivery(models.Model):
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     response_status = models.PositiveSmallIntegerField(_("response status"), null=True, blank=True)
-    response_body = models.TextField(_("response body"), blank=True)
+    response_body = models.TextField(
+        _("response excerpt"), blank=True, help_text=_("The start of the answer, as plain text.")
+    )
     error = models.TextField(_("error"), blank=True)
     duration_ms = models.PositiveIntegerField(_("duration (ms)"), null=True, blank=True)
 

@@ -167,7 +167,13 @@ CELERY_BEAT_SCHEDULE: dict = {
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
 # Attempt n+1 waits WEBHOOK_BACKOFF_SECONDS * 2**(n-1): 30 s, 1 min, 2 min ... about 1 h in all.
 WEBHOOK_BACKOFF_SECONDS = env.float("WEBHOOK_BACKOFF_SECONDS", default=30.0)
+# The whole attempt (connect, send, read the answer) must end within this many seconds.
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+
+# --- fetching user-given URLs (suo.safe_fetch: webhooks, link previews) ----------------------
+# Only public internet addresses may be fetched. True lifts that rule, for tests and local
+# development against servers on this machine; never in production.
+SAFE_FETCH_ALLOW_PRIVATE = env.bool("SAFE_FETCH_ALLOW_PRIVATE", default=False)
 
 # --- links -----------------------------------------------------------------------------------
 # Where a counted visit goes: "redis" (a buffer flushed by a Celery task) or "direct" (a write in
@@ -178,7 +184,6 @@ LINKS_BUFFER_KEY = env.str("LINKS_BUFFER_KEY", default="suo:links:clicks")
 LINKS_BLOCKED_DOMAINS = env.list("LINKS_BLOCKED_DOMAINS", default=[])
 LINKS_COUNTRY_HEADER = env.str("LINKS_COUNTRY_HEADER", default="")  # e.g. CF-IPCountry from a trusted proxy
 LINKS_TRUST_X_FORWARDED_FOR = env.bool("LINKS_TRUST_X_FORWARDED_FOR", default=False)
-LINKS_PREVIEW_ALLOW_PRIVATE = env.bool("LINKS_PREVIEW_ALLOW_PRIVATE", default=False)
 if LINKS_CLICK_BUFFER == "redis":
     CELERY_BEAT_SCHEDULE["links.flush_clicks"] = {
         "task": "links.tasks.flush_clicks",

@@ -122,6 +122,7 @@ def test_sweep_is_in_the_beat_schedule():
 
 def test_new_alerts_are_sent_as_signed_webhooks_and_retried(settings):
     settings.WEBHOOK_MAX_ATTEMPTS = 3
+    settings.SAFE_FETCH_ALLOW_PRIVATE = True  # the receiver runs on this machine
     workspace = WorkspaceFactory(slug="alerts")
     live_code, (entry,) = make_live_code(
         workspace, alias="hook-code", entries=[{"scan_limit": 5, "scans": 4}]

@@ -5,13 +5,12 @@ It passes against the real app and fails loudly, naming the step, when an answer
 
 import subprocess
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from tests.suo.factories import TokenFactory, UserFactory, WorkspaceFactory, WorkspaceMembershipFactory
+from tests.suo.local_http import LocalServer, answer_with
 
 SMOKE = Path(__file__).resolve().parents[2] / "scripts" / "smoke.py"
 
@@ -38,42 +37,17 @@ def test_every_step_passes_when_run_against_the_app(live_server, settings):
     assert result.stdout.count("smoke: ok ") == 6
 
 
-class BrokenApp:
-    """An app whose link API answers 500, as the runtime install without the Redis extra did."""
-
-    def __init__(self):
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.end_headers()
-                self.wfile.write(b'{"results": []}')
-
-            def do_POST(self):
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                self.send_response(500)
-                self.send_header("Content-Type", "text/plain")
-                self.end_headers()
-                self.wfile.write(b"ModuleNotFoundError: No module named 'packaging'")
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+def broken_app(handler):
+    """An app whose writes answer 500, as the runtime install without the Redis extra did."""
+    if handler.command == "GET":
+        answer_with(200, b'{"results": []}', content_type="application/json")(handler)
+    else:
+        answer_with(500, b"ModuleNotFoundError: No module named 'packaging'")(handler)
 
 
 def test_exits_non_zero_naming_the_step_when_an_answer_is_wrong():
-    app = BrokenApp()
-    try:
-        result = run_smoke(app.url, "any-token")
-    finally:
-        app.close()
+    with LocalServer(broken_app) as app:
+        result = run_smoke(f"http://127.0.0.1:{app.port}", "any-token")
 
     assert result.returncode == 1
     assert "smoke: FAILED step 2 (create a short link through the API)" in result.stderr
