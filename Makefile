@@ -56,7 +56,7 @@ smoke:
 messages: $(VENV)/.installed
 	$(BIN)/python manage.py makemessages -l zh_Hans --no-location --no-obsolete \
 		--ignore=.venv --ignore=var --ignore=tests --ignore=build
-	$(BIN)/python manage.py compilemessages -l zh_Hans --ignore=.venv
+	$(BIN)/python manage.py compilemessages -l zh_Hans --ignore=.venv --ignore=var
 
 # The public redirect under load: bare WSGI 302 vs suo without and with click capture, on the
 # embedded default and on PostgreSQL + Redis (see tests/bench/redirect_bench.py).

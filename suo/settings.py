@@ -294,6 +294,8 @@ SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+# A form sent without its CSRF token gets a page that says how to recover, in the site's style.
+CSRF_FAILURE_VIEW = "suo.error_pages.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 
 LOGGING = {
