@@ -9,6 +9,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
+from suo import invitation_admin  # noqa: F401  (registers the invitations' admin)
 from suo.admin_scoping import WorkspaceScopedAdmin, WorkspaceScopedInline
 from suo.models import (
     AuditRecord,
@@ -48,7 +49,23 @@ class OwnerKeepingFormSet(forms.BaseInlineFormSet):
             raise ValidationError(_("A workspace needs at least one owner: make someone else owner first."))
 
 
-class WorkspaceMembershipInline(WorkspaceScopedInline):
+class NoAddingWithoutConsent:
+    """Owners change roles and remove people; someone joins only by accepting an invitation.
+
+    Superusers, who run the installation, may still add a membership directly.
+    """
+
+    def has_add_permission(self, request, *args):
+        return request.user.is_superuser
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields += ["user"] if isinstance(self, admin.TabularInline) else ["workspace", "user"]
+        return fields
+
+
+class WorkspaceMembershipInline(NoAddingWithoutConsent, WorkspaceScopedInline):
     model = WorkspaceMembership
     form = MembershipForm
     formset = OwnerKeepingFormSet
@@ -94,7 +111,7 @@ class WorkspaceAdmin(WorkspaceScopedAdmin):
 
 
 @admin.register(WorkspaceMembership)
-class WorkspaceMembershipAdmin(WorkspaceScopedAdmin):
+class WorkspaceMembershipAdmin(NoAddingWithoutConsent, WorkspaceScopedAdmin):
     admin_write_roles = OWNER_ROLES
     list_display = ["user", "workspace", "role", "created_at"]
     list_filter = ["role", "workspace"]

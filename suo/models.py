@@ -88,6 +88,70 @@ class WorkspaceMembership(models.Model):
         return f"{self.user} @ {self.workspace} ({self.get_role_display()})"
 
 
+class InvitationState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    CANCELLED = "cancelled", _("Cancelled")
+    # Never stored: a pending invitation past its expiry is shown as expired.
+    EXPIRED = "expired", _("Expired")
+
+
+class WorkspaceInvitation(models.Model):
+    """An owner's offer of a seat in a workspace to a username; a membership only once accepted.
+
+    Addressed by username, not by user: an owner gets the same answer whether or not an account
+    of that name exists, and an account created later under that name can accept it.
+    """
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("workspace")
+    )
+    username = models.CharField(_("username"), max_length=150)
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    state = models.CharField(
+        _("state"), max_length=16, choices=InvitationState.choices, default=InvitationState.PENDING
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("invited by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("workspace invitation")
+        verbose_name_plural = _("workspace invitations")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["username", "state"], name="invitation_username_state")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "username"],
+                condition=models.Q(state="pending"),
+                name="invitation_one_pending_per_username",
+            ),
+            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="invitation_role_valid"),
+            models.CheckConstraint(
+                condition=models.Q(state__in=["pending", "accepted", "declined", "cancelled"]),
+                name="invitation_state_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} → {self.workspace} ({self.get_role_display()})"
+
+    @property
+    def shown_state(self) -> str:
+        if self.state == InvitationState.PENDING and self.expires_at <= timezone.now():
+            return InvitationState.EXPIRED
+        return self.state
+
+
 # --- outbound webhooks: one mechanism for every app (suo.webhooks emits and delivers) ---------
 
 
