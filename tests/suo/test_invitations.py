@@ -247,3 +247,23 @@ def test_admin_hides_invitations_of_other_workspaces_and_people(client, tenant_a
     assert client.get(f"/admin/suo/workspaceinvitation/{theirs.pk}/change/").status_code == 404
     assert client.post(f"/admin/suo/workspaceinvitation/{ours.pk}/accept/").status_code == 404  # not theirs
     assert not WorkspaceMembership.objects.filter(workspace=tenant_a.workspace, user=outsider).exists()
+
+
+def test_invitation_lists_take_a_fixed_number_of_queries(
+    api_for, tenant_a, tenant_b, outsider, django_assert_max_num_queries
+):
+    for n in range(5):
+        invitation_create(
+            workspace=tenant_a.workspace, username=f"guest{n}", role="analyst", by=tenant_a.owner
+        )
+    for workspace, owner in ((tenant_a.workspace, tenant_a.owner), (tenant_b.workspace, tenant_b.owner)):
+        invitation_create(workspace=workspace, username="guest0", role="analyst", by=owner)
+    owner, guest = api_for(tenant_a.owner), api_for(UserFactory(username="guest0"))
+
+    with django_assert_max_num_queries(8):
+        sent = owner.get("/api/workspace-invitations/")
+    with django_assert_max_num_queries(6):
+        received = guest.get("/api/invitations/")
+
+    assert sent.json()["count"] == 5
+    assert received.json()["count"] == 2
