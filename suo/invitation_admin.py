@@ -172,7 +172,13 @@ class WorkspaceInvitationAdmin(WorkspaceScopedAdmin):
         return HttpResponseRedirect(reverse("admin:suo_workspaceinvitation_changelist"))
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        context["invitee_may_decide"] = (
-            obj is not None and self._is_invitee(request, obj) and obj.shown_state == InvitationState.PENDING
+        may_decide = self._is_invitee(request, obj) and obj.shown_state == InvitationState.PENDING
+        context["invitee_decisions"] = (
+            [
+                (reverse("admin:suo_workspaceinvitation_decide", args=[obj.pk, decision]), label)
+                for decision, label in (("accept", _("Accept and join")), ("decline", _("Decline")))
+            ]
+            if may_decide
+            else []
         )
         return super().render_change_form(request, context, add, change, form_url, obj)

@@ -14,7 +14,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
-from suo.audit import audit_record
+from suo.audit import audit_record, snapshot
 from suo.db import save_or_field_error
 from suo.models import InvitationState, Role, Workspace, WorkspaceInvitation, WorkspaceMembership
 from suo.tenancy import forget_workspace_roles
@@ -105,13 +105,7 @@ def api_token_for(*, user: AbstractBaseUser) -> Token:
 # --- invitations: a seat in a workspace is offered, and taken only by the person it is for ---
 
 
-def _invitation_after(invitation: WorkspaceInvitation) -> dict:
-    return {
-        "username": invitation.username,
-        "role": invitation.role,
-        "state": invitation.state,
-        "expires_at": invitation.expires_at,
-    }
+INVITATION_AUDITED = ["username", "role", "state", "expires_at"]
 
 
 def invitation_validate(*, workspace: Workspace, username: str, role: str) -> str:
@@ -172,7 +166,7 @@ def invitation_create(
     if verb == "invitation.renewed":
         invitation.role, invitation.expires_at, invitation.invited_by = role, expires_at, by
         invitation.save(update_fields=["role", "expires_at", "invited_by"])
-    after = _invitation_after(invitation)
+    after = snapshot(invitation, INVITATION_AUDITED)
     audit_record(actor=by, verb=verb, target=invitation, after=after, workspace=workspace)
     return invitation
 
@@ -187,7 +181,7 @@ def _decide(invitation: WorkspaceInvitation, *, by: AbstractBaseUser, state: str
             InvitationState.CANCELLED: _("This invitation was cancelled by the workspace."),
         }
         raise ValidationError(closed[locked.state], code="invitation_closed")
-    before = _invitation_after(locked)
+    before = snapshot(locked, INVITATION_AUDITED)
     locked.state, locked.decided_at = state, timezone.now()
     locked.save(update_fields=["state", "decided_at"])
     audit_record(
@@ -195,7 +189,7 @@ def _decide(invitation: WorkspaceInvitation, *, by: AbstractBaseUser, state: str
         verb=f"invitation.{state}",
         target=locked,
         before=before,
-        after=_invitation_after(locked),
+        after=snapshot(locked, INVITATION_AUDITED),
         workspace=locked.workspace,
     )
     return locked

@@ -9,12 +9,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class LocalServer:
-    """`answer(handler)` writes each response; every request is recorded as (method, path, headers, body)."""
+    """`answer(handler)` writes each response; `received` records (method, path, headers, body)."""
 
     def __init__(
         self, answer: Callable[[BaseHTTPRequestHandler], None], *, tls: ssl.SSLContext | None = None
     ) -> None:
-        self.requests: list[tuple[str, str, dict, bytes]] = []
+        self.received: list[tuple[str, str, dict, bytes]] = []
         self.server_names: list[str | None] = []
         server = self
 
@@ -24,7 +24,7 @@ class LocalServer:
             def handle_one(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                server.requests.append((self.command, self.path, dict(self.headers), body))
+                server.received.append((self.command, self.path, dict(self.headers), body))
                 # The client may give up half-way: that is what a deadline is for.
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     answer(self)

@@ -80,7 +80,7 @@ def test_loopback_server_is_never_reached_when_private_targets_are_not_allowed(s
     with LocalServer(answer_with(200, b"internal admin page")) as server, pytest.raises(sf.UnsafeDestination):
         sf.safe_fetch(server.url, method="POST", body=b"{}")
 
-    assert server.requests == []
+    assert server.received == []
 
 
 def test_name_resolving_to_a_private_address_is_refused(settings, dns, no_connections):
@@ -131,7 +131,7 @@ def test_connects_to_the_checked_address_with_the_original_host_header(settings,
     assert response.status == 200 and response.body == b"ok"
     assert response.address == "127.0.0.1"
     assert dns.lookups == ["hooks.example.com"]  # resolved once: no second lookup to rebind
-    method, path, headers, body = server.requests[0]
+    method, path, headers, body = server.received[0]
     assert (method, path, body) == ("POST", "/in?a=1", b"{}")
     assert headers["Host"] == f"hooks.example.com:{server.port}"
 
@@ -142,7 +142,7 @@ def test_redirect_is_returned_not_followed(settings):
         response = sf.safe_fetch(server.url)
 
     assert response.status == 302
-    assert len(server.requests) == 1
+    assert len(server.received) == 1
 
 
 def test_trickling_server_cannot_hold_the_caller_past_the_deadline(settings):

@@ -3,9 +3,7 @@
 import hashlib
 import hmac
 import json
-import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from unittest import mock
 
 import pytest
@@ -15,6 +13,7 @@ from suo.models import WebhookDelivery, WebhookEndpoint
 from suo.tasks import webhook_deliver_task
 from suo.webhooks import backoff_seconds, verify, webhook_deliver, webhook_emit, webhooks_reconcile
 from tests.suo.factories import PASSWORD, WorkspaceFactory
+from tests.suo.local_http import LocalServer, answer_with
 
 pytestmark = pytest.mark.django_db
 
@@ -25,37 +24,20 @@ def receivers_on_this_machine(settings):
     settings.SAFE_FETCH_ALLOW_PRIVATE = True
 
 
-class Receiver:
-    """Answers with the queued statuses (then 200) and records each request."""
+class Receiver(LocalServer):
+    """Answers with the queued statuses (then 200); `requests` are (headers, body) pairs."""
 
     def __init__(self, statuses=()):
         self.statuses = list(statuses)
-        self.requests: list[tuple[dict, bytes]] = []
-        receiver = self
+        super().__init__(self.answer)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.requests.append((dict(self.headers), body))
-                status = receiver.statuses.pop(0) if receiver.statuses else 200
-                self.send_response(status)
-                self.end_headers()
-                self.wfile.write(b"ok" if status == 200 else b"nope")
+    def answer(self, handler):
+        status = self.statuses.pop(0) if self.statuses else 200
+        answer_with(status, b"ok" if status == 200 else b"nope")(handler)
 
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+    @property
+    def requests(self) -> list[tuple[dict, bytes]]:
+        return [(headers, body) for _method, _path, headers, body in self.received]
 
 
 @pytest.fixture

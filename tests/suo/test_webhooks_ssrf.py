@@ -95,7 +95,7 @@ def test_delivery_to_a_private_address_is_refused_and_not_retried(settings):
         webhook_deliver(delivery_id=delivery.pk)
 
     delivery.refresh_from_db()
-    assert server.requests == []
+    assert server.received == []
     assert delivery.state == "failed" and delivery.response_status is None
     assert "127.0.0.1" in delivery.error
     assert WebhookDelivery.objects.count() == 1  # a refusal is not retried
@@ -109,7 +109,7 @@ def test_redirect_is_not_followed_and_counts_as_a_failure(settings):
         webhook_deliver(delivery_id=delivery.pk)
 
     delivery.refresh_from_db()
-    assert len(server.requests) == 1
+    assert len(server.received) == 1
     assert delivery.state == "failed" and delivery.response_status == 307
 
 
@@ -148,7 +148,7 @@ def test_link_preview_is_not_fetched_from_a_private_address():
         preview = fetch_preview(server.url)
 
     assert preview == ("", "")
-    assert server.requests == []
+    assert server.received == []
 
 
 def test_link_preview_does_not_follow_redirects(settings):
@@ -157,7 +157,7 @@ def test_link_preview_does_not_follow_redirects(settings):
         preview = fetch_preview(server.url)
 
     assert preview == ("", "")
-    assert len(server.requests) == 1
+    assert len(server.received) == 1
 
 
 def test_link_preview_reads_open_graph_tags_through_the_helper(settings):
