@@ -64,6 +64,13 @@ def dns(monkeypatch):
         "http://[::ffff:169.254.169.254]/",
         "http://[2002:7f00:1::1]/",  # 6to4 around 127.0.0.1
         "http://[64:ff9b::a9fe:a9fe]/",  # NAT64 around the metadata address
+        "http://0x7f000001/",  # other spellings of 127.0.0.1: checked after resolving
+        "http://2130706433/",
+        "http://0177.0.0.1/",
+        "http://127.1/",
+        "http://0/",
+        "http://[::]/",
+        "http://ＬＯＣＡＬＨＯＳＴ/",  # full-width letters, normalised by IDNA to localhost
     ],
 )
 def test_non_public_destination_is_refused_before_connecting(url, settings, no_connections):
