@@ -85,6 +85,7 @@ show_log() {
   echo "----" >&2
 }
 trap stop EXIT
+trap 'exit 130' INT TERM  # so that EXIT's stop runs on Ctrl-C or a kill too
 
 base_url="http://127.0.0.1:$SMOKE_PORT"
 answers() {  # the app answers /healthz with 200
