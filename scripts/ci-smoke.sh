@@ -67,8 +67,12 @@ EOF_PY
 say "every module imports with runtime dependencies only"
 
 # --- start web + worker + beat, stop them on every exit -----------------------------------------
-setsid make --no-print-directory VENV="$SMOKE_VENV" run >"$SMOKE_VAR/run.log" 2>&1 &
+# Job control gives the job its own process group, set by this shell before it returns (no race
+# with the child), so web, worker and beat can be stopped together by the group's id.
+set -m
+make --no-print-directory VENV="$SMOKE_VENV" run >"$SMOKE_VAR/run.log" 2>&1 &
 group=$!
+set +m
 stop() {
   if kill -0 -- "-$group" 2>/dev/null; then
     kill -TERM -- "-$group" 2>/dev/null || true
