@@ -1,15 +1,15 @@
-"""Open Graph title/description of a link's target, fetched once in the background for bots."""
+"""Open Graph title/description of a link's target, fetched once in the background for bots.
 
-import ipaddress
-import socket
-import urllib.request
+The target is a user-given URL: it is fetched through suo.safe_fetch (public addresses only, the
+checked address connected to, no redirects, one deadline, a byte limit).
+"""
+
 from html.parser import HTMLParser
-from urllib.parse import urlsplit
 
-from django.conf import settings
+from suo.safe_fetch import FetchError, safe_fetch
 
 MAX_BYTES = 256 * 1024
-TIMEOUT_SECONDS = 5
+DEADLINE_SECONDS = 5
 
 
 class _MetaParser(HTMLParser):
@@ -37,29 +37,20 @@ class _MetaParser(HTMLParser):
             self.title += data
 
 
-def _public_host(url: str) -> bool:
-    """Refuse targets on private or loopback addresses: the server must not probe its own network."""
-    host = urlsplit(url).hostname or ""
-    try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
-    except OSError:
-        return False
-    return all(ipaddress.ip_address(a.split("%")[0]).is_global for a in addresses)
-
-
 def fetch_preview(url: str) -> tuple[str, str]:
-    """(title, description) of the page at `url`; ("", "") when it cannot be read."""
-    if not settings.LINKS_PREVIEW_ALLOW_PRIVATE and not _public_host(url):
-        return "", ""
-    request = urllib.request.Request(url, headers={"User-Agent": "suo-link-preview/1.0 (bot)"})
+    """(title, description) of the page at `url`; ("", "") when it cannot or may not be read."""
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
-            if "html" not in response.headers.get("Content-Type", ""):
-                return "", ""
-            charset = response.headers.get_content_charset() or "utf-8"
-            body = response.read(MAX_BYTES).decode(charset, errors="replace")
-    except Exception:
+        response = safe_fetch(
+            url,
+            headers={"User-Agent": "suo-link-preview/1.0 (bot)", "Accept": "text/html"},
+            deadline=DEADLINE_SECONDS,
+            max_bytes=MAX_BYTES,
+        )
+    except FetchError:
         return "", ""
+    if response.status != 200 or "html" not in response.content_type:
+        return "", ""
+    body = response.text()
     parser = _MetaParser()
     parser.feed(body)
     title = parser.meta.get("og:title") or parser.meta.get("twitter:title") or parser.title.strip()

@@ -10,7 +10,8 @@ zxing-cpp does the decoding (QR formats only); Pillow reads the picture. The pip
 4. zxing-cpp with its own robustness options; one fallback pass (contrast stretch + upscale of
    small pictures) only when the first pass finds nothing. See ``_fallback_image`` for what it buys.
 5. Text from the raw bytes: zxing guesses Shift_JIS/ISO-8859-1 for GB18030 content, so without an
-   ECI charset in the symbol we try UTF-8, then GB18030.
+   ECI charset in the symbol we pick the most plausible of UTF-8, GB18030, Big5, Shift_JIS and
+   ISO-8859-1 (links/qr_text.py).
 
 Every refusal is a ``QrDecodeError`` subclass with a stable ``code`` and a translated ``message``;
 the API turns them into 400s. Nothing here touches the database.
@@ -30,6 +31,8 @@ import zxingcpp
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps
+
+from links.qr_text import decode_payload
 
 __all__ = [
     "MAX_PIXELS",
@@ -87,7 +90,9 @@ class DecodeResult:
     is_url: bool  # http(s) with a host: what a short link may point at
     format: str  # zxing's format name: "QRCode", "MicroQRCode" or "RMQRCode"
     raw: bytes = field(repr=False)  # payload bytes as stored in the symbol
-    encoding: str  # how `text` was made from `raw`: "utf-8", "gb18030", "eci" or "zxing"
+    # How `text` was made from `raw`: "eci" (the symbol names its charset), else the encoding chosen:
+    # "utf-8", "gb18030", "big5", "shift_jis" or "iso-8859-1".
+    encoding: str
     # Corners (top-left, top-right, bottom-right, bottom-left of the code) in pixels of the upright
     # picture, i.e. after the EXIF rotation; orientation in degrees as zxing reports it.
     position: tuple[Point, Point, Point, Point]
@@ -376,25 +381,16 @@ def _text(barcode: zxingcpp.Barcode, image: Image.Image) -> tuple[str, str]:
     """The payload as text, and how it was decoded.
 
     With an ECI the symbol names its charset and zxing applies it. Without one, zxing guesses among
-    ISO-8859-1/Shift_JIS/UTF-8 and renders GB18030 (common from Chinese generators) as mojibake, so
-    we decode the raw bytes ourselves. UTF-8 first: its structure rarely validates by accident,
-    while almost any byte string is "valid" GB18030.
+    ISO-8859-1/Shift_JIS/UTF-8 and renders GB18030 (common from Chinese generators) and Big5 as
+    mojibake, so we pick the most plausible reading of the raw bytes ourselves (links.qr_text).
     """
     raw = bytes(barcode.bytes)
-    try:
-        utf8 = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        utf8 = None
-    if utf8 is not None and utf8 == barcode.text:
-        return utf8, "utf-8"  # the common case (ASCII URLs included): nothing to decide
+    text, encoding = decode_payload(raw)
+    if encoding == "utf-8" and text == barcode.text:
+        return text, encoding  # the common case (ASCII URLs included): nothing to decide
     if _declares_eci(barcode, image):
         return barcode.text, "eci"
-    if utf8 is not None:
-        return utf8, "utf-8"
-    try:
-        return raw.decode("gb18030"), "gb18030"
-    except UnicodeDecodeError:
-        return barcode.text, "zxing"
+    return text, encoding
 
 
 def _declares_eci(barcode: zxingcpp.Barcode, image: Image.Image) -> bool:

@@ -4,14 +4,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
+from suo import invitation_admin  # noqa: F401  (registers the invitations' admin)
 from suo.admin_scoping import WorkspaceScopedAdmin, WorkspaceScopedInline
 from suo.models import (
     AuditRecord,
     Role,
     WebhookDelivery,
-    WebhookDeliveryState,
     WebhookEndpoint,
     Workspace,
     WorkspaceMembership,
@@ -46,7 +49,23 @@ class OwnerKeepingFormSet(forms.BaseInlineFormSet):
             raise ValidationError(_("A workspace needs at least one owner: make someone else owner first."))
 
 
-class WorkspaceMembershipInline(WorkspaceScopedInline):
+class NoAddingWithoutConsent:
+    """Owners change roles and remove people; someone joins only by accepting an invitation.
+
+    Superusers, who run the installation, may still add a membership directly.
+    """
+
+    def has_add_permission(self, request, *args):
+        return request.user.is_superuser
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields += ["user"] if isinstance(self, admin.TabularInline) else ["workspace", "user"]
+        return fields
+
+
+class WorkspaceMembershipInline(NoAddingWithoutConsent, WorkspaceScopedInline):
     model = WorkspaceMembership
     form = MembershipForm
     formset = OwnerKeepingFormSet
@@ -92,7 +111,7 @@ class WorkspaceAdmin(WorkspaceScopedAdmin):
 
 
 @admin.register(WorkspaceMembership)
-class WorkspaceMembershipAdmin(WorkspaceScopedAdmin):
+class WorkspaceMembershipAdmin(NoAddingWithoutConsent, WorkspaceScopedAdmin):
     admin_write_roles = OWNER_ROLES
     list_display = ["user", "workspace", "role", "created_at"]
     list_filter = ["role", "workspace"]
@@ -141,12 +160,12 @@ class WebhookEndpointAdmin(WorkspaceScopedAdmin):
     list_filter = ["is_active"]
     search_fields = ["name", "url"]
     list_select_related = ["workspace"]
-    readonly_fields = ["secret_shown"]
+    readonly_fields = ["secret_shown", "recent_deliveries"]
     actions = ["send_test"]
 
     def get_fields(self, request, obj=None):
         fields = ["workspace", "name", "url", "event_types", "is_active"]
-        return [*fields, "secret_shown"] if obj is not None else fields
+        return [*fields, "secret_shown", "recent_deliveries"] if obj is not None else fields
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -174,32 +193,48 @@ class WebhookEndpointAdmin(WorkspaceScopedAdmin):
             obj.secret = new_secret()
         super().save_model(request, obj, form, change)
 
-    def _report(self, request, delivery):
-        if delivery.state == WebhookDeliveryState.SUCCEEDED:
-            self.message_user(
-                request,
-                _("%(name)s answered %(status)s in %(ms)s ms.")
-                % {
-                    "name": delivery.endpoint.name,
-                    "status": delivery.response_status,
-                    "ms": delivery.duration_ms,
-                },
-            )
-        else:
-            self.message_user(
-                request,
-                _("%(name)s failed: %(problem)s")
-                % {
-                    "name": delivery.endpoint.name,
-                    "problem": delivery.error or f"HTTP {delivery.response_status}",
-                },
-                level=messages.ERROR,
-            )
+    @admin.display(description=_("recent deliveries"))
+    def recent_deliveries(self, endpoint):
+        rows = WebhookDelivery.objects.filter(endpoint=endpoint).order_by("-created_at", "-pk")[:10]
+        if not rows:
+            return _("Nothing sent yet.")
+        return format_html(
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
+            "<tbody>{}</tbody></table>",
+            _("created at"),
+            _("event type"),
+            _("state"),
+            _("response status"),
+            _("answer or error"),
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{} #{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                (
+                    (
+                        date_format(localtime(row.created_at), "SHORT_DATETIME_FORMAT"),
+                        row.event_type,
+                        row.attempt,
+                        row.get_state_display(),
+                        row.response_status or "—",
+                        row.error or row.response_body or "—",
+                    )
+                    for row in rows
+                ),
+            ),
+        )
+
+    def _queue_test(self, request, endpoint):
+        webhook_send_test(endpoint=endpoint)
+        self.message_user(
+            request,
+            _("A test event to %(name)s is queued; its result appears under “recent deliveries” on its page.")
+            % {"name": endpoint.name},
+        )
 
     @admin.action(description=_("Send a test event"), permissions=["change"])
     def send_test(self, request, queryset):
         for endpoint in queryset.select_related("workspace"):
-            self._report(request, webhook_send_test(endpoint=endpoint))
+            self._queue_test(request, endpoint)
 
     def get_urls(self):
         return [
@@ -219,7 +254,7 @@ class WebhookEndpointAdmin(WorkspaceScopedAdmin):
             raise Http404
         if not self.has_change_permission(request, endpoint):
             raise PermissionDenied
-        self._report(request, webhook_send_test(endpoint=endpoint))
+        self._queue_test(request, endpoint)
         return HttpResponseRedirect(reverse("admin:suo_webhookendpoint_change", args=[pk]))
 
 

@@ -1,4 +1,9 @@
-"""/healthz: the state of the database, the cache and the Celery broker, for load balancers."""
+"""/healthz: the state of the database, the cache and the Celery broker, for load balancers.
+
+Everyone sees the status and which checks pass; the error text of a failing check (host names,
+ports, driver messages) is shown only to superusers, by session or API token: they run the
+installation. Workspace owners are customers of it and see what a load balancer sees.
+"""
 
 import time
 import uuid
@@ -10,6 +15,7 @@ from django.db import connections
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from rest_framework.authentication import TokenAuthentication
 
 from suo.celery import app as celery_app
 
@@ -61,10 +67,25 @@ def run_checks() -> dict[str, dict]:
     return results
 
 
+def may_see_errors(request) -> bool:
+    """Superusers, logged in or with an API token. Never raises: the database may be the check that failed."""
+    try:
+        user = request.user
+        if not user.is_authenticated:
+            found = TokenAuthentication().authenticate(request)
+            user = found[0] if found else user
+        return bool(user.is_superuser)
+    except Exception:
+        return False
+
+
 @never_cache
 @require_GET
 def healthz(request):
     checks = run_checks()
     healthy = all(result["ok"] for result in checks.values())
+    if not healthy and not may_see_errors(request):
+        for result in checks.values():
+            result.pop("error", None)
     body = {"status": "ok" if healthy else "down", "checks": checks}
     return JsonResponse(body, status=200 if healthy else 503)

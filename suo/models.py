@@ -8,6 +8,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from suo.safe_fetch import validate_public_url
+
 
 def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -86,6 +88,70 @@ class WorkspaceMembership(models.Model):
         return f"{self.user} @ {self.workspace} ({self.get_role_display()})"
 
 
+class InvitationState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    CANCELLED = "cancelled", _("Cancelled")
+    # Never stored: a pending invitation past its expiry is shown as expired.
+    EXPIRED = "expired", _("Expired")
+
+
+class WorkspaceInvitation(models.Model):
+    """An owner's offer of a seat in a workspace to a username; a membership only once accepted.
+
+    Addressed by username, not by user: an owner gets the same answer whether or not an account
+    of that name exists, and an account created later under that name can accept it.
+    """
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("workspace")
+    )
+    username = models.CharField(_("username"), max_length=150)
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    state = models.CharField(
+        _("state"), max_length=16, choices=InvitationState.choices, default=InvitationState.PENDING
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("invited by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("workspace invitation")
+        verbose_name_plural = _("workspace invitations")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["username", "state"], name="invitation_username_state")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "username"],
+                condition=models.Q(state="pending"),
+                name="invitation_one_pending_per_username",
+            ),
+            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="invitation_role_valid"),
+            models.CheckConstraint(
+                condition=models.Q(state__in=["pending", "accepted", "declined", "cancelled"]),
+                name="invitation_state_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} → {self.workspace} ({self.get_role_display()})"
+
+    @property
+    def shown_state(self) -> str:
+        if self.state == InvitationState.PENDING and self.expires_at <= timezone.now():
+            return InvitationState.EXPIRED
+        return self.state
+
+
 # --- outbound webhooks: one mechanism for every app (suo.webhooks emits and delivers) ---------
 
 
@@ -96,7 +162,12 @@ class WebhookEndpoint(models.Model):
         Workspace, on_delete=models.CASCADE, related_name="webhook_endpoints", verbose_name=_("workspace")
     )
     name = models.CharField(_("name"), max_length=100)
-    url = models.URLField(_("URL"), max_length=500)
+    url = models.URLField(
+        _("URL"),
+        max_length=500,
+        validators=[validate_public_url],
+        help_text=_("A public http(s) address; addresses of private networks and this server are refused."),
+    )
     secret = models.CharField(
         _("signing secret"),
         max_length=64,
@@ -157,7 +228,9 @@ class WebhookDelivery(models.Model):
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     response_status = models.PositiveSmallIntegerField(_("response status"), null=True, blank=True)
-    response_body = models.TextField(_("response body"), blank=True)
+    response_body = models.TextField(
+        _("response excerpt"), blank=True, help_text=_("The start of the answer, as plain text.")
+    )
     error = models.TextField(_("error"), blank=True)
     duration_ms = models.PositiveIntegerField(_("duration (ms)"), null=True, blank=True)
 

@@ -168,7 +168,13 @@ CELERY_BEAT_SCHEDULE: dict = {
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
 # Attempt n+1 waits WEBHOOK_BACKOFF_SECONDS * 2**(n-1): 30 s, 1 min, 2 min ... about 1 h in all.
 WEBHOOK_BACKOFF_SECONDS = env.float("WEBHOOK_BACKOFF_SECONDS", default=30.0)
+# The whole attempt (connect, send, read the answer) must end within this many seconds.
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+
+# --- fetching user-given URLs (suo.safe_fetch: webhooks, link previews) ----------------------
+# Only public internet addresses may be fetched. True lifts that rule, for tests and local
+# development against servers on this machine; never in production.
+SAFE_FETCH_ALLOW_PRIVATE = env.bool("SAFE_FETCH_ALLOW_PRIVATE", default=False)
 
 # --- links -----------------------------------------------------------------------------------
 # Where a counted visit goes: "redis" (a buffer flushed by a Celery task) or "direct" (a write in
@@ -185,7 +191,6 @@ LINKS_COUNTRY_HEADER = env.str("LINKS_COUNTRY_HEADER", default="")  # e.g. CF-IP
 LINKS_TRUSTED_PROXIES = env.int(
     "LINKS_TRUSTED_PROXIES", default=1 if env.bool("LINKS_TRUST_X_FORWARDED_FOR", default=False) else 0
 )
-LINKS_PREVIEW_ALLOW_PRIVATE = env.bool("LINKS_PREVIEW_ALLOW_PRIVATE", default=False)
 if LINKS_CLICK_BUFFER == "redis":
     CELERY_BEAT_SCHEDULE["links.flush_clicks"] = {
         "task": "links.tasks.flush_clicks",
@@ -207,6 +212,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# Days an invitation to a workspace can be accepted.
+WORKSPACE_INVITATION_DAYS = env.int("WORKSPACE_INVITATION_DAYS", default=7)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -296,6 +303,8 @@ SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+# A form sent without its CSRF token gets a page that says how to recover, in the site's style.
+CSRF_FAILURE_VIEW = "suo.error_pages.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 
 LOGGING = {

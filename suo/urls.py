@@ -17,3 +17,9 @@ urlpatterns = [
     # Last: short codes take whatever path is left (reserved words keep them off the prefixes above).
     path("", include("links.urls")),
 ]
+
+# Error pages in the site's style (JSON under /api/): suo/error_pages.py.
+handler400 = "suo.error_pages.bad_request"
+handler403 = "suo.error_pages.permission_denied"
+handler404 = "suo.error_pages.page_not_found"
+handler500 = "suo.error_pages.server_error"

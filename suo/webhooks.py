@@ -14,6 +14,11 @@ and a JSON body `{"id", "type", "created_at", "workspace", "data"}`. A non-2xx a
 network error is retried with exponential backoff (WEBHOOK_BACKOFF_SECONDS * 2**(attempt-1)) up
 to WEBHOOK_MAX_ATTEMPTS; every attempt is a row of the delivery log. A periodic reconciler sends
 due rows whose task was lost.
+
+Requests go through suo.safe_fetch: public addresses only (checked when an endpoint is saved and
+again at each delivery, which is then sent to the checked address), no redirects (a 3xx is a
+failure), one deadline for the whole attempt (WEBHOOK_TIMEOUT_SECONDS). The log keeps the status
+and a short plain-text excerpt of the answer, never the page itself.
 """
 
 import hashlib
@@ -21,8 +26,6 @@ import hmac
 import json
 import secrets
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterable
 from datetime import timedelta
@@ -36,9 +39,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from suo.models import WebhookDelivery, WebhookDeliveryState, WebhookEndpoint, Workspace
+from suo.safe_fetch import FetchError, UnsafeDestination, safe_fetch, text_excerpt
 
 SIGNATURE_HEADER = "X-Suo-Signature"
 TEST_EVENT = "webhook.test"
+# The log keeps this much of an answer, as plain text: enough to see what the receiver said.
+EXCERPT_CHARS = 200
+# Bytes of an answer read at most (the excerpt needs far fewer).
+ANSWER_MAX_BYTES = 8 * 1024
 
 # Event types integrators may subscribe to; each app registers its own (see register_event_type).
 EVENT_TYPES: dict[str, object] = {TEST_EVENT: gettext_lazy("Test event sent from suo")}
@@ -170,16 +178,22 @@ def webhook_endpoint_create(
     return endpoint
 
 
-def _post(endpoint_url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str, str]:
-    """(status, response body, error) of one POST; never raises."""
-    request = urllib.request.Request(endpoint_url, data=body, headers=headers, method="POST")
+def _post(endpoint_url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str, str, bool]:
+    """(status, excerpt of the answer, error, may retry) of one POST; never raises."""
     try:
-        with urllib.request.urlopen(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:
-            return response.status, response.read(2000).decode("utf-8", "replace"), ""
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read(2000).decode("utf-8", "replace") if exc.fp else "", ""
-    except Exception as exc:  # network errors, timeouts, bad URLs: recorded, retried
-        return None, "", f"{type(exc).__name__}: {exc}"[:1000]
+        response = safe_fetch(
+            endpoint_url,
+            method="POST",
+            body=body,
+            headers=headers,
+            deadline=settings.WEBHOOK_TIMEOUT_SECONDS,
+            max_bytes=ANSWER_MAX_BYTES,
+        )
+    except UnsafeDestination as exc:  # not a passing network problem: retrying changes nothing
+        return None, "", exc.message[:1000], False
+    except FetchError as exc:  # refused, reset, deadline: recorded, retried
+        return None, "", exc.message[:1000], True
+    return response.status, text_excerpt(response, EXCERPT_CHARS), "", True
 
 
 def webhook_deliver(*, delivery_id: int) -> WebhookDelivery | None:
@@ -202,7 +216,7 @@ def webhook_deliver(*, delivery_id: int) -> WebhookDelivery | None:
         SIGNATURE_HEADER: sign(endpoint.secret, int(time.time()), body),
     }
     started = time.monotonic()
-    status, response_body, error = _post(endpoint.url, body, headers)
+    status, response_body, error, may_retry = _post(endpoint.url, body, headers)
     ok = status is not None and 200 <= status < 300
     delivery.state = WebhookDeliveryState.SUCCEEDED if ok else WebhookDeliveryState.FAILED
     delivery.response_status = status
@@ -215,7 +229,7 @@ def webhook_deliver(*, delivery_id: int) -> WebhookDelivery | None:
         delivery.save(
             update_fields=["state", "response_status", "response_body", "error", "finished_at", "duration_ms"]
         )
-        if not ok and delivery.attempt < max_attempts and endpoint.is_active:
+        if not ok and may_retry and delivery.attempt < max_attempts and endpoint.is_active:
             retry = WebhookDelivery.objects.create(
                 workspace=delivery.workspace,
                 endpoint=endpoint,
@@ -231,8 +245,12 @@ def webhook_deliver(*, delivery_id: int) -> WebhookDelivery | None:
     return delivery
 
 
+@transaction.atomic
 def webhook_send_test(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
-    """Send a `webhook.test` event to `endpoint` now and return the logged attempt."""
+    """Queue a `webhook.test` event to `endpoint`; a worker sends it and logs the attempt.
+
+    Never sent inside the caller's web request: a slow receiver must not hold a web worker.
+    """
     now = timezone.now()
     event_id = uuid.uuid4()
     delivery = WebhookDelivery.objects.create(
@@ -249,8 +267,10 @@ def webhook_send_test(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
         },
         due_at=now,
     )
-    webhook_deliver(delivery_id=delivery.pk)
-    delivery.refresh_from_db()
+    from suo.tasks import webhook_deliver_task
+
+    delivery_id = delivery.pk
+    transaction.on_commit(lambda: webhook_deliver_task.delay(delivery_id))
     return delivery
 
 

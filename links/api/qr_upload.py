@@ -81,7 +81,10 @@ class DecodedOutput(serializers.Serializer):
     text = serializers.CharField(help_text="The content of the QR code.")
     is_url = serializers.BooleanField(help_text="An http(s) address a short link may point to.")
     format = serializers.CharField(help_text="QRCode, MicroQRCode or RMQRCode.")
-    encoding = serializers.CharField(help_text="How the bytes were read: utf-8, gb18030, eci or zxing.")
+    encoding = serializers.CharField(
+        help_text="How the bytes were read: eci (the code names its charset), or the most plausible of "
+        "utf-8, gb18030, big5, shift_jis and iso-8859-1."
+    )
 
 
 class FromQrOutput(serializers.Serializer):

@@ -16,12 +16,15 @@ from groups.moderation_api import (
 from links.api import LinkFromQrView, LinkSettingsView, LinkViewSet, PlatformsView
 from links.livecodes.api import LiveCodeAlertViewSet, LiveCodeViewSet
 from suo.api.audit import AuditRecordViewSet
+from suo.api.invitations import InvitationViewSet, WorkspaceInvitationViewSet
 from suo.api.webhooks import WebhookEndpointViewSet
 from suo.api.workspaces import WorkspaceMemberViewSet, WorkspaceViewSet
 
 router = DefaultRouter()
 router.register("workspaces", WorkspaceViewSet, basename="workspace")
 router.register("workspace-members", WorkspaceMemberViewSet, basename="workspace-member")
+router.register("workspace-invitations", WorkspaceInvitationViewSet, basename="workspace-invitation")
+router.register("invitations", InvitationViewSet, basename="invitation")
 router.register("webhooks", WebhookEndpointViewSet, basename="webhook")
 router.register("groups", CommunityViewSet, basename="group")
 router.register("members", MemberViewSet, basename="member")

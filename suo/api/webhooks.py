@@ -73,14 +73,18 @@ class WebhookEndpointViewSet(WorkspaceScopedMixin, viewsets.ModelViewSet):
         serializer.save(workspace=self.workspace, secret=new_secret())
 
     @extend_schema(
-        summary="Send a test event now; the response is the logged attempt",
+        summary="Queue a test event; a worker sends it",
+        description=(
+            "Answers 202 with the queued attempt (`state` due). Its outcome (status, a short excerpt "
+            "of the answer, or the error) appears in the delivery log (`GET .../deliveries/`)."
+        ),
         request=None,
-        responses={201: WebhookDeliverySerializer},
+        responses={202: WebhookDeliverySerializer},
     )
     @action(detail=True, methods=["post"])
     def test(self, request, pk=None):
         delivery = webhook_send_test(endpoint=self.get_object())
-        return Response(WebhookDeliverySerializer(delivery).data, status=status.HTTP_201_CREATED)
+        return Response(WebhookDeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
         summary="The endpoint's delivery log (one row per attempt)",

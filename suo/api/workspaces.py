@@ -1,14 +1,20 @@
-"""/api/workspaces/ (the caller's workspaces) and /api/workspace-members/ (who works in one)."""
+"""/api/workspaces/ (the caller's workspaces) and /api/workspace-members/ (who works in one).
+
+Nobody is added to a workspace without their consent: `POST /api/workspace-members/` makes an
+invitation (202), which the invitee accepts at /api/invitations/ (suo.api.invitations).
+"""
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, serializers, viewsets
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
 
+from suo.api.invitations import InvitationOutput
 from suo.api.scoping import WorkspaceScopedMixin
-from suo.models import Workspace, WorkspaceMembership
+from suo.models import Role, Workspace, WorkspaceMembership
 from suo.services import (
-    user_get_or_create,
+    invitation_create,
     workspace_create,
     workspace_member_remove,
     workspace_member_set,
@@ -68,29 +74,31 @@ class WorkspaceViewSet(
 
 
 class WorkspaceMemberSerializer(serializers.ModelSerializer):
-    username = serializers.CharField(source="user.username", max_length=150)
-    password = serializers.SerializerMethodField(
-        help_text=_("Only when the user was created by this request: their first password, shown once.")
-    )
+    username = serializers.CharField(source="user.username", read_only=True)
 
     class Meta:
         model = WorkspaceMembership
-        fields = ["id", "username", "role", "created_at", "password"]
-        read_only_fields = ["id", "created_at", "password"]
+        fields = ["id", "username", "role", "created_at"]
+        read_only_fields = ["id", "username", "created_at"]
 
-    def get_password(self, membership: WorkspaceMembership) -> str | None:
-        return getattr(membership, "new_password", None)
 
-    def validate_username(self, value: str) -> str:
-        if self.instance is not None and value != self.instance.user.username:
-            raise ValidationError(_("The user of a membership cannot be changed; remove it and add another."))
-        return value
+class InviteInput(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    role = serializers.ChoiceField(choices=Role.choices)
 
 
 @extend_schema_view(
     list=extend_schema(summary="Who works in the workspace, with their roles"),
     create=extend_schema(
-        summary="Add a user to the workspace (owners); a new username gets a user and a first password"
+        summary="Invite a user to the workspace (owners)",
+        description=(
+            "Answers 202 with an invitation; nobody joins until the invitee accepts it "
+            "(`POST /api/invitations/{id}/accept/`). The answer is the same whether or not an account "
+            "of that name exists: an invitation to a name without an account waits for an account of "
+            "that name. Invitations expire (WORKSPACE_INVITATION_DAYS, 7 days)."
+        ),
+        request=InviteInput,
+        responses={202: InvitationOutput},
     ),
     partial_update=extend_schema(summary="Change a user's role (owners)"),
     destroy=extend_schema(summary="Remove a user from the workspace (owners)"),
@@ -103,23 +111,11 @@ class WorkspaceMemberViewSet(WorkspaceScopedMixin, viewsets.ModelViewSet):
     filterset_fields = ["role"]
     search_fields = ["user__username"]
 
-    def perform_create(self, serializer):
-        username = serializer.validated_data["user"]["username"]
-        user, password = user_get_or_create(username=username)
-        if WorkspaceMembership.objects.filter(workspace=self.workspace, user=user).exists():
-            raise ValidationError(
-                {
-                    "username": [
-                        _("%(username)s is already in this workspace; change the role with PATCH.")
-                        % {"username": username}
-                    ]
-                }
-            )
-        membership = workspace_member_set(
-            workspace=self.workspace, user=user, role=serializer.validated_data["role"]
-        )
-        membership.new_password = password
-        serializer.instance = membership
+    def create(self, request, *args, **kwargs):
+        data = InviteInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        invitation = invitation_create(workspace=self.workspace, by=request.user, **data.validated_data)
+        return Response(InvitationOutput(invitation).data, status=status.HTTP_202_ACCEPTED)
 
     def perform_update(self, serializer):
         role = serializer.validated_data.get("role", serializer.instance.role)

@@ -60,27 +60,23 @@ def test_analyst_reads_but_cannot_change(login, tenant_a):
     assert target.role == Role.MODERATOR
 
 
-def test_user_choices_never_list_other_tenants_users(login, tenant_a, tenant_b):
-    page = login(tenant_a.owner).get("/admin/suo/workspacemembership/add/")
+def test_owner_cannot_add_a_membership_directly_only_invite(login, tenant_a, tenant_b):
+    client = login(tenant_a.owner)
+    target = WorkspaceMembership.objects.get(user=tenant_a.analyst)
 
-    choices = {user.username for user in page.context["adminform"].form.fields["user"].queryset}
-    assert "alpha_analyst" in choices
-    assert not any(name.startswith("beta_") for name in choices)
-    workspace_choices = list(page.context["adminform"].form.fields["workspace"].queryset)
-    assert workspace_choices == [tenant_a.workspace]
-
-
-def test_owner_cannot_add_a_row_into_another_workspace(login, tenant_a, tenant_b):
-    response = login(tenant_a.owner).post(
+    add_page = client.get("/admin/suo/workspacemembership/add/")
+    added = client.post(
         "/admin/suo/workspacemembership/add/",
-        {"workspace": tenant_b.workspace.pk, "user": tenant_a.analyst.pk, "role": "owner"},
+        {"workspace": tenant_a.workspace.pk, "user": tenant_b.analyst.pk, "role": "owner"},
     )
+    change_page = client.get(f"/admin/suo/workspacemembership/{target.pk}/change/")
+    invite_page = client.get("/admin/suo/workspaceinvitation/add/")
 
-    assert response.status_code == 200  # the form comes back with an error
-    assert "workspace" in response.context["adminform"].form.errors
-    assert not WorkspaceMembership.objects.filter(
-        workspace=tenant_b.workspace, user=tenant_a.analyst
-    ).exists()
+    assert add_page.status_code == 403 and added.status_code == 403
+    assert not tenant_a.workspace.memberships.filter(user=tenant_b.analyst).exists()
+    assert "user" not in change_page.context["adminform"].form.fields  # shown, not changeable
+    workspace_choices = list(invite_page.context["adminform"].form.fields["workspace"].queryset)
+    assert workspace_choices == [tenant_a.workspace]
 
 
 def test_inline_refuses_to_remove_the_last_owner_with_a_form_error(login, tenant_a):

@@ -1,6 +1,7 @@
 """Workspace roles: owners/operators configure, moderators moderate, analysts only read."""
 
 import pytest
+from django.contrib.auth import get_user_model
 from rest_framework import generics
 from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory, force_authenticate
@@ -61,18 +62,17 @@ def test_only_owners_add_people_to_a_workspace(api_for, tenant_a, role):
     assert response.json()["code"] == "permission_denied"
 
 
-def test_owner_adds_a_new_user_who_gets_a_first_password(api_for, tenant_a):
+def test_owner_adding_a_new_username_makes_an_invitation_not_an_account(api_for, tenant_a):
     response = api_for(tenant_a.owner).post(
         "/api/workspace-members/", {"username": "xiaowang", "role": "moderator"}
     )
 
-    assert response.status_code == 201
+    assert response.status_code == 202
     body = response.json()
-    assert body["role"] == "moderator"
-    membership = WorkspaceMembership.objects.get(pk=body["id"])
-    assert membership.workspace == tenant_a.workspace
-    assert membership.user.check_password(body["password"])
-    assert membership.user.is_staff
+    assert (body["username"], body["role"], body["state"]) == ("xiaowang", "moderator", "pending")
+    assert "password" not in body
+    assert not get_user_model().objects.filter(username="xiaowang").exists()
+    assert not WorkspaceMembership.objects.filter(user__username="xiaowang").exists()
 
 
 def test_adding_someone_twice_is_a_clear_400(api_for, tenant_a):

@@ -3,51 +3,41 @@
 import hashlib
 import hmac
 import json
-import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from unittest import mock
 
 import pytest
 from django.utils import timezone
 
 from suo.models import WebhookDelivery, WebhookEndpoint
+from suo.tasks import webhook_deliver_task
 from suo.webhooks import backoff_seconds, verify, webhook_deliver, webhook_emit, webhooks_reconcile
 from tests.suo.factories import PASSWORD, WorkspaceFactory
+from tests.suo.local_http import LocalServer, answer_with
 
 pytestmark = pytest.mark.django_db
 
 
-class Receiver:
-    """Answers with the queued statuses (then 200) and records each request."""
+@pytest.fixture(autouse=True)
+def receivers_on_this_machine(settings):
+    # The receivers below run on 127.0.0.1; test_webhooks_ssrf.py checks that this is refused otherwise.
+    settings.SAFE_FETCH_ALLOW_PRIVATE = True
+
+
+class Receiver(LocalServer):
+    """Answers with the queued statuses (then 200); `requests` are (headers, body) pairs."""
 
     def __init__(self, statuses=()):
         self.statuses = list(statuses)
-        self.requests: list[tuple[dict, bytes]] = []
-        receiver = self
+        super().__init__(self.answer)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.requests.append((dict(self.headers), body))
-                status = receiver.statuses.pop(0) if receiver.statuses else 200
-                self.send_response(status)
-                self.end_headers()
-                self.wfile.write(b"ok" if status == 200 else b"nope")
+    def answer(self, handler):
+        status = self.statuses.pop(0) if self.statuses else 200
+        answer_with(status, b"ok" if status == 200 else b"nope")(handler)
 
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+    @property
+    def requests(self) -> list[tuple[dict, bytes]]:
+        return [(headers, body) for _method, _path, headers, body in self.received]
 
 
 @pytest.fixture
@@ -152,20 +142,29 @@ def test_reconciler_sends_due_deliveries_whose_task_was_lost(workspace):
     assert delivery.state == "succeeded" and len(receiver.requests) == 1
 
 
-def test_api_manages_endpoints_and_sends_a_test(api_for, tenant_a, tenant_b):
+def test_api_manages_endpoints_and_queues_a_test(
+    api_for, tenant_a, tenant_b, django_capture_on_commit_callbacks
+):
     client = api_for(tenant_a.operator)
     with Receiver() as receiver:
         created = client.post(
             "/api/webhooks/", {"name": "机器人", "url": receiver.url, "event_types": ["member.joined"]}
         )
-        tested = client.post(f"/api/webhooks/{created.json()['id']}/test/")
+        with mock.patch.object(webhook_deliver_task, "delay") as delay:
+            with django_capture_on_commit_callbacks(execute=True):
+                queued = client.post(f"/api/webhooks/{created.json()['id']}/test/")
+            assert receiver.requests == []  # nothing is sent inside the web request
+            delay.assert_called_once_with(queued.json()["id"])
+            webhook_deliver_task(*delay.call_args.args)  # what the worker does
     log = client.get(f"/api/webhooks/{created.json()['id']}/deliveries/")
     bad = client.post("/api/webhooks/", {"name": "x", "url": "not a url", "event_types": ["nope"]})
 
     assert created.status_code == 201 and len(created.json()["secret"]) == 48
-    assert tested.status_code == 201 and tested.json()["state"] == "succeeded"
+    assert queued.status_code == 202 and queued.json()["state"] == "due"
     assert receiver.requests[0][0]["X-Suo-Event"] == "webhook.test"
     assert log.json()["count"] == 1
+    assert log.json()["results"][0]["state"] == "succeeded"
+    assert log.json()["results"][0]["response_status"] == 200
     assert bad.status_code == 400 and {"url", "event_types"} <= set(bad.json()["fields"])
     assert api_for(tenant_a.analyst).get("/api/webhooks/").status_code == 403
     foreign = endpoint_for(tenant_b.workspace, "http://127.0.0.1:9/")
@@ -173,16 +172,24 @@ def test_api_manages_endpoints_and_sends_a_test(api_for, tenant_a, tenant_b):
     assert client.post(f"/api/webhooks/{foreign.pk}/test/").status_code == 404
 
 
-def test_admin_send_test_button_and_isolation(client, tenant_a, tenant_b):
+def test_admin_send_test_button_queues_and_the_page_shows_the_result(client, tenant_a, tenant_b):
     foreign = endpoint_for(tenant_b.workspace, "http://127.0.0.1:9/")
     assert client.login(username=tenant_a.operator.username, password=PASSWORD)
     with Receiver() as receiver:
         ours = endpoint_for(tenant_a.workspace, receiver.url)
         page = client.get(f"/admin/suo/webhookendpoint/{ours.pk}/change/")
-        sent = client.post(f"/admin/suo/webhookendpoint/{ours.pk}/send-test/")
+        with mock.patch.object(webhook_deliver_task, "delay"):
+            sent = client.post(f"/admin/suo/webhookendpoint/{ours.pk}/send-test/", follow=True)
+        assert receiver.requests == []
+        webhook_deliver(delivery_id=WebhookDelivery.objects.get(endpoint=ours).pk)  # the worker's part
+        after = client.get(f"/admin/suo/webhookendpoint/{ours.pk}/change/")
 
     assert page.status_code == 200 and "send-test" in page.content.decode()
-    assert sent.status_code == 302 and len(receiver.requests) == 1
+    assert sent.status_code == 200 and len(receiver.requests) == 1
+    assert [str(m) for m in sent.context["messages"]] == [
+        f"已排队发送测试事件到 {ours.name}，结果会显示在其页面的“最近投递”中。"
+    ]
+    assert "成功" in after.content.decode() and "<td>200</td>" in after.content.decode()
     assert client.get(f"/admin/suo/webhookendpoint/{foreign.pk}/change/").status_code == 404
     assert client.post(f"/admin/suo/webhookendpoint/{foreign.pk}/send-test/").status_code == 404
     changelist = client.get("/admin/suo/webhookdelivery/")
