@@ -1,0 +1,61 @@
+"""Writes of the content app: one transaction each, keyword-only, returning what changed."""
+
+from content.services.library import (
+    abc_script_save,
+    content_item_clone,
+    content_item_create,
+    content_item_update,
+    content_items_archive,
+    content_prune,
+    faq_save,
+    image_thumbnail_make,
+    image_upload,
+    tags_for_names,
+    title_save,
+)
+from content.services.posts import (
+    body_urls,
+    engagement_check,
+    engagement_store,
+    post_cancel,
+    post_create,
+    post_send,
+    posts_reconcile,
+)
+from content.services.sops import (
+    reminders_reconcile,
+    sop_apply,
+    sop_save,
+    sops_auto_apply,
+    step_due_at,
+    task_close,
+    task_remind,
+)
+
+__all__ = [
+    "abc_script_save",
+    "body_urls",
+    "content_item_clone",
+    "content_item_create",
+    "content_item_update",
+    "content_items_archive",
+    "content_prune",
+    "engagement_check",
+    "engagement_store",
+    "faq_save",
+    "image_thumbnail_make",
+    "image_upload",
+    "post_cancel",
+    "post_create",
+    "post_send",
+    "posts_reconcile",
+    "reminders_reconcile",
+    "sop_apply",
+    "sop_save",
+    "sops_auto_apply",
+    "step_due_at",
+    "tags_for_names",
+    "task_close",
+    "task_remind",
+    "title_save",
+]
