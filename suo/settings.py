@@ -277,6 +277,14 @@ SPECTACULAR_SETTINGS = {
         "LeaveReasonEnum": "groups.models.members.LeaveReason",
         "CommunityKindEnum": "groups.models.community.CommunityKind",
         "PenaltyActionEnum": "groups.models.moderation.PenaltyAction",
+        "RuleCategoryEnum": "groups.models.moderation.RuleCategory",
+        "ContentCategoryEnum": "content.models.library.Category",
+        "ContentMethodEnum": "content.models.library.Method",
+        "ContentItemStatusEnum": "content.models.library.ItemStatus",
+        "TitleKindEnum": "content.models.library.TitleKind",
+        "PostStateEnum": "content.models.posts.PostState",
+        "TaskStatusEnum": "content.models.sops.TaskStatus",
+        "TaskReminderEnum": "content.models.sops.ReminderState",
     },
 }
 

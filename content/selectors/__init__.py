@@ -12,7 +12,6 @@ from content.selectors.metrics import (
 )
 from content.selectors.sops import (
     calendar,
-    completion_by_sop,
     post_list,
     reminders_for,
     sop_completion,
@@ -23,7 +22,6 @@ from content.selectors.sops import (
 __all__ = [
     "ItemRank",
     "calendar",
-    "completion_by_sop",
     "faq_search",
     "images_missing_thumbnail",
     "item_flags",

@@ -3,17 +3,21 @@
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, F, FloatField, Max, Prefetch, Q, QuerySet
+from django.db.models import Count, F, FloatField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from content.models import Post, PostState, ReminderState, Sop, SopStep, SopTask, TaskStatus
 
 
-def sop_list(*, queryset: QuerySet | None = None) -> QuerySet[Sop]:
+def sop_list(*, queryset: QuerySet | None = None, now: dt.datetime | None = None) -> QuerySet[Sop]:
+    """SOPs with their steps and `completion_rate` (None before any task is due), in SQL."""
     queryset = queryset if queryset is not None else Sop.objects.all()
-    return queryset.prefetch_related(Prefetch("steps", queryset=SopStep.objects.order_by("order"))).order_by(
-        "name", "pk"
+    rate = _counted(SopTask.objects.filter(application__sop=OuterRef("pk")).values("application__sop"), now)
+    return (
+        queryset.annotate(completion_rate=Subquery(rate.values("completion_rate")[:1]))
+        .prefetch_related(Prefetch("steps", queryset=SopStep.objects.order_by("order")))
+        .order_by("name", "pk")
     )
 
 
@@ -24,8 +28,9 @@ def task_list(*, queryset: QuerySet | None = None) -> QuerySet[SopTask]:
     )
 
 
-def _counted(queryset: QuerySet, now: dt.datetime) -> QuerySet:
+def _counted(queryset: QuerySet, now: dt.datetime | None) -> QuerySet:
     """Tasks that count for completion: closed ones and open ones whose time has come."""
+    now = now or timezone.now()
     return (
         queryset.filter(Q(due_at__lte=now) | ~Q(status=TaskStatus.OPEN))
         .annotate(
@@ -53,13 +58,6 @@ def sop_completion(*, sop: Sop, now: dt.datetime | None = None) -> dict:
     )
     empty = dict.fromkeys(fields, 0) | {"completion_rate": 0.0}
     return {"sop": sop.pk, **(total or empty), "people": list(people)}
-
-
-def completion_by_sop(*, queryset: QuerySet, now: dt.datetime | None = None) -> dict[int, float]:
-    """{sop id: completion rate} for the SOPs of `queryset` that have counted tasks."""
-    now = now or timezone.now()
-    rows = _counted(SopTask.objects.filter(application__sop__in=queryset).values("application__sop"), now)
-    return dict(rows.values_list("application__sop", "completion_rate"))
 
 
 def reminders_for(*, user, queryset: QuerySet) -> QuerySet[SopTask]:

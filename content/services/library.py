@@ -305,6 +305,16 @@ def image_upload(
     return image
 
 
+@transaction.atomic
+def image_update(*, image: LibraryImage, title: str | None = None, tags=None) -> LibraryImage:
+    if title is not None:
+        image.title = title.strip()[:200]
+        image.save(update_fields=["title"])
+    if tags is not None:
+        image.tags.set(tags_for_names(workspace=image.workspace, names=tags))
+    return image
+
+
 def image_thumbnail_make(*, image_id: int) -> LibraryImage | None:
     """Make the thumbnail of a stored image once (the task and the sweep may both run)."""
     from content.images import thumbnail
@@ -363,3 +373,20 @@ def abc_script_save(
             ]
         )
     return script
+
+
+@transaction.atomic
+def library_delete(*, row: Title | Faq | AbcScript | LibraryImage, by=None) -> None:
+    """Delete a title, FAQ answer, script or image (an image's files go once the deletion commits)."""
+    files = [f.name for f in (getattr(row, "file", None), getattr(row, "thumbnail", None)) if f]
+    storage = row.file.storage if isinstance(row, LibraryImage) else None
+    audit_record(
+        actor=by,
+        verb="content.library_deleted",
+        target=row,
+        before={"repr": str(row)},
+        workspace=row.workspace_id,
+    )
+    row.delete()
+    if storage is not None:
+        transaction.on_commit(lambda: [storage.delete(name) for name in files])
