@@ -71,6 +71,8 @@ def _post_stats_sql(where: str) -> str:
 
 
 def _rate(metric: str, reach: str) -> str:
+    """metric ÷ reach as a fraction: 0 when the reach is 0, at most 1."""
+    metric, reach = f"COALESCE({metric}, 0)", f"COALESCE({reach}, 0)"
     return (
         f"CASE WHEN {reach} <= 0 THEN 0.0 WHEN {metric} >= {reach} THEN 1.0 ELSE 1.0 * {metric} / {reach} END"
     )
