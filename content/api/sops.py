@@ -71,14 +71,6 @@ class SopOutput(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def get_completion_rate(self, sop: Sop) -> float | None:
-        rates = self.context.get("completion")
-        if rates is None:
-            rates = self.context["completion"] = selectors.completion_by_sop(
-                queryset=Sop.objects.filter(pk=sop.pk)
-            )
-        return rates.get(sop.pk)
-
 
 class ApplyInput(serializers.Serializer):
     group = ScopedPrimaryKeyRelatedField(queryset=Community.objects.all())
@@ -175,14 +167,6 @@ class SopViewSet(
 
     def get_queryset(self):
         return selectors.sop_list(queryset=super().get_queryset())
-
-    def get_serializer_context(self):
-        context = super().get_serializer_context()
-        if self.action == "list":
-            context["completion"] = selectors.completion_by_sop(
-                queryset=self.filter_queryset(self.get_queryset())
-            )
-        return context
 
     def _answer(self, sop: Sop, code=status.HTTP_200_OK) -> Response:
         return Response(self.get_serializer(self.get_queryset().get(pk=sop.pk)).data, status=code)

@@ -49,7 +49,9 @@ def sop_completion(*, sop: Sop, now: dt.datetime | None = None) -> dict:
     now = now or timezone.now()
     tasks = SopTask.objects.filter(application__sop=sop)
     fields = ("tasks", "done", "skipped", "overdue", "completion_rate")
-    total = _counted(tasks.values("application__sop"), now).values(*fields).first()
+    total = (
+        _counted(tasks.values("application__sop"), now).values(*fields).order_by("application__sop").first()
+    )
     people = (
         _counted(tasks.values("assignee", "assignee_member"), now)
         .annotate(name=Max("assignee_name"))
