@@ -56,6 +56,9 @@ class SopAdmin(ServiceAdmin):
         )
         form.instance.pk = sop.pk
 
+    def construct_change_message(self, request, form, formsets, add=False):
+        return super().construct_change_message(request, form, [], add)  # steps were saved by the service
+
     def get_queryset(self, request):
         return selectors.sop_list(queryset=super().get_queryset(request))
 
