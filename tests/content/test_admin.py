@@ -40,8 +40,8 @@ def test_an_items_page_shows_its_metrics_and_hit_flag(login, tenant_a):
     page = client.get(f"/admin/content/contentitem/{hit.pk}/change/").content.decode()
     listing = client.get("/admin/content/contentitem/").content.decode()
 
-    assert "Hit template" in page and "<td>50</td>" in page and "5 (10.0%)" in page
-    assert listing.count("Hit template") == 1
+    assert "爆款模板" in page and "<td>50</td>" in page and "5 (10.0%)" in page
+    assert listing.count("爆款模板") == 1
 
 
 def test_adding_an_item_in_the_admin_goes_through_the_service(login, tenant_a):
