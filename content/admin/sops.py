@@ -72,8 +72,9 @@ class SopAdmin(ServiceAdmin):
         if not sop.pk:
             return "—"
         result = selectors.sop_completion(sop=sop)
+        nobody = gettext("nobody holds this role")
         lines = [
-            f"{row['name'] or gettext('nobody')}: {row['done']}/{row['tasks']} ({row['completion_rate']:.0%})"
+            f"{row['name'] or nobody}: {row['done']}/{row['tasks']} ({row['completion_rate']:.0%})"
             for row in result["people"]
         ]
         return "\n".join(lines) or "—"
