@@ -60,6 +60,7 @@ def test_post_create_enqueues_an_eta_task_with_the_id_on_commit(
 
     with (
         mock.patch.object(tasks.post_send_task, "apply_async") as enqueue,
+        mock.patch("links.tasks.fetch_link_preview.delay"),  # the tracked links' previews: not this test's
         django_capture_on_commit_callbacks(execute=True),
     ):
         post = services.post_create(
