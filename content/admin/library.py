@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Case, Value, When
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -238,8 +239,11 @@ class LibraryImageAdmin(ServiceAdmin):
     def preview(self, image: LibraryImage):
         if not image.pk:
             return "—"
-        source = image.thumbnail or image.file
-        return format_html('<img src="{}" style="max-height:80px;max-width:120px" alt="">', source.url)
+        kind = "thumbnail" if image.thumbnail else "file"
+        return format_html(
+            '<img src="{}" style="max-height:80px;max-width:120px" alt="">',
+            reverse("content-image", args=[image.pk, kind]),
+        )
 
     def save_with_services(self, request, obj, data, change):
         if change:

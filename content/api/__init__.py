@@ -1,6 +1,7 @@
 """The content API: libraries (content items, titles, FAQ, images, ABC scripts), posts, SOPs and tasks."""
 
-from content.api.library import AbcScriptViewSet, ContentItemViewSet, FaqViewSet, ImageViewSet, TitleViewSet
+from content.api.images import ImageViewSet
+from content.api.library import AbcScriptViewSet, ContentItemViewSet, FaqViewSet, TitleViewSet
 from content.api.posts import PostViewSet
 from content.api.sops import SopViewSet, TaskViewSet
 

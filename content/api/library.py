@@ -1,4 +1,4 @@
-"""/api/content/, /api/titles/, /api/faqs/, /api/images/ (multipart) and /api/abc-scripts/."""
+"""/api/content/, /api/titles/, /api/faqs/ and /api/abc-scripts/ (images: content.api.images)."""
 
 import django_filters
 from drf_spectacular.types import OpenApiTypes
@@ -9,7 +9,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
     inline_serializer,
 )
-from rest_framework import mixins, parsers, serializers, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -342,76 +342,3 @@ class AbcScriptViewSet(LibraryViewSet):
 
     def save(self, instance, data):
         return services.abc_script_save(workspace=self.workspace, script=instance, **data)
-
-
-# --- images -----------------------------------------------------------------------------------------
-
-
-class ImageInput(serializers.Serializer):
-    image = serializers.FileField(help_text="JPEG, PNG, WebP or GIF; at most 10 MB and 40 megapixels.")
-    title = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    tags = serializers.ListField(child=serializers.CharField(max_length=32), required=False, max_length=20)
-
-
-class ImageUpdateInput(serializers.Serializer):
-    title = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    tags = serializers.ListField(child=serializers.CharField(max_length=32), required=False, max_length=20)
-
-
-class ImageOutput(serializers.ModelSerializer):
-    url = serializers.SerializerMethodField()
-    thumbnail_url = serializers.SerializerMethodField(help_text="Null until the thumbnail task has run.")
-    tags = TagNamesField(read_only=True)
-
-    class Meta:
-        model = LibraryImage
-        fields = [
-            "id",
-            "title",
-            "url",
-            "thumbnail_url",
-            "format",
-            "width",
-            "height",
-            "size_bytes",
-            "tags",
-            "created_at",
-        ]
-        read_only_fields = fields
-
-    def _absolute(self, name: str) -> str:
-        request = self.context.get("request")
-        return request.build_absolute_uri(name) if request is not None else name
-
-    def get_url(self, image: LibraryImage) -> str:
-        return self._absolute(image.file.url)
-
-    def get_thumbnail_url(self, image: LibraryImage) -> str | None:
-        return self._absolute(image.thumbnail.url) if image.thumbnail else None
-
-
-@extend_schema_view(
-    list=extend_schema(summary="Image library"),
-    create=extend_schema(
-        summary="Upload a picture (multipart): checked, re-encoded without EXIF, thumbnail made by a task",
-        request={"multipart/form-data": ImageInput},
-        responses={201: ImageOutput},
-    ),
-    partial_update=extend_schema(request=ImageUpdateInput, responses=ImageOutput),
-)
-class ImageViewSet(LibraryViewSet):
-    queryset = LibraryImage.objects.prefetch_related("tags").order_by("-created_at", "-pk")
-    serializer_class = ImageOutput
-    search_fields = ["title", "tags__name"]
-    parser_classes = [parsers.MultiPartParser, parsers.FormParser, parsers.JSONParser]
-
-    @property
-    def input_class(self):
-        return ImageInput if self.action == "create" else ImageUpdateInput
-
-    def save(self, instance, data):
-        if instance is None:
-            return services.image_upload(
-                workspace=self.workspace, upload=data.pop("image"), by=self.request.user, **data
-            )
-        return services.image_update(image=instance, **data)

@@ -6,13 +6,13 @@ from content.selectors.metrics import (
     item_flags,
     item_metrics,
     item_ranks,
+    post_list,
     post_metrics,
     ranking_window,
     top_items,
 )
 from content.selectors.sops import (
     calendar,
-    post_list,
     reminders_for,
     sop_completion,
     sop_list,

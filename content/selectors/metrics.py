@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import QuerySet
 
 from content.models import (
     INTERACTION_KINDS,
@@ -196,3 +197,12 @@ def top_items(*, workspace: Workspace, start, end, limit: int = 10) -> list[dict
         for key in ("open_rate", "interaction_rate", "share_rate", "engagement_rate"):
             row[key] = float(row[key])
     return rows
+
+
+def post_list(*, queryset: QuerySet | None = None) -> QuerySet[Post]:
+    queryset = queryset if queryset is not None else Post.objects.all()
+    return (
+        queryset.select_related("item")
+        .prefetch_related("deliveries", "links__link")
+        .order_by("-scheduled_at", "-pk")
+    )

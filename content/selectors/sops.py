@@ -7,7 +7,7 @@ from django.db.models import Count, F, FloatField, Max, OuterRef, Prefetch, Q, Q
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from content.models import Post, PostState, ReminderState, Sop, SopStep, SopTask, TaskStatus
+from content.models import PostState, ReminderState, Sop, SopStep, SopTask, TaskStatus
 
 
 def sop_list(*, queryset: QuerySet | None = None, now: dt.datetime | None = None) -> QuerySet[Sop]:
@@ -91,12 +91,3 @@ def calendar(*, posts: QuerySet, tasks: QuerySet, tz: str, days: int = 14, now: 
     for task in upcoming_tasks:
         by_day.setdefault(task.due_at.astimezone(zone).date(), ([], []))[1].append(task)
     return [(day, *by_day[day]) for day in sorted(by_day)]
-
-
-def post_list(*, queryset: QuerySet | None = None) -> QuerySet[Post]:
-    queryset = queryset if queryset is not None else Post.objects.all()
-    return (
-        queryset.select_related("item")
-        .prefetch_related("deliveries", "links__link")
-        .order_by("-scheduled_at", "-pk")
-    )

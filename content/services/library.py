@@ -24,6 +24,7 @@ from content.models import (
     Title,
     TitleKind,
 )
+from content.services.common import locked_or_new, user_or_none
 from suo.audit import audit_record, snapshot
 from suo.db import save_or_field_error
 from suo.models import Workspace
@@ -93,7 +94,7 @@ def content_item_create(
         method=method,
         status=status,
         cloned_from=cloned_from,
-        created_by=by if by is not None and by.is_authenticated else None,
+        created_by=user_or_none(by),
         archived_at=timezone.now() if status == ItemStatus.ARCHIVED else None,
     )
     item.full_clean(exclude=["workspace", "cloned_from", "created_by"])
@@ -209,11 +210,7 @@ def title_save(
     kind: str | None = None,
     tags=None,
 ) -> Title:
-    title = (
-        Title.objects.select_for_update().get(pk=title.pk)
-        if title is not None
-        else Title(workspace=workspace)
-    )
+    title = locked_or_new(Title, title, workspace=workspace)
     if text is not None:
         title.text = text.strip()
     if kind is not None:
@@ -251,7 +248,7 @@ def faq_save(*, workspace: Workspace, faq: Faq | None = None, by=None, **fields)
     unknown = set(fields) - {"question", "answer", "keywords"}
     if unknown:
         raise ValidationError({name: _("This field cannot be changed.") for name in unknown})
-    faq = Faq.objects.select_for_update().get(pk=faq.pk) if faq is not None else Faq(workspace=workspace)
+    faq = locked_or_new(Faq, faq, workspace=workspace)
     for name in ("question", "answer"):
         if name in fields:
             setattr(faq, name, (fields[name] or "").strip())
@@ -293,7 +290,7 @@ def image_upload(
         width=clean.width,
         height=clean.height,
         size_bytes=clean.file.size,
-        created_by=by if by is not None and by.is_authenticated else None,
+        created_by=user_or_none(by),
     )
     image.file.save(clean.file.name, clean.file, save=False)
     image.save()
@@ -352,11 +349,7 @@ def _clean_lines(lines) -> list[dict]:
 def abc_script_save(
     *, workspace: Workspace, script: AbcScript | None = None, title=None, notes=None, lines=None
 ) -> AbcScript:
-    script = (
-        AbcScript.objects.select_for_update().get(pk=script.pk)
-        if script is not None
-        else AbcScript(workspace=workspace)
-    )
+    script = locked_or_new(AbcScript, script, workspace=workspace)
     if title is not None:
         script.title = title.strip()
     if notes is not None:

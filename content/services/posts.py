@@ -9,13 +9,16 @@ send it twice.
 import re
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from content.models import ContentItem, ItemStatus, Post, PostDelivery, PostEngagement, PostLink, PostState
+from content.services.common import sweep, user_or_none
 from groups.event_kinds import KindEvent, Rejection
 from groups.models import Community, Membership
 from links.services import link_create
@@ -88,7 +91,7 @@ def post_create(
         workspace=workspace,
         item=item,
         scheduled_at=scheduled_at,
-        created_by=by if by is not None and by.is_authenticated else None,
+        created_by=user_or_none(by),
     )
     deliveries, post_links = [], []
     for group in groups:
@@ -150,7 +153,10 @@ def _post_payload(post: Post, deliveries: list[PostDelivery]) -> dict:
         "item": {"id": item.pk, "title": item.title, "category": item.category},
         "scheduled_at": post.scheduled_at,
         "sent_at": post.sent_at,
-        "images": [image.file.url for image in item.images.all().order_by("pk")],
+        "images": [
+            {"id": image.pk, "url": settings.SHORT_BASE_URL + reverse("api:image-file", args=[image.pk])}
+            for image in item.images.all().order_by("pk")
+        ],
         "deliveries": [
             {
                 "group": {
@@ -201,12 +207,8 @@ def post_send(*, post_id: int, now: datetime | None = None) -> Post | None:
 def posts_reconcile(*, now: datetime | None = None, limit: int = 500) -> int:
     """Send every post still due whose time has passed (its task was lost, or no worker ran)."""
     now = now or timezone.now()
-    due = list(
-        Post.objects.filter(state=PostState.DUE, scheduled_at__lte=now)
-        .order_by("scheduled_at", "pk")
-        .values_list("pk", flat=True)[:limit]
-    )
-    return sum(1 for post_id in due if post_send(post_id=post_id, now=now) is not None)
+    due = Post.objects.filter(state=PostState.DUE, scheduled_at__lte=now).order_by("scheduled_at", "pk")
+    return sweep(due, lambda pk, at: post_send(post_id=pk, now=at), now=now, limit=limit)
 
 
 @transaction.atomic

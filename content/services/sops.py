@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from content.models import ReminderState, Sop, SopApplication, SopStep, SopTask, TaskStatus
+from content.services.common import locked_or_new, sweep, user_or_none
 from groups.models import Community, CommunityKind, CommunityState, GroupRole, RoleAssignment
 from suo.audit import audit_record
 from suo.db import save_or_field_error
@@ -77,7 +78,7 @@ def sop_save(
     unknown = set(fields) - {"name", "description", "auto_kind", "is_active"}
     if unknown:
         raise ValidationError({name: _("This field cannot be changed.") for name in unknown})
-    sop = Sop.objects.select_for_update().get(pk=sop.pk) if sop is not None else Sop(workspace=workspace)
+    sop = locked_or_new(Sop, sop, workspace=workspace)
     auto_before = sop.auto_kind
     for name, value in fields.items():
         setattr(sop, name, value.strip() if isinstance(value, str) and name != "auto_kind" else value)
@@ -137,7 +138,7 @@ def sop_apply(
         community=community,
         start_date=start_date,
         automatic=automatic,
-        applied_by=by if by is not None and by.is_authenticated else None,
+        applied_by=user_or_none(by),
     )
     save_or_field_error(
         application, field="start_date", message=_("This SOP is already applied to the group from this date.")
@@ -242,12 +243,8 @@ def task_remind(*, task_id: int, now: dt.datetime | None = None) -> SopTask | No
 def reminders_reconcile(*, now: dt.datetime | None = None, limit: int = 1000) -> int:
     """Send every reminder still due whose time passed (a lost task, a worker that was down)."""
     now = now or timezone.now()
-    due = list(
-        SopTask.objects.filter(reminder=ReminderState.DUE, due_at__lte=now)
-        .order_by("due_at", "pk")
-        .values_list("pk", flat=True)[:limit]
-    )
-    return sum(1 for task_id in due if task_remind(task_id=task_id, now=now) is not None)
+    due = SopTask.objects.filter(reminder=ReminderState.DUE, due_at__lte=now).order_by("due_at", "pk")
+    return sweep(due, lambda pk, at: task_remind(task_id=pk, now=at), now=now, limit=limit)
 
 
 @transaction.atomic
@@ -257,7 +254,7 @@ def task_close(*, task: SopTask, status: str, by=None) -> SopTask:
         raise ValidationError({"status": _("A task is ticked done or skipped.")})
     now = timezone.now()
     closed = SopTask.objects.filter(pk=task.pk, status=TaskStatus.OPEN).update(
-        status=status, closed_at=now, closed_by=by if by is not None and by.is_authenticated else None
+        status=status, closed_at=now, closed_by=user_or_none(by)
     )
     SopTask.objects.filter(pk=task.pk, reminder=ReminderState.DUE).update(reminder=ReminderState.CANCELLED)
     task.refresh_from_db()

@@ -3,25 +3,11 @@
 import pytest
 
 from content import services
+from content.demo import FAQS
 from content.models import FaqTerm
 from content.selectors import faq_search
 
 pytestmark = pytest.mark.django_db
-
-FAQS = [
-    (
-        "如何申请退款？",
-        "在订单页点击“申请售后”，选择退款原因并提交，1-3 个工作日原路退回。",
-        ["退款", "售后"],
-    ),
-    (
-        "会员到期后怎么续费？",
-        "打开小程序“我的-会员中心”，点击续费即可，续费后权益立即生效。",
-        ["会员", "续费"],
-    ),
-    ("快递一般几天能到？", "下单后 48 小时内发货，江浙沪一般 2 天到，其他地区 3-5 天。", ["物流", "发货"]),
-    ("群里的优惠券在哪里领？", "点击群公告里的领券链接，或者私聊群主领取新人优惠券。", ["优惠券"]),
-]
 
 
 @pytest.fixture

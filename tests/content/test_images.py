@@ -108,3 +108,19 @@ def test_an_animated_gif_keeps_its_frames(tenant_a):
 
     with image.file.open("rb") as stored, Image.open(stored) as gif:
         assert gif.n_frames == 3
+
+
+def test_the_picture_is_served_to_its_workspace_only(api_for, tenant_a, tenant_b, client):
+    body = upload(api_for, tenant_a, photo_with_exif()).json()
+
+    own = api_for(tenant_a.analyst).get(body["url"])
+    foreign_api = api_for(tenant_b.owner).get(f"/api/images/{body['id']}/file/")
+    client.force_login(tenant_b.owner)
+    foreign_admin = client.get(f"/content/images/{body['id']}/file/")
+    client.force_login(tenant_a.analyst)
+    own_admin = client.get(f"/content/images/{body['id']}/file/")
+
+    assert own.status_code == 200 and own["Content-Type"] == "image/jpeg"
+    assert b"".join(own.streaming_content)[:3] == b"\xff\xd8\xff"
+    assert foreign_api.status_code == 404 and foreign_admin.status_code == 404
+    assert own_admin.status_code == 200
