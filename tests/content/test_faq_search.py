@@ -1,5 +1,9 @@
 """FAQ search: a member's question phrased differently finds the answer (jieba terms, BM25 in SQL)."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from content import services
@@ -70,3 +74,19 @@ def test_search_never_finds_another_workspaces_answers(api_for, faqs, tenant_b):
     results = api_for(tenant_b.analyst).get("/api/faqs/", {"q": "退款"}).json()["results"]
 
     assert results == []
+
+
+def test_the_web_process_does_not_load_jieba_until_a_search_or_save():
+    code = (
+        "import django, sys; django.setup(); import suo.urls, suo.wsgi; "
+        "from django.urls import resolve; resolve('/api/faqs/'); print('jieba' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "suo.settings"},
+    )
+
+    assert result.stdout.strip() == "False"
