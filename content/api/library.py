@@ -202,7 +202,7 @@ class LibraryViewSet(
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Create and change go through `save`, a service taking the validated input."""
+    # Create and change go through `save`, a service taking the validated input.
 
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     input_class: type[serializers.Serializer]

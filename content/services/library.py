@@ -24,6 +24,7 @@ from content.models import (
     Title,
     TitleKind,
 )
+from content.selectors import item_flags
 from content.services.common import locked_or_new, user_or_none
 from suo.audit import audit_record, snapshot
 from suo.db import save_or_field_error
@@ -190,8 +191,6 @@ def content_items_archive(
 
 def content_prune(*, workspace: Workspace, by=None) -> list[ContentItem]:
     """Archive every item of the workspace that is flagged as a low performer right now."""
-    from content.selectors import item_flags
-
     low = [item_id for item_id, flags in item_flags(workspace=workspace).items() if "low" in flags]
     return content_items_archive(
         items=ContentItem.objects.filter(workspace=workspace, pk__in=low), by=by, verb="content.item_pruned"

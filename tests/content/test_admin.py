@@ -192,3 +192,22 @@ def test_a_post_added_in_the_admin_is_scheduled_with_tracked_links(login, tenant
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
     post = Post.objects.get()
     assert "example.com" not in post.deliveries.get().body
+
+
+def test_tasks_are_ticked_from_the_admin_list_through_the_service(login, tenant_a):
+    group = group_with_members(tenant_a.workspace, 1)
+    sop = services.sop_save(
+        workspace=tenant_a.workspace,
+        name="s",
+        steps=[{"day_offset": 0, "time": dt.time(9), "role": "lead", "action": "x"}],
+    )
+    task = services.sop_apply(sop=sop, community=group).created_tasks[0]
+
+    response = login(tenant_a.moderator).post(
+        "/admin/content/soptask/", {"action": "mark_done", "_selected_action": [task.pk]}
+    )
+
+    assert response.status_code == 302
+    task.refresh_from_db()
+    assert task.status == "done" and task.closed_by == tenant_a.moderator
+    assert AuditRecord.objects.filter(verb="content.task_done", target_id=str(task.pk)).exists()
