@@ -13,6 +13,7 @@ import warnings
 from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
+from django.http import FileResponse, Http404
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, ImageSequence
 
@@ -161,3 +162,13 @@ def thumbnail(data: bytes) -> ContentFile:
             small.convert("RGB").save(out, format="JPEG", quality=85, optimize=True)
             extension = "jpg"
     return ContentFile(out.getvalue(), name=f"thumb-{uuid.uuid4().hex}.{extension}")
+
+
+def picture_response(stored) -> FileResponse:
+    """A stored library picture (or thumbnail) as a private, cacheable, non-sniffed response."""
+    if not stored:
+        raise Http404
+    response = FileResponse(stored.open("rb"))
+    response["Cache-Control"] = "private, max-age=86400"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

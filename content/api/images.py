@@ -1,6 +1,6 @@
 """/api/images/: the image library (multipart upload, checked and re-encoded; thumbnails by a task)."""
 
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 
 from content import services
 from content.api.library import LibraryViewSet, TagNamesField
+from content.images import picture_response
 from content.models import LibraryImage
 
 
@@ -93,13 +94,7 @@ class ImageViewSet(LibraryViewSet):
         return services.image_update(image=instance, **data)
 
     def _picture(self, field: str) -> FileResponse:
-        stored = getattr(self.get_object(), field)
-        if not stored:
-            raise Http404
-        response = FileResponse(stored.open("rb"))
-        response["Cache-Control"] = "private, max-age=86400"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return picture_response(getattr(self.get_object(), field))
 
     @extend_schema(
         summary="The picture itself (for the bot and the admin; with your token)",
