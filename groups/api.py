@@ -21,7 +21,7 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from groups import selectors, services
+from groups import event_kinds, selectors, services
 from groups.ingest import MAX_BATCH, events_ingest
 from groups.models import (
     Community,
@@ -647,6 +647,13 @@ class EventInput(serializers.Serializer):
     name = serializers.CharField(
         max_length=100, required=False, allow_blank=True, default="", help_text="activity"
     )
+
+    def get_fields(self):
+        # Types registered by other apps (groups.event_kinds), e.g. content's reply/reaction/share.
+        return event_kinds.extend_fields(super().get_fields())
+
+    def validate(self, attrs):
+        return event_kinds.validate_extra(attrs)
 
 
 class EventBatchInput(serializers.Serializer):

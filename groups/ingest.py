@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
-from groups import selectors
+from groups import event_kinds, selectors
 from groups.models import (
     ActivityEvent,
     Community,
@@ -134,7 +134,7 @@ def events_ingest(*, workspace: Workspace, events: list[dict]) -> list[EventResu
         for index in first_index.values():
             event = events[index]
             key = (event["platform"], event.get("group_external_id") or "")
-            if event["type"] in NEEDS_GROUP and not key[1]:
+            if (event["type"] in NEEDS_GROUP or event_kinds.needs_group(event["type"])) and not key[1]:
                 results[index] = EventResult(
                     event["id"],
                     "rejected",
@@ -160,6 +160,23 @@ def events_ingest(*, workspace: Workspace, events: list[dict]) -> list[EventResu
                 )
             else:
                 candidates.append(index)
+
+        # Types registered by other apps may refuse single events (e.g. an unknown post) before claiming.
+        refused = event_kinds.check_batch(
+            workspace,
+            {
+                i: event_kinds.KindEvent(
+                    events[i],
+                    communities.get((events[i]["platform"], events[i].get("group_external_id") or "")),
+                )
+                for i in candidates
+            },
+        )
+        for index, rejection in refused.items():
+            results[index] = EventResult(
+                events[index]["id"], "rejected", rejection.code, rejection.detail, rejection.fields
+            )
+        candidates = [i for i in candidates if i not in refused]
 
         claimed = _claim(workspace, [events[i] for i in candidates]) if candidates else set()
         to_apply = []
@@ -267,6 +284,14 @@ def events_ingest(*, workspace: Workspace, events: list[dict]) -> list[EventResu
         ]
         if activities:
             ActivityEvent.objects.bulk_create(activities, batch_size=500)
+        event_kinds.apply_batch(
+            workspace,
+            [
+                event_kinds.KindEvent(events[i], community_of(events[i]), member_of(events[i]))
+                for i in to_apply
+                if events[i]["type"] in event_kinds.EVENT_KINDS
+            ],
+        )
         for index in to_apply:
             if results[index] is None:
                 results[index] = EventResult(events[index]["id"], "applied")

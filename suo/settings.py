@@ -204,6 +204,36 @@ CELERY_BEAT_SCHEDULE["links.livecodes.sweep_alerts"] = {
     "options": {"expires": 290},
 }
 
+# --- content -----------------------------------------------------------------------------------
+# Posts and SOP reminders go out on time by ETA tasks; these idempotent sweeps send what was missed,
+# apply auto-SOPs to new groups of their kind and make thumbnails whose task was lost.
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "content.posts_reconcile": {
+            "task": "content.tasks.posts_reconcile",
+            "schedule": 60.0,
+            "options": {"expires": 55},
+        },
+        "content.reminders_reconcile": {
+            "task": "content.tasks.reminders_reconcile",
+            "schedule": 60.0,
+            "options": {"expires": 55},
+        },
+        "content.sops_auto_apply": {
+            "task": "content.tasks.sops_auto_apply",
+            "schedule": 60.0,
+            "options": {"expires": 55},
+        },
+        "content.thumbnails_reconcile": {
+            "task": "content.tasks.thumbnails_reconcile",
+            "schedule": 300.0,
+            "options": {"expires": 290},
+        },
+    }
+)
+# Hit and low-performer flags rank items over the last N sent posts of their purpose category.
+CONTENT_RANKING_POSTS = env.int("CONTENT_RANKING_POSTS", default=20)
+
 # --- auth, API ------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -261,6 +291,14 @@ SPECTACULAR_SETTINGS = {
         "LeaveReasonEnum": "groups.models.members.LeaveReason",
         "CommunityKindEnum": "groups.models.community.CommunityKind",
         "PenaltyActionEnum": "groups.models.moderation.PenaltyAction",
+        "RuleCategoryEnum": "groups.models.moderation.RuleCategory",
+        "ContentCategoryEnum": "content.models.library.Category",
+        "ContentMethodEnum": "content.models.library.Method",
+        "ContentItemStatusEnum": "content.models.library.ItemStatus",
+        "TitleKindEnum": "content.models.library.TitleKind",
+        "PostStateEnum": "content.models.posts.PostState",
+        "TaskStatusEnum": "content.models.sops.TaskStatus",
+        "TaskReminderEnum": "content.models.sops.ReminderState",
     },
 }
 

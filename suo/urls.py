@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from content.views import library_image
 from groups.views import desk, desk_screenshot
 from suo.health import healthz
 
@@ -13,6 +14,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("desk/", desk, name="desk"),
     path("desk/screenshots/<int:pk>/", desk_screenshot, name="desk-screenshot"),
+    path("content/images/<int:pk>/<str:kind>/", library_image, name="content-image"),
     path("g/", include("links.livecodes.urls")),
     # Last: short codes take whatever path is left (reserved words keep them off the prefixes above).
     path("", include("links.urls")),

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from content.api import ROUTES as CONTENT_ROUTES
 from groups.api import CommunityViewSet, EntitlementViewSet, EventsView, InviteCodeViewSet, MemberViewSet
 from groups.moderation_api import (
     AppealViewSet,
@@ -38,6 +39,8 @@ router.register("appeals", AppealViewSet, basename="appeal")
 router.register("rules", RuleViewSet, basename="rule")
 router.register("ladders", LadderViewSet, basename="ladder")
 router.register("audit", AuditRecordViewSet, basename="audit")
+for prefix, viewset, basename in CONTENT_ROUTES:
+    router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.mark.services
 def test_work_queued_while_no_worker_runs_is_done_when_one_starts():
-    queued = ping.delay()  # no worker is running yet: the broker must keep it
+    # A queue of its own: messages other tests left in the shared broker (e.g. the demo's tasks
+    # after an end-to-end test committed seed_demo) must not stand in front of this one.
+    queue = f"test-ping-{uuid.uuid4().hex[:12]}"
+    queued = ping.apply_async(queue=queue)  # no worker is running yet: the broker must keep it
 
     worker = subprocess.Popen(
         [
@@ -30,6 +34,8 @@ def test_work_queued_while_no_worker_runs_is_done_when_one_starts():
             "WARNING",
             "--without-gossip",
             "--without-mingle",
+            "--queues",
+            queue,
             "--hostname",
             f"test-{os.getpid()}@%h",
         ],

@@ -1,0 +1,280 @@
+"""/api/sops/ (+ apply, completion) and /api/tasks/ (+ done, skip, reminders)."""
+
+import django_filters
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from content import selectors, services
+from content.models import AbcScript, ContentItem, Sop, SopTask, TaskStatus
+from groups.models import Community, CommunityKind, GroupRole
+from suo.api.scoping import ScopedPrimaryKeyRelatedField, WorkspaceScopedMixin
+from suo.tenancy import MODERATE_ROLES
+
+WEEKDAYS = [(i, str(i)) for i in range(7)]
+
+
+class StepSerializer(serializers.Serializer):
+    day_offset = serializers.IntegerField(
+        min_value=0, max_value=366, default=0, help_text="Day 0 = the start date."
+    )
+    weekday = serializers.ChoiceField(
+        choices=WEEKDAYS,
+        required=False,
+        allow_null=True,
+        help_text="0 = Monday … 6 = Sunday: the first such day on or after start + day_offset.",
+    )
+    time = serializers.TimeField(
+        format="%H:%M", help_text="Time of day in the workspace's time zone, e.g. 09:00."
+    )
+    role = serializers.ChoiceField(choices=GroupRole.choices)
+    action = serializers.CharField(max_length=500)
+    item = ScopedPrimaryKeyRelatedField(queryset=ContentItem.objects.all(), required=False, allow_null=True)
+    script = ScopedPrimaryKeyRelatedField(
+        queryset=AbcScript.objects.all(), required=False, allow_null=True, help_text="An ABC script (id)."
+    )
+
+
+class SopInput(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    auto_kind = serializers.ChoiceField(
+        choices=CommunityKind.choices,
+        required=False,
+        allow_blank=True,
+        help_text="Apply automatically to every new group of this kind; empty = never.",
+    )
+    is_active = serializers.BooleanField(required=False)
+    steps = StepSerializer(many=True, allow_empty=False)
+
+
+class SopOutput(serializers.ModelSerializer):
+    steps = StepSerializer(many=True, read_only=True)
+    completion_rate = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="Done ÷ tasks due so far, 0–1; null before any is due."
+    )
+
+    class Meta:
+        model = Sop
+        fields = [
+            "id",
+            "name",
+            "description",
+            "auto_kind",
+            "is_active",
+            "steps",
+            "completion_rate",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class ApplyInput(serializers.Serializer):
+    group = ScopedPrimaryKeyRelatedField(queryset=Community.objects.all())
+    start_date = serializers.DateField(
+        required=False, allow_null=True, help_text="Day 0; default today (workspace time zone)."
+    )
+
+
+class TaskOutput(serializers.ModelSerializer):
+    group = serializers.IntegerField(source="community_id", read_only=True)
+    sop = serializers.IntegerField(source="application.sop_id", read_only=True)
+    assignee = serializers.IntegerField(
+        source="assignee_id",
+        read_only=True,
+        allow_null=True,
+        help_text="The suo user (id) holding the role; null when only a group member does.",
+    )
+    assignee_member = serializers.IntegerField(
+        source="assignee_member_id",
+        read_only=True,
+        allow_null=True,
+        help_text="The group member (id) holding the role, if any.",
+    )
+
+    class Meta:
+        model = SopTask
+        fields = [
+            "id",
+            "due_at",
+            "role",
+            "assignee",
+            "assignee_member",
+            "assignee_name",
+            "action",
+            "group",
+            "sop",
+            "item",
+            "script",
+            "status",
+            "reminder",
+            "reminded_at",
+            "closed_at",
+        ]
+        read_only_fields = fields
+
+
+ApplyOutput = inline_serializer(
+    "SopApplyResult",
+    {
+        "application": serializers.IntegerField(),
+        "group": serializers.IntegerField(),
+        "start_date": serializers.DateField(),
+        "tasks": TaskOutput(many=True),
+    },
+)
+CompletionRow = {
+    "tasks": serializers.IntegerField(help_text="Tasks due by now or already ticked."),
+    "done": serializers.IntegerField(),
+    "skipped": serializers.IntegerField(),
+    "overdue": serializers.IntegerField(help_text="Still open past their time."),
+    "completion_rate": serializers.FloatField(help_text="done ÷ tasks, 0–1."),
+}
+CompletionOutput = inline_serializer(
+    "SopCompletion",
+    {
+        "sop": serializers.IntegerField(),
+        **CompletionRow,
+        "people": inline_serializer(
+            "SopCompletionPerson",
+            {
+                "assignee": serializers.IntegerField(allow_null=True),
+                "assignee_member": serializers.IntegerField(allow_null=True),
+                "name": serializers.CharField(),
+                **CompletionRow,
+            },
+            many=True,
+        ),
+    },
+)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="SOPs with their steps and completion rate"),
+    create=extend_schema(request=SopInput, responses={201: SopOutput}),
+    partial_update=extend_schema(request=SopInput(partial=True), responses=SopOutput),
+)
+class SopViewSet(
+    WorkspaceScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    queryset = Sop.objects.all()
+    serializer_class = SopOutput
+    search_fields = ["name"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.sop_list(queryset=super().get_queryset())
+
+    def _answer(self, sop: Sop, code=status.HTTP_200_OK) -> Response:
+        return Response(self.get_serializer(self.get_queryset().get(pk=sop.pk)).data, status=code)
+
+    def create(self, request):
+        data = SopInput(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        return self._answer(
+            services.sop_save(workspace=self.workspace, by=request.user, **data.validated_data),
+            status.HTTP_201_CREATED,
+        )
+
+    def partial_update(self, request, pk=None):
+        sop = self.get_object()
+        data = SopInput(data=request.data, partial=True, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        return self._answer(
+            services.sop_save(workspace=self.workspace, sop=sop, by=request.user, **data.validated_data)
+        )
+
+    @extend_schema(
+        summary="Apply the SOP to a group: dated tasks for the current role holders",
+        request=ApplyInput,
+        responses={201: ApplyOutput},
+    )
+    @action(detail=True, methods=["post"])
+    def apply(self, request, pk=None):
+        sop = self.get_object()
+        data = ApplyInput(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        application = services.sop_apply(
+            sop=sop,
+            community=data.validated_data["group"],
+            start_date=data.validated_data.get("start_date"),
+            by=request.user,
+        )
+        tasks = selectors.task_list(queryset=SopTask.objects.filter(application=application))
+        body = {
+            "application": application.pk,
+            "group": application.community_id,
+            "start_date": application.start_date,
+            "tasks": TaskOutput(tasks, many=True).data,
+        }
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Completion rate of the SOP, in total and per person", responses=CompletionOutput)
+    @action(detail=True, methods=["get"])
+    def completion(self, request, pk=None):
+        return Response(selectors.sop_completion(sop=self.get_object()))
+
+
+class TaskFilter(django_filters.FilterSet):
+    due_before = django_filters.IsoDateTimeFilter(
+        field_name="due_at", lookup_expr="lt", help_text="Due before this time."
+    )
+    due_after = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="gte")
+    assignee = django_filters.CharFilter(method="filter_assignee", help_text="A suo user id, or `me`.")
+    group = django_filters.NumberFilter(field_name="community")
+    sop = django_filters.NumberFilter(field_name="application__sop")
+
+    class Meta:
+        model = SopTask
+        fields = ["due_before", "due_after", "assignee", "assignee_member", "group", "sop", "status", "role"]
+
+    def filter_assignee(self, queryset, name, value):
+        if value == "me":
+            return queryset.filter(assignee=self.request.user)
+        if not value.isdigit():
+            raise serializers.ValidationError({"assignee": _("Give a user id or “me”.")})
+        return queryset.filter(assignee_id=int(value))
+
+
+@extend_schema_view(
+    list=extend_schema(summary="SOP tasks, by due time"), retrieve=extend_schema(summary="One SOP task")
+)
+class TaskViewSet(
+    WorkspaceScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    queryset = SopTask.objects.all()
+    serializer_class = TaskOutput
+    filterset_class = TaskFilter
+    ordering_fields = ["due_at"]
+    action_roles = {"done": MODERATE_ROLES, "skip": MODERATE_ROLES}
+
+    def get_queryset(self):
+        return selectors.task_list(queryset=super().get_queryset())
+
+    def _close(self, status_: str) -> Response:
+        task = services.task_close(task=self.get_object(), status=status_, by=self.request.user)
+        return Response(self.get_serializer(self.get_queryset().get(pk=task.pk)).data)
+
+    @extend_schema(summary="Tick a task done", request=None, responses=TaskOutput)
+    @action(detail=True, methods=["post"])
+    def done(self, request, pk=None):
+        return self._close(TaskStatus.DONE)
+
+    @extend_schema(summary="Tick a task skipped", request=None, responses=TaskOutput)
+    @action(detail=True, methods=["post"])
+    def skip(self, request, pk=None):
+        return self._close(TaskStatus.SKIPPED)
+
+    @extend_schema(
+        summary="My reminders: my open tasks whose time has come (in-app)",
+        responses=TaskOutput(many=True),
+        parameters=[OpenApiParameter("page", OpenApiTypes.INT)],
+    )
+    @action(detail=False, methods=["get"])
+    def reminders(self, request):
+        tasks = selectors.reminders_for(user=request.user, queryset=super().get_queryset())
+        page = self.paginate_queryset(tasks)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
