@@ -12,8 +12,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from groups import selectors, services
-from groups.api import mask
 from groups.csv_import import COLUMNS, decode, members_import
+from groups.masking import mask
 from groups.models import (
     ActivityEvent,
     Community,

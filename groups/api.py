@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 
 from groups import selectors, services
 from groups.ingest import MAX_BATCH, events_ingest
+from groups.masking import MASKED_FIELDS, contacts_masked, mask
 from groups.models import (
     Community,
     CommunityState,
@@ -40,8 +41,7 @@ from groups.models import (
 )
 from suo.api.errors import error_body
 from suo.api.scoping import ScopedPrimaryKeyRelatedField, WorkspaceScopedMixin
-from suo.models import Role
-from suo.tenancy import CONFIGURE_ROLES, MODERATE_ROLES, role_in, scoped
+from suo.tenancy import CONFIGURE_ROLES, MODERATE_ROLES, scoped
 
 # --- shared fields --------------------------------------------------------------------------
 
@@ -61,15 +61,6 @@ class MemberBriefSerializer(serializers.ModelSerializer):
         model = Member
         fields = ["id", "display_name", "platform", "external_id"]
         read_only_fields = fields
-
-
-def mask(value: str) -> str:
-    if not value:
-        return value
-    if len(value) <= 4:
-        return "*" * len(value)
-    keep = 3 if len(value) >= 11 else 2
-    return value[:keep] + "*" * (len(value) - keep - 2) + value[-2:]
 
 
 # --- groups ---------------------------------------------------------------------------------
@@ -466,9 +457,9 @@ class MemberSerializer(serializers.ModelSerializer):
         data = super().to_representation(member)
         request = self.context.get("request")
         workspace = self.context.get("workspace")
-        if request is not None and workspace is not None and role_in(request.user, workspace) == Role.ANALYST:
-            data["phone"] = mask(data["phone"])
-            data["wechat_id"] = mask(data["wechat_id"])
+        if request is not None and workspace is not None and contacts_masked(request.user, workspace):
+            for name in MASKED_FIELDS:
+                data[name] = mask(data[name])
         return data
 
     def create(self, validated_data):

@@ -32,6 +32,7 @@ from groups.models import (
     Violation,
 )
 from groups.models.moderation import Ladder, LadderStep, describe_action
+from groups.payloads import group_payload, member_payload
 from suo.audit import audit_build, audit_many, audit_record, snapshot
 from suo.models import Workspace
 from suo.webhooks import webhook_emit_many
@@ -171,25 +172,6 @@ def ladder_next_step(
 # --- payloads --------------------------------------------------------------------------------
 
 
-def _group_payload(community: Community) -> dict:
-    return {
-        "id": community.pk,
-        "name": community.name,
-        "kind": community.kind,
-        "platform": community.platform,
-        "external_id": community.external_id,
-    }
-
-
-def _member_payload(member: Member) -> dict:
-    return {
-        "id": member.pk,
-        "display_name": member.display_name,
-        "platform": member.platform,
-        "external_id": member.external_id,
-    }
-
-
 def _penalty_payload(penalty: Penalty, violation: Violation) -> dict:
     return {
         "penalty_id": penalty.pk,
@@ -199,8 +181,8 @@ def _penalty_payload(penalty: Penalty, violation: Violation) -> dict:
         "mute_minutes": violation.mute_minutes,
         "starts_at": penalty.starts_at,
         "ends_at": penalty.ends_at,
-        "group": _group_payload(violation.community),
-        "member": _member_payload(violation.member),
+        "group": group_payload(violation.community),
+        "member": member_payload(violation.member),
         "rule": {"id": violation.rule_id, "title": violation.rule.title, "category": violation.rule.category},
     }
 
@@ -354,7 +336,7 @@ def penalty_apply(*, violation: Violation, by=None, audit_into: list | None = No
         transaction.on_commit(lambda: mute_expire.apply_async(args=[penalty_id], eta=eta))
     payload = _penalty_payload(penalty, violation)
     payload["muted_until"] = membership.muted_until if membership is not None else None
-    payload["groups_left"] = [_group_payload(group) for group in groups_left]
+    payload["groups_left"] = [group_payload(group) for group in groups_left]
     payload["logged_by"] = by.get_username() if by is not None else None
     payload["note"] = violation.note
     webhook_emit_many(workspace=community.workspace, events=[("penalty.applied", payload)])
@@ -437,8 +419,8 @@ def _lifted_event(penalty: Penalty, reason: str, membership: Membership | None) 
             "violation_id": penalty.violation_id,
             "action": penalty.action,
             "reason": reason,
-            "group": _group_payload(penalty.community),
-            "member": _member_payload(penalty.member),
+            "group": group_payload(penalty.community),
+            "member": member_payload(penalty.member),
             "muted_until": membership.muted_until if membership is not None else None,
         },
     )
@@ -519,8 +501,8 @@ def violation_revoke(*, violation: Violation, by, reason: str, appeal: Appeal | 
                 "violation_id": violation.pk,
                 "reason": reason,
                 "revoked_by": by.get_username() if by is not None else None,
-                "group": _group_payload(violation.community),
-                "member": _member_payload(violation.member),
+                "group": group_payload(violation.community),
+                "member": member_payload(violation.member),
             },
         )
     ]
@@ -633,8 +615,8 @@ def appeal_decide(*, appeal: Appeal, accept: bool, reason: str, by) -> Appeal:
                     "violation_id": violation.pk,
                     "decision": appeal.state,
                     "reason": reason,
-                    "group": _group_payload(violation.community),
-                    "member": _member_payload(violation.member),
+                    "group": group_payload(violation.community),
+                    "member": member_payload(violation.member),
                 },
             )
         ],

@@ -32,6 +32,7 @@ from groups.models import (
 from groups.models.community import JOINABLE_STATES, STATE_TRANSITIONS
 from groups.models.members import SCRIPTED_ROLES
 from groups.moderation import join_blocks, mute_remaining
+from groups.payloads import group_payload, member_joined_events, member_left_event
 from suo.audit import audit_record
 from suo.db import save_or_field_error
 from suo.models import Workspace, WorkspaceMembership
@@ -163,32 +164,11 @@ def community_transition(*, community: Community, to_state: str, by=None, note: 
         events=[
             (
                 "community.state_changed",
-                {"group": _group_payload(community), "from": previous, "to": to_state, "note": note},
+                {"group": group_payload(community), "from": previous, "to": to_state, "note": note},
             )
         ],
     )
     return community
-
-
-def _group_payload(community: Community) -> dict:
-    return {
-        "id": community.pk,
-        "name": community.name,
-        "kind": community.kind,
-        "platform": community.platform,
-        "external_id": community.external_id,
-    }
-
-
-def _member_payload(member: Member | None) -> dict | None:
-    if member is None:
-        return None
-    return {
-        "id": member.pk,
-        "display_name": member.display_name,
-        "platform": member.platform,
-        "external_id": member.external_id,
-    }
 
 
 # --- members --------------------------------------------------------------------------------
@@ -335,23 +315,6 @@ def _use_invite_code(code: InviteCode, now: datetime) -> bool:
     )
 
 
-def _welcome_events(membership: Membership, community: Community, defaults) -> list[tuple[str, dict]]:
-    member, inviter = membership.member, membership.inviter
-    payload = {
-        "membership_id": membership.pk,
-        "group": _group_payload(community),
-        "member": _member_payload(member),
-        "inviter": _member_payload(inviter),
-        "source": membership.source,
-        "joined_at": membership.joined_at,
-    }
-    welcome = selectors.welcome_render(community=community, member=member, inviter=inviter, defaults=defaults)
-    events = [("member.joined", payload)]
-    if welcome:
-        events.append(("member.welcomed", {**payload, "message": welcome}))
-    return events
-
-
 @transaction.atomic
 def membership_join(
     *,
@@ -465,7 +428,9 @@ def membership_join(
     if notify:
         webhook_emit_many(
             workspace=community.workspace,
-            events=_welcome_events(membership, community, selectors.community_defaults(community.workspace)),
+            events=member_joined_events(
+                membership, community, selectors.community_defaults(community.workspace)
+            ),
         )
     return membership
 
@@ -497,21 +462,7 @@ def membership_leave(
         raise ValidationError({"at": _("A member cannot leave before joining.")})
     membership.leave_reason = reason
     membership.save(update_fields=["is_active", "left_at", "leave_reason"])
-    webhook_emit_many(
-        workspace=membership.community.workspace,
-        events=[
-            (
-                "member.left",
-                {
-                    "membership_id": membership.pk,
-                    "group": _group_payload(membership.community),
-                    "member": _member_payload(member),
-                    "reason": reason,
-                    "left_at": membership.left_at,
-                },
-            )
-        ],
-    )
+    webhook_emit_many(workspace=membership.community.workspace, events=[member_left_event(membership)])
     return membership
 
 

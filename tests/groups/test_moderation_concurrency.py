@@ -11,7 +11,7 @@ from tests.groups.factories import (
     RuleFactory,
     ladder_with,
 )
-from tests.groups.test_concurrency import run_in_threads
+from tests.helpers import run_in_threads
 from tests.suo.factories import UserFactory, WorkspaceFactory, WorkspaceMembershipFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
