@@ -721,4 +721,4 @@ class MessageDailyCountAdmin(ReadOnlyAdmin):
 
 
 # The moderation console (code of conduct, ladders, violations, penalties, appeals) registers itself.
-from groups import moderation_admin  # noqa: E402, F401
+from groups.moderation import admin as moderation_admin  # noqa: E402, F401

@@ -18,6 +18,7 @@ from groups.models import (
     RoleAssignment,
 )
 from groups.models.templates import render_template
+from groups.moderation.selectors import rules_render
 from suo.models import Workspace
 
 
@@ -87,8 +88,6 @@ def welcome_render(
 def rules_text(*, community: Community, defaults: CommunityDefaults | None = None) -> str:
     """What {rules} renders: the group's code of conduct; when it has no rules, the group's own
     rules text, then the workspace default."""
-    from groups.moderation_selectors import rules_render
-
     if community.pk is not None:
         # Remembered on the instance: a batch of joins renders one group's welcome many times.
         rendered = getattr(community, "_rules_rendered", None)

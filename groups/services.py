@@ -31,7 +31,7 @@ from groups.models import (
 )
 from groups.models.community import JOINABLE_STATES, STATE_TRANSITIONS
 from groups.models.members import SCRIPTED_ROLES
-from groups.moderation import join_blocks, mute_remaining
+from groups.moderation.selectors import join_blocks, mute_remaining
 from groups.payloads import group_payload, member_joined_events, member_left_event
 from suo.audit import audit_record
 from suo.db import save_or_field_error

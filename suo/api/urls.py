@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from groups.api import CommunityViewSet, EntitlementViewSet, EventsView, InviteCodeViewSet, MemberViewSet
-from groups.moderation_api import (
+from groups.moderation.api import (
     AppealViewSet,
     DeskPreviewView,
     DeskSearchView,

@@ -343,12 +343,16 @@ def test_member_left_webhook_has_the_same_shape_from_an_event_as_from_the_api(ap
     ]
     assert len(payloads) == 2
     assert [set(payload) for payload in payloads] == [set(payloads[1])] * 2
-    assert set(payloads[0]["group"]) == set(payloads[1]["group"]) == {
-        "id",
-        "name",
-        "kind",
-        "platform",
-        "external_id",
-    }
+    assert (
+        set(payloads[0]["group"])
+        == set(payloads[1]["group"])
+        == {
+            "id",
+            "name",
+            "kind",
+            "platform",
+            "external_id",
+        }
+    )
     assert set(payloads[0]["member"]) == {"id", "display_name", "platform", "external_id"}
     assert payloads[0]["member"]["id"] == by_event.member_id

@@ -6,8 +6,9 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from groups import moderation
 from groups.models import Appeal, Ladder, Rule, Violation
+from groups.moderation import ladders
+from groups.moderation import services as moderation
 from suo.demo import DEMO_PASSWORD
 from suo.models import AuditRecord
 from tests.groups.factories import CommunityFactory, MemberFactory, MembershipFactory, RuleFactory
@@ -150,7 +151,7 @@ def test_rule_and_ladder_edits_in_the_admin_are_audited(client, tenant_a):
         },
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
-    ladder = moderation.ladder_default(tenant_a.workspace)
+    ladder = ladders.ladder_default(tenant_a.workspace)
     steps = list(ladder.steps.order_by("position"))
     data = {
         "workspace": tenant_a.workspace.pk,

@@ -8,8 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
-from groups import moderation
 from groups.models import Appeal, Ladder, Membership, Rule, Violation
+from groups.moderation import services as moderation
 from suo.models import AuditRecord
 from tests.groups.factories import (
     CommunityFactory,

@@ -2,8 +2,8 @@
 
 import pytest
 
-from groups import moderation
 from groups.models import Membership, Violation
+from groups.moderation import services as moderation
 from tests.groups.factories import (
     CommunityFactory,
     MemberFactory,

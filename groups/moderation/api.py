@@ -11,7 +11,6 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from groups import moderation, moderation_selectors
 from groups.api import MemberBriefSerializer
 from groups.models import (
     Appeal,
@@ -26,6 +25,7 @@ from groups.models import (
     Violation,
 )
 from groups.models.moderation import LadderStep, describe_action
+from groups.moderation import conduct, ladders, selectors, services
 from suo.api.scoping import ScopedPrimaryKeyRelatedField, WorkspaceScopedMixin
 from suo.tenancy import CONFIGURE_ROLES, MODERATE_ROLES
 
@@ -115,7 +115,7 @@ class ViolationInput(serializers.Serializer):
     group = ScopedPrimaryKeyRelatedField(queryset=Community.objects.select_related("workspace"))
     member = ScopedPrimaryKeyRelatedField(queryset=Member.objects.all())
     rule = ScopedPrimaryKeyRelatedField(queryset=Rule.objects.all())
-    note = serializers.CharField(required=False, allow_blank=True, max_length=moderation.NOTE_MAX, default="")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=services.NOTE_MAX, default="")
     screenshot = serializers.ImageField(
         required=False,
         allow_null=True,
@@ -129,7 +129,7 @@ class ViolationInput(serializers.Serializer):
 
 
 class RevokeInput(serializers.Serializer):
-    reason = serializers.CharField(max_length=moderation.REASON_MAX)
+    reason = serializers.CharField(max_length=services.REASON_MAX)
 
 
 class ViolationFilter(django_filters.FilterSet):
@@ -164,7 +164,7 @@ class ViolationViewSet(
     action_roles = {"revoke": CONFIGURE_ROLES}
 
     def get_queryset(self):
-        return moderation_selectors.violation_list(queryset=super().get_queryset())
+        return selectors.violation_list(queryset=super().get_queryset())
 
     @extend_schema(
         summary="Log a violation: suo picks and applies the next step of the group's ladder",
@@ -180,7 +180,7 @@ class ViolationViewSet(
         data = ViolationInput(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        violation = moderation.violation_log(
+        violation = services.violation_log(
             community=values["group"],
             member=values["member"],
             rule=values["rule"],
@@ -202,9 +202,7 @@ class ViolationViewSet(
         violation = self.get_object()
         data = RevokeInput(data=request.data)
         data.is_valid(raise_exception=True)
-        moderation.violation_revoke(
-            violation=violation, by=request.user, reason=data.validated_data["reason"]
-        )
+        services.violation_revoke(violation=violation, by=request.user, reason=data.validated_data["reason"])
         return Response(self.get_serializer(self.get_queryset().get(pk=violation.pk)).data)
 
 
@@ -234,12 +232,12 @@ class AppealSerializer(serializers.ModelSerializer):
 
 class AppealInput(serializers.Serializer):
     violation = ScopedPrimaryKeyRelatedField(queryset=Violation.objects.all())
-    statement = serializers.CharField(max_length=moderation.STATEMENT_MAX)
+    statement = serializers.CharField(max_length=services.STATEMENT_MAX)
 
 
 class DecideInput(serializers.Serializer):
     decision = serializers.ChoiceField(choices=[("accept", "accept"), ("reject", "reject")])
-    reason = serializers.CharField(max_length=moderation.REASON_MAX)
+    reason = serializers.CharField(max_length=services.REASON_MAX)
 
 
 @extend_schema_view(
@@ -256,7 +254,7 @@ class AppealViewSet(
     action_roles = {"decide": CONFIGURE_ROLES}
 
     def get_queryset(self):
-        return moderation_selectors.appeal_list(queryset=super().get_queryset())
+        return selectors.appeal_list(queryset=super().get_queryset())
 
     @extend_schema(
         summary="Record a member's appeal against a violation (queued for an operator)",
@@ -266,7 +264,7 @@ class AppealViewSet(
     def create(self, request):
         data = AppealInput(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
-        appeal = moderation.appeal_file(by=request.user, **data.validated_data)
+        appeal = services.appeal_file(by=request.user, **data.validated_data)
         return Response(
             self.get_serializer(self.get_queryset().get(pk=appeal.pk)).data, status=status.HTTP_201_CREATED
         )
@@ -281,7 +279,7 @@ class AppealViewSet(
         appeal = self.get_object()
         data = DecideInput(data=request.data)
         data.is_valid(raise_exception=True)
-        moderation.appeal_decide(
+        services.appeal_decide(
             appeal=appeal,
             accept=data.validated_data["decision"] == "accept",
             reason=data.validated_data["reason"],
@@ -334,10 +332,10 @@ class RuleSerializer(serializers.ModelSerializer):
     def create(self, validated_data):
         validated_data.pop("workspace", None)
         rule = Rule(workspace=self.context["workspace"])
-        return moderation.rule_save(rule=rule, by=self.context["request"].user, **validated_data)
+        return conduct.rule_save(rule=rule, by=self.context["request"].user, **validated_data)
 
     def update(self, instance, validated_data):
-        return moderation.rule_save(rule=instance, by=self.context["request"].user, **validated_data)
+        return conduct.rule_save(rule=instance, by=self.context["request"].user, **validated_data)
 
 
 class RuleFilter(django_filters.FilterSet):
@@ -355,7 +353,7 @@ class RuleFilter(django_filters.FilterSet):
         ).first()
         if community is None:
             return queryset.none()
-        return queryset.filter(pk__in=moderation_selectors.rules_for(community).values("pk"))
+        return queryset.filter(pk__in=selectors.rules_for(community).values("pk"))
 
 
 @extend_schema_view(
@@ -375,7 +373,7 @@ class RuleViewSet(WorkspaceScopedMixin, viewsets.ModelViewSet):
         serializer.save()
 
     def perform_destroy(self, instance):
-        moderation.rule_delete(rule=instance, by=self.request.user)
+        conduct.rule_delete(rule=instance, by=self.request.user)
 
 
 class LadderStepSerializer(serializers.ModelSerializer):
@@ -416,14 +414,14 @@ class LadderSerializer(serializers.ModelSerializer):
 
     def create(self, validated_data):
         validated_data.pop("workspace", None)
-        return moderation.ladder_save(
+        return conduct.ladder_save(
             ladder=Ladder(workspace=self.context["workspace"]),
             by=self.context["request"].user,
             **validated_data,
         )
 
     def update(self, instance, validated_data):
-        return moderation.ladder_save(ladder=instance, by=self.context["request"].user, **validated_data)
+        return conduct.ladder_save(ladder=instance, by=self.context["request"].user, **validated_data)
 
 
 @extend_schema_view(
@@ -438,14 +436,14 @@ class LadderViewSet(WorkspaceScopedMixin, viewsets.ModelViewSet):
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def list(self, request, *args, **kwargs):
-        moderation.ladder_default(self.workspace)  # a workspace always shows its default ladder
+        ladders.ladder_default(self.workspace)  # a workspace always shows its default ladder
         return super().list(request, *args, **kwargs)
 
     def perform_create(self, serializer):
         serializer.save()
 
     def perform_destroy(self, instance):
-        moderation.ladder_delete(ladder=instance, by=self.request.user)
+        conduct.ladder_delete(ladder=instance, by=self.request.user)
 
 
 # --- the desk's reads -------------------------------------------------------------------------
@@ -478,7 +476,7 @@ class DeskSearchView(WorkspaceScopedMixin, APIView):
     )
     def get(self, request):
         query = request.query_params.get("q", "").replace("\x00", "")[:100]
-        members = moderation_selectors.member_search(workspace=self.workspace, query=query)
+        members = selectors.member_search(workspace=self.workspace, query=query)
         return Response(DeskMemberSerializer(members, many=True).data)
 
 
@@ -547,14 +545,14 @@ class DeskPreviewView(WorkspaceScopedMixin, APIView):
         rule_applies = None
         if community is not None:
             rule_applies = rule.applies_to(community) if rule is not None else None
-            preview = moderation_selectors.step_preview(
+            preview = selectors.step_preview(
                 member=member, community=community, rule=rule if rule_applies else None
             )
-        history = moderation_selectors.member_history(member=member)
+        history = selectors.member_history(member=member)
         return Response(
             {
-                "member": DeskMemberSerializer(moderation_selectors.member_card(member)).data,
-                "standing": moderation_selectors.member_standing(member=member),
+                "member": DeskMemberSerializer(selectors.member_card(member)).data,
+                "standing": selectors.member_standing(member=member),
                 "history": ViolationSerializer(history, many=True).data,
                 "preview": preview,
                 "rule_applies": rule_applies,

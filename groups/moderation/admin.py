@@ -10,9 +10,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from groups import moderation
 from groups.models import Appeal, AppealState, Ladder, Penalty, Rule, Violation
 from groups.models.moderation import LadderStep
+from groups.moderation import conduct, services
 from suo.admin_scoping import WorkspaceScopedAdmin, WorkspaceScopedInline
 from suo.audit import audit_record
 from suo.tenancy import CONFIGURE_ROLES, MODERATE_ROLES, role_in
@@ -63,11 +63,11 @@ class RuleAdmin(WorkspaceScopedAdmin):
     def save_model(self, request, obj, form, change):
         if not _may(request, obj.workspace_id, self.admin_write_roles):
             raise PermissionDenied
-        moderation.rule_save(rule=obj, by=request.user)
+        conduct.rule_save(rule=obj, by=request.user)
 
     def delete_model(self, request, obj):
         try:
-            moderation.rule_delete(rule=obj, by=request.user)
+            conduct.rule_delete(rule=obj, by=request.user)
         except ValidationError as exc:
             self.message_user(request, " ".join(exc.messages), messages.ERROR)
 
@@ -132,7 +132,7 @@ class LadderAdmin(WorkspaceScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         request._ladder_before = (
-            moderation.ladder_snapshot(Ladder.objects.get(pk=obj.pk)) if change and obj.pk else None
+            conduct.ladder_snapshot(Ladder.objects.get(pk=obj.pk)) if change and obj.pk else None
         )
         if obj.is_default:
             Ladder.objects.filter(workspace_id=obj.workspace_id, is_default=True).exclude(pk=obj.pk).update(
@@ -150,7 +150,7 @@ class LadderAdmin(WorkspaceScopedAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         ladder = form.instance
-        before, after = getattr(request, "_ladder_before", None), moderation.ladder_snapshot(ladder)
+        before, after = getattr(request, "_ladder_before", None), conduct.ladder_snapshot(ladder)
         if before != after:
             audit_record(
                 actor=request.user,
@@ -163,7 +163,7 @@ class LadderAdmin(WorkspaceScopedAdmin):
 
     def delete_model(self, request, obj):
         try:
-            moderation.ladder_delete(ladder=obj, by=request.user)
+            conduct.ladder_delete(ladder=obj, by=request.user)
         except ValidationError as exc:
             self.message_user(request, " ".join(exc.messages), messages.ERROR)
 
@@ -172,7 +172,7 @@ class LadderAdmin(WorkspaceScopedAdmin):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("reason"), max_length=moderation.REASON_MAX)
+    reason = forms.CharField(label=_("reason"), max_length=services.REASON_MAX)
 
 
 class DecisionForm(ReasonForm):
@@ -300,7 +300,7 @@ class ViolationAdmin(WorkspaceScopedAdmin):
             self.message_user(request, gettext("Give a reason to revoke the violation."), messages.ERROR)
         else:
             try:
-                moderation.violation_revoke(
+                services.violation_revoke(
                     violation=violation, by=request.user, reason=form.cleaned_data["reason"]
                 )
                 self.message_user(request, gettext("The violation was revoked."))
@@ -390,7 +390,7 @@ class AppealAdmin(WorkspaceScopedAdmin):
         violation = form.cleaned_data["violation"]
         if not _may(request, violation.workspace_id, MODERATE_ROLES):
             raise PermissionDenied
-        appeal = moderation.appeal_file(violation=violation, statement=obj.statement, by=request.user)
+        appeal = services.appeal_file(violation=violation, statement=obj.statement, by=request.user)
         obj.pk = appeal.pk
 
     def render_change_form(self, request, context, *args, obj=None, **kwargs):
@@ -423,7 +423,7 @@ class AppealAdmin(WorkspaceScopedAdmin):
             self.message_user(request, gettext("Choose a decision and give a reason."), messages.ERROR)
         else:
             try:
-                moderation.appeal_decide(
+                services.appeal_decide(
                     appeal=appeal,
                     accept=form.cleaned_data["decision"] == "accept",
                     reason=form.cleaned_data["reason"],
