@@ -1,7 +1,7 @@
-"""Writes of the groups app: one transaction each, keyword-only, returning what changed."""
+"""Joining and leaving groups: thresholds (open, invite code, referral, activity, paid, combined
+with all / any), capacity, penalties that keep a member out, invite codes."""
 
 import secrets
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -15,196 +15,19 @@ from groups import selectors
 from groups.models import (
     Community,
     CommunityState,
-    CommunityStateChange,
-    Entitlement,
-    GroupRole,
     InviteCode,
     JoinSource,
     LeaveReason,
     Member,
     Membership,
-    RoleAssignment,
-    Tag,
-    Threshold,
     ThresholdKind,
     ThresholdMode,
 )
-from groups.models.community import JOINABLE_STATES, STATE_TRANSITIONS
-from groups.models.members import SCRIPTED_ROLES
+from groups.models.community import JOINABLE_STATES
 from groups.moderation.selectors import join_blocks, mute_remaining
-from groups.payloads import group_payload, member_joined_events, member_left_event
-from suo.audit import audit_record
+from groups.payloads import member_joined_events, member_left_event
 from suo.db import save_or_field_error
-from suo.models import Workspace, WorkspaceMembership
 from suo.webhooks import webhook_emit_many
-
-# --- tags -----------------------------------------------------------------------------------
-
-
-def tags_for_names(*, workspace: Workspace, names: Iterable[str]) -> list[Tag]:
-    """The workspace's tags with these names, creating the missing ones."""
-    clean = list(dict.fromkeys(name.strip() for name in names if name and name.strip()))
-    if not clean:
-        return []
-    for name in clean:
-        if len(name) > 40:
-            raise ValidationError({"tags": _("A tag has at most 40 characters: “%(tag)s”.") % {"tag": name}})
-    Tag.objects.bulk_create([Tag(workspace=workspace, name=name) for name in clean], ignore_conflicts=True)
-    return list(Tag.objects.filter(workspace=workspace, name__in=clean).order_by("name"))
-
-
-# --- groups ---------------------------------------------------------------------------------
-
-
-def _thresholds_replace(community: Community, thresholds: list[dict]) -> None:
-    kinds = [spec["kind"] for spec in thresholds]
-    if len(kinds) != len(set(kinds)):
-        raise ValidationError({"thresholds": _("Each kind of threshold may appear once per group.")})
-    community.thresholds.all().delete()
-    rows = [
-        Threshold(workspace_id=community.workspace_id, community=community, **spec) for spec in thresholds
-    ]
-    for row in rows:
-        row.full_clean(exclude=["community", "workspace"])
-    Threshold.objects.bulk_create(rows)
-
-
-@transaction.atomic
-def community_create(
-    *,
-    workspace: Workspace,
-    by=None,
-    tags: list[str] | None = None,
-    thresholds: list[dict] | None = None,
-    **fields,
-) -> Community:
-    community = Community(workspace=workspace, **fields)
-    community.state = CommunityState.PLANNING
-    community.full_clean(exclude=["workspace"])
-    save_or_field_error(
-        community,
-        field="external_id",
-        message=_("Another group on this platform already has this external id."),
-    )
-    if tags is not None:
-        community.tags.set(tags_for_names(workspace=workspace, names=tags))
-    if thresholds is not None:
-        _thresholds_replace(community, thresholds)
-    return community
-
-
-@transaction.atomic
-def community_update(
-    *, community: Community, tags: list[str] | None = None, thresholds: list[dict] | None = None, **fields
-) -> Community:
-    community = Community.objects.select_for_update().get(pk=community.pk)
-    fields.pop("state", None)  # lifecycle moves only through community_transition
-    for name, value in fields.items():
-        setattr(community, name, value)
-    community.full_clean(exclude=["workspace"])
-    save_or_field_error(
-        community,
-        field="external_id",
-        message=_("Another group on this platform already has this external id."),
-    )
-    if tags is not None:
-        community.tags.set(tags_for_names(workspace=community.workspace, names=tags))
-    if thresholds is not None:
-        _thresholds_replace(community, thresholds)
-    return community
-
-
-@transaction.atomic
-def community_transition(*, community: Community, to_state: str, by=None, note: str = "") -> Community:
-    """Move a group along its lifecycle; only allowed transitions, each recorded with who and when."""
-    community = Community.objects.select_for_update().get(pk=community.pk)
-    if to_state not in CommunityState.values:
-        raise ValidationError({"state": _("Unknown state “%(state)s”.") % {"state": to_state}})
-    allowed = STATE_TRANSITIONS[community.state]
-    if to_state not in allowed:
-        names = ", ".join(str(CommunityState(state).label) for state in allowed) or _("none")
-        raise ValidationError(
-            {
-                "state": _("A group cannot go from “%(from)s” to “%(to)s”. Allowed next: %(allowed)s.")
-                % {
-                    "from": CommunityState(community.state).label,
-                    "to": CommunityState(to_state).label,
-                    "allowed": names,
-                }
-            }
-        )
-    now = timezone.now()
-    CommunityStateChange.objects.create(
-        workspace_id=community.workspace_id,
-        community=community,
-        from_state=community.state,
-        to_state=to_state,
-        by=by,
-        note=note[:300],
-        at=now,
-    )
-    previous = community.state
-    community.state = to_state
-    community.state_changed_at = now
-    community.save(update_fields=["state", "state_changed_at"])
-    if to_state == CommunityState.ARCHIVED:
-        Membership.objects.filter(community=community, is_active=True).update(
-            is_active=False, left_at=now, leave_reason=LeaveReason.ARCHIVED
-        )
-    audit_record(
-        actor=by,
-        verb="community.state_changed",
-        target=community,
-        before={"state": previous},
-        after={"state": to_state, "note": note},
-        workspace=community.workspace_id,
-    )
-    webhook_emit_many(
-        workspace=community.workspace,
-        events=[
-            (
-                "community.state_changed",
-                {"group": group_payload(community), "from": previous, "to": to_state, "note": note},
-            )
-        ],
-    )
-    return community
-
-
-# --- members --------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def member_create(*, workspace: Workspace, tags: list[str] | None = None, **fields) -> Member:
-    fields.setdefault("first_seen_at", timezone.now())
-    member = Member(workspace=workspace, **fields)
-    member.full_clean(exclude=["workspace"], validate_constraints=False)
-    save_or_field_error(
-        member,
-        field="external_id",
-        message=_("A member with this external id on this platform already exists."),
-    )
-    if tags is not None:
-        member.tags.set(tags_for_names(workspace=workspace, names=tags))
-    return member
-
-
-@transaction.atomic
-def member_update(*, member: Member, tags: list[str] | None = None, **fields) -> Member:
-    for name, value in fields.items():
-        setattr(member, name, value)
-    member.full_clean(exclude=["workspace"], validate_constraints=False)
-    save_or_field_error(
-        member,
-        field="external_id",
-        message=_("A member with this external id on this platform already exists."),
-    )
-    if tags is not None:
-        member.tags.set(tags_for_names(workspace=member.workspace, names=tags))
-    return member
-
-
-# --- joining and leaving --------------------------------------------------------------------
 
 
 @dataclass
@@ -466,71 +289,6 @@ def membership_leave(
     return membership
 
 
-# --- group roles ----------------------------------------------------------------------------
-
-
-@transaction.atomic
-def role_assign(
-    *,
-    community: Community,
-    role: str,
-    member: Member | None = None,
-    user=None,
-    script_position: str = "",
-    by=None,
-) -> RoleAssignment:
-    """Give a group role to a member and/or a suo user. A new lead replaces the current one."""
-    community = Community.objects.select_for_update().get(pk=community.pk)
-    errors = {}
-    if role not in GroupRole.values:
-        errors["role"] = _("Unknown group role “%(role)s”.") % {"role": role}
-    if member is None and user is None:
-        errors["member"] = _("Name a member, a suo user, or both.")
-    if member is not None and member.workspace_id != community.workspace_id:
-        errors["member"] = _("The member does not belong to this workspace.")
-    if (
-        user is not None
-        and not WorkspaceMembership.objects.filter(workspace_id=community.workspace_id, user=user).exists()
-    ):
-        errors["user"] = _("The user does not work in this workspace.")
-    if script_position and role not in SCRIPTED_ROLES:
-        errors["script_position"] = _("Only KOL and atmosphere roles have an ABC script position.")
-    if errors:
-        raise ValidationError(errors)
-    now = timezone.now()
-    if role == GroupRole.LEAD:
-        RoleAssignment.objects.filter(community=community, role=GroupRole.LEAD, is_active=True).update(
-            is_active=False, ended_at=now
-        )
-    try:
-        with transaction.atomic():
-            return RoleAssignment.objects.create(
-                workspace_id=community.workspace_id,
-                community=community,
-                role=role,
-                member=member,
-                user=user,
-                script_position=script_position,
-                started_at=now,
-                assigned_by=by,
-            )
-    except IntegrityError as exc:
-        raise ValidationError({"role": _("This person already holds this role in the group.")}) from exc
-
-
-@transaction.atomic
-def role_end(*, assignment: RoleAssignment, by=None) -> RoleAssignment:
-    updated = RoleAssignment.objects.filter(pk=assignment.pk, is_active=True).update(
-        is_active=False, ended_at=timezone.now()
-    )
-    if not updated:
-        raise ValidationError({"role": _("This role assignment has already ended.")})
-    assignment.refresh_from_db()
-    return assignment
-
-
-# --- invite codes and entitlements ----------------------------------------------------------
-
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
@@ -550,51 +308,3 @@ def invite_code_create(*, community: Community, code: str = "", by=None, **field
     invite.full_clean(exclude=["workspace", "community"], validate_constraints=False)
     save_or_field_error(invite, field="code", message=_("This code is already used in the workspace."))
     return invite
-
-
-@transaction.atomic
-def entitlement_grant(
-    *,
-    member: Member,
-    product: str,
-    order_id: str = "",
-    granted_at: datetime | None = None,
-    expires_at: datetime | None = None,
-) -> Entitlement:
-    entitlement = Entitlement(
-        workspace_id=member.workspace_id,
-        member=member,
-        product=product,
-        order_id=order_id,
-        granted_at=granted_at or timezone.now(),
-        expires_at=expires_at,
-    )
-    entitlement.full_clean(exclude=["workspace", "member"], validate_constraints=False)
-    save_or_field_error(entitlement, field="order_id", message=_("This order has already been recorded."))
-    return entitlement
-
-
-@transaction.atomic
-def entitlement_revoke(*, entitlement: Entitlement) -> Entitlement:
-    Entitlement.objects.filter(pk=entitlement.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
-    entitlement.refresh_from_db()
-    return entitlement
-
-
-__all__ = [
-    "JoinRefused",
-    "Unmet",
-    "community_create",
-    "community_transition",
-    "community_update",
-    "entitlement_grant",
-    "entitlement_revoke",
-    "invite_code_create",
-    "member_create",
-    "member_update",
-    "membership_join",
-    "membership_leave",
-    "role_assign",
-    "role_end",
-    "tags_for_names",
-]

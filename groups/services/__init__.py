@@ -1,0 +1,42 @@
+"""Writes of the groups app: one transaction each, keyword-only, returning what changed.
+
+One module per concern; this package lists them all, so callers write `services.membership_join`.
+The modules import each other directly, never through this package.
+"""
+
+from groups.services.communities import (
+    community_create,
+    community_transition,
+    community_update,
+    role_assign,
+    role_end,
+    tags_for_names,
+)
+from groups.services.joining import (
+    JoinRefused,
+    Unmet,
+    invite_code_create,
+    invite_code_generate,
+    membership_join,
+    membership_leave,
+)
+from groups.services.members import entitlement_grant, entitlement_revoke, member_create, member_update
+
+__all__ = [
+    "JoinRefused",
+    "Unmet",
+    "community_create",
+    "community_transition",
+    "community_update",
+    "entitlement_grant",
+    "entitlement_revoke",
+    "invite_code_create",
+    "invite_code_generate",
+    "member_create",
+    "member_update",
+    "membership_join",
+    "membership_leave",
+    "role_assign",
+    "role_end",
+    "tags_for_names",
+]
