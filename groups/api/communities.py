@@ -1,40 +1,32 @@
-"""The groups API: groups, members, memberships (join / leave), group roles, invite codes,
-entitlements and the events endpoint for bots and platform integrations."""
+"""/api/groups/: groups with their thresholds and role holders, the lifecycle, memberships
+(join / leave) and group roles."""
 
 import django_filters
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
-    extend_schema_field,
     extend_schema_view,
     inline_serializer,
 )
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from groups import selectors, services
-from groups.ingest import MAX_BATCH, events_ingest
-from groups.masking import MASKED_FIELDS, contacts_masked, mask
+from groups.api.fields import MemberBriefSerializer, TagNamesField, WorkspaceUserField
 from groups.models import (
     Community,
     CommunityState,
-    Entitlement,
-    InviteCode,
     JoinSource,
     Ladder,
     LeaveReason,
     Member,
     Membership,
-    Platform,
     RoleAssignment,
     ScriptPosition,
     Threshold,
@@ -42,28 +34,6 @@ from groups.models import (
 from suo.api.errors import error_body
 from suo.api.scoping import ScopedPrimaryKeyRelatedField, WorkspaceScopedMixin
 from suo.tenancy import CONFIGURE_ROLES, MODERATE_ROLES, scoped
-
-# --- shared fields --------------------------------------------------------------------------
-
-
-@extend_schema_field({"type": "array", "items": {"type": "string", "maxLength": 40}})
-class TagNamesField(serializers.ListField):
-    """Tags as a list of names; unknown names are created in the workspace."""
-
-    child = serializers.CharField(max_length=40)
-
-    def to_representation(self, value):
-        return [tag.name for tag in value.all()]
-
-
-class MemberBriefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Member
-        fields = ["id", "display_name", "platform", "external_id"]
-        read_only_fields = fields
-
-
-# --- groups ---------------------------------------------------------------------------------
 
 
 class ThresholdSerializer(serializers.ModelSerializer):
@@ -206,17 +176,6 @@ JoinRefusedSerializer = inline_serializer(
         ),
     },
 )
-
-
-class WorkspaceUserField(serializers.PrimaryKeyRelatedField):
-    """A suo user who works in the caller's workspace (by id)."""
-
-    def get_queryset(self):
-        workspace = self.context.get("workspace")
-        users = get_user_model().objects.all()
-        if workspace is None:
-            return users.none()
-        return users.filter(workspace_memberships__workspace=workspace)
 
 
 class RoleAssignmentSerializer(serializers.ModelSerializer):
@@ -425,301 +384,3 @@ class CommunityViewSet(WorkspaceScopedMixin, viewsets.ModelViewSet):
             raise NotFound
         assignment = services.role_end(assignment=assignment, by=request.user)
         return Response(RoleAssignmentSerializer(assignment).data)
-
-
-# --- members --------------------------------------------------------------------------------
-
-
-class MemberSerializer(serializers.ModelSerializer):
-    tags = TagNamesField(required=False)
-    active_groups = serializers.IntegerField(
-        read_only=True, help_text=gettext_lazy("Groups the member is in now.")
-    )
-    first_seen_at = serializers.DateTimeField(required=False)
-
-    class Meta:
-        model = Member
-        fields = [
-            "id",
-            "display_name",
-            "platform",
-            "external_id",
-            "phone",
-            "wechat_id",
-            "tags",
-            "first_seen_at",
-            "active_groups",
-            "created_at",
-        ]
-        read_only_fields = ["id", "active_groups", "created_at"]
-
-    def to_representation(self, member):
-        data = super().to_representation(member)
-        request = self.context.get("request")
-        workspace = self.context.get("workspace")
-        if request is not None and workspace is not None and contacts_masked(request.user, workspace):
-            for name in MASKED_FIELDS:
-                data[name] = mask(data[name])
-        return data
-
-    def create(self, validated_data):
-        validated_data.pop("workspace", None)
-        return services.member_create(workspace=self.context["workspace"], **validated_data)
-
-    def update(self, instance, validated_data):
-        return services.member_update(member=instance, **validated_data)
-
-
-class MemberFilter(django_filters.FilterSet):
-    tag = django_filters.CharFilter(field_name="tags__name", label=gettext_lazy("tag name"))
-    group = django_filters.NumberFilter(
-        method="in_group", label=gettext_lazy("active member of this group id")
-    )
-
-    class Meta:
-        model = Member
-        fields = ["platform", "tag", "group"]
-
-    def in_group(self, queryset, name, value):
-        return queryset.filter(
-            Exists(Membership.objects.filter(member=OuterRef("pk"), community_id=value, is_active=True))
-        )
-
-
-@extend_schema_view(
-    list=extend_schema(summary="Members of the workspace's groups (phone / WeChat id masked for analysts)"),
-    create=extend_schema(summary="Add a member"),
-)
-class MemberViewSet(WorkspaceScopedMixin, viewsets.ModelViewSet):
-    queryset = Member.objects.all()
-    serializer_class = MemberSerializer
-    write_roles = MODERATE_ROLES
-    action_roles = {"destroy": CONFIGURE_ROLES}
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    filterset_class = MemberFilter
-    search_fields = ["display_name", "external_id", "wechat_id"]
-    ordering_fields = ["display_name", "first_seen_at", "created_at"]
-
-    def get_queryset(self):
-        return selectors.member_list(queryset=super().get_queryset())
-
-
-# --- invite codes and entitlements ----------------------------------------------------------
-
-
-class InviteCodeSerializer(serializers.ModelSerializer):
-    group = ScopedPrimaryKeyRelatedField(source="community", queryset=Community.objects.all())
-    code = serializers.CharField(
-        required=False, allow_blank=True, max_length=32, help_text=gettext_lazy("Empty: one is generated.")
-    )
-
-    class Meta:
-        model = InviteCode
-        fields = ["id", "group", "code", "max_uses", "uses", "expires_at", "is_active", "note", "created_at"]
-        read_only_fields = ["id", "uses", "created_at"]
-
-    def validate(self, attrs):
-        if self.instance is not None:
-            for name in ("community", "code"):
-                if name in attrs and attrs[name] != getattr(self.instance, name):
-                    field = "group" if name == "community" else name
-                    raise serializers.ValidationError(
-                        {field: _("Cannot be changed; make a new code instead.")}
-                    )
-            max_uses = attrs.get("max_uses", self.instance.max_uses)
-            if max_uses is not None and max_uses < self.instance.uses:
-                raise serializers.ValidationError(
-                    {
-                        "max_uses": _("The code was already used %(uses)s times.")
-                        % {"uses": self.instance.uses}
-                    }
-                )
-        return attrs
-
-    def create(self, validated_data):
-        return services.invite_code_create(by=self.context["request"].user, **validated_data)
-
-
-class InviteCodeViewSet(WorkspaceScopedMixin, viewsets.ModelViewSet):
-    queryset = InviteCode.objects.select_related("community").order_by("-created_at", "-pk")
-    serializer_class = InviteCodeSerializer
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    filterset_fields = {"community": ["exact"], "is_active": ["exact"]}
-    search_fields = ["code", "note"]
-
-    def perform_create(self, serializer):
-        serializer.save()
-
-
-class EntitlementSerializer(serializers.ModelSerializer):
-    member = ScopedPrimaryKeyRelatedField(queryset=Member.objects.all())
-    granted_at = serializers.DateTimeField(required=False)
-
-    class Meta:
-        model = Entitlement
-        fields = [
-            "id",
-            "member",
-            "product",
-            "order_id",
-            "granted_at",
-            "expires_at",
-            "revoked_at",
-            "created_at",
-        ]
-        read_only_fields = ["id", "revoked_at", "created_at"]
-
-    def validate(self, attrs):
-        granted, expires = attrs.get("granted_at"), attrs.get("expires_at")
-        if granted and expires and expires <= granted:
-            raise serializers.ValidationError({"expires_at": _("Must be after granted_at.")})
-        return attrs
-
-    def create(self, validated_data):
-        return services.entitlement_grant(**validated_data)
-
-
-@extend_schema_view(
-    create=extend_schema(
-        summary="Record a paid entitlement (the shop integration calls this once per order)"
-    ),
-)
-class EntitlementViewSet(
-    WorkspaceScopedMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
-):
-    queryset = Entitlement.objects.select_related("member").order_by("-granted_at", "-pk")
-    serializer_class = EntitlementSerializer
-    filterset_fields = ["member", "product", "order_id"]
-    search_fields = ["product", "order_id"]
-
-    def perform_create(self, serializer):
-        serializer.save()
-
-    @extend_schema(summary="Revoke an entitlement (refund)", request=None, responses=EntitlementSerializer)
-    @action(detail=True, methods=["post"])
-    def revoke(self, request, pk=None):
-        entitlement = services.entitlement_revoke(entitlement=self.get_object())
-        return Response(self.get_serializer(entitlement).data)
-
-
-# --- events in ------------------------------------------------------------------------------
-
-
-class EventInput(serializers.Serializer):
-    id = serializers.CharField(
-        max_length=100, help_text=gettext_lazy("Your unique id: resending it changes nothing.")
-    )
-    type = serializers.ChoiceField(
-        choices=[("join", "join"), ("leave", "leave"), ("message", "message"), ("activity", "activity")]
-    )
-    platform = serializers.ChoiceField(choices=Platform.choices)
-    group_external_id = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    member_external_id = serializers.CharField(max_length=100)
-    member_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    at = serializers.DateTimeField()
-    source = serializers.ChoiceField(choices=JoinSource.choices, required=False, help_text="join")
-    inviter_external_id = serializers.CharField(
-        max_length=100, required=False, allow_blank=True, default="", help_text="join"
-    )
-    reason = serializers.ChoiceField(choices=LeaveReason.choices, required=False, help_text="leave")
-    count = serializers.IntegerField(
-        min_value=1, max_value=100000, required=False, default=1, help_text="message"
-    )
-    channel = serializers.CharField(
-        max_length=64, required=False, allow_blank=True, default="", help_text="join"
-    )
-    campaign = serializers.CharField(
-        max_length=64, required=False, allow_blank=True, default="", help_text="join, activity"
-    )
-    name = serializers.CharField(
-        max_length=100, required=False, allow_blank=True, default="", help_text="activity"
-    )
-
-
-class EventBatchInput(serializers.Serializer):
-    events = serializers.ListField(child=serializers.JSONField(), min_length=1, max_length=MAX_BATCH)
-
-
-EventBatchDoc = inline_serializer("EventBatch", {"events": EventInput(many=True)})
-EventBatchOutput = inline_serializer(
-    "EventBatchResult",
-    {
-        "received": serializers.IntegerField(),
-        "applied": serializers.IntegerField(),
-        "skipped": serializers.IntegerField(),
-        "duplicates": serializers.IntegerField(),
-        "rejected": serializers.IntegerField(),
-        "results": inline_serializer(
-            "EventResult",
-            {
-                "id": serializers.CharField(allow_null=True),
-                "status": serializers.ChoiceField(choices=["applied", "skipped", "duplicate", "rejected"]),
-                "code": serializers.CharField(required=False),
-                "detail": serializers.CharField(required=False),
-                "fields": serializers.DictField(required=False),
-            },
-            many=True,
-        ),
-    },
-)
-
-
-class EventsView(WorkspaceScopedMixin, APIView):
-    """Bots and platform integrations push what happened in the groups."""
-
-    write_roles = MODERATE_ROLES
-
-    @extend_schema(
-        summary=f"Push up to {MAX_BATCH} join / leave / message / activity events (idempotent by id)",
-        request=EventBatchDoc,
-        responses={200: EventBatchOutput},
-    )
-    def post(self, request):
-        from groups.ingest import EventResult
-
-        batch = EventBatchInput(data=request.data)
-        batch.is_valid(raise_exception=True)
-        raw = batch.validated_data["events"]
-        valid, positions = [], []
-        results: list = [None] * len(raw)
-        for index, item in enumerate(raw):
-            parsed = EventInput(data=item) if isinstance(item, dict) else None
-            if parsed is None or not parsed.is_valid():
-                errors = (
-                    parsed.errors
-                    if parsed is not None
-                    else {"non_field_errors": [_("An event is an object.")]}
-                )
-                fields = {name: [str(m) for m in messages] for name, messages in errors.items()}
-                first = next(iter(fields))
-                results[index] = EventResult(
-                    str(item.get("id")) if isinstance(item, dict) and item.get("id") is not None else None,
-                    "rejected",
-                    "invalid",
-                    f"{first}: {fields[first][0]}",
-                    fields,
-                )
-                continue
-            valid.append(parsed.validated_data)
-            positions.append(index)
-        for index, result in zip(
-            positions, events_ingest(workspace=self.workspace, events=valid), strict=True
-        ):
-            results[index] = result
-        counts = {"applied": 0, "skipped": 0, "duplicate": 0, "rejected": 0}
-        for result in results:
-            counts[result.status] += 1
-        return Response(
-            {
-                "received": len(raw),
-                "applied": counts["applied"],
-                "skipped": counts["skipped"],
-                "duplicates": counts["duplicate"],
-                "rejected": counts["rejected"],
-                "results": [result.as_dict() for result in results],
-            }
-        )
