@@ -1,0 +1,289 @@
+"""Members (contacts masked for analysts), the CSV import, memberships added and ended by hand."""
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from groups import services
+from groups.csv_import import COLUMNS, decode, members_import
+from groups.masking import mask
+from groups.models import (
+    LeaveReason,
+    Member,
+    Membership,
+)
+from suo.admin_scoping import WorkspaceScopedAdmin, WorkspaceScopedInline
+from suo.models import Role, Workspace
+from suo.tenancy import MODERATE_ROLES, role_in, workspace_ids
+
+
+class MembershipInline(WorkspaceScopedInline):
+    model = Membership
+    fk_name = "member"
+    extra = 0
+    fields = ["community", "joined_at", "source", "inviter", "is_active", "left_at", "leave_reason"]
+    readonly_fields = fields
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("community", "inviter")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class CsvImportForm(forms.Form):
+    workspace = forms.ModelChoiceField(queryset=Workspace.objects.none(), label=_("workspace"))
+    csv_file = forms.FileField(label=_("CSV file"), required=False)
+    csv_text = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("csv_file")
+        if upload is not None:
+            if upload.size > 10 * 1024 * 1024:
+                raise ValidationError({"csv_file": _("At most 10 MB per file.")})
+            try:
+                cleaned["csv_text"] = decode(upload.read())
+            except UnicodeDecodeError as exc:
+                raise ValidationError({"csv_file": _("Save the file as UTF-8 CSV.")}) from exc
+        if not cleaned.get("csv_text"):
+            raise ValidationError({"csv_file": _("Choose a CSV file.")})
+        return cleaned
+
+
+@admin.register(Member)
+class MemberAdmin(WorkspaceScopedAdmin):
+    admin_write_roles = MODERATE_ROLES
+    change_list_template = "admin/groups/member/change_list.html"
+    search_fields = ["display_name", "external_id", "wechat_id"]
+    list_filter = ["platform"]
+    list_select_related = ["workspace"]
+    filter_horizontal = ["tags"]
+    inlines = [MembershipInline]
+
+    def _reads_only(self, request, obj=None) -> bool:
+        if request.user.is_superuser:
+            return False
+        if obj is not None:
+            return role_in(request.user, obj.workspace_id) == Role.ANALYST
+        return not workspace_ids(request.user, MODERATE_ROLES)
+
+    def get_list_display(self, request):
+        contact = ["phone_masked", "wechat_masked"] if self._reads_only(request) else ["phone", "wechat_id"]
+        return [
+            "display_name",
+            "platform",
+            "external_id",
+            *contact,
+            "tag_names",
+            "active_groups",
+            "first_seen_at",
+        ]
+
+    def get_fields(self, request, obj=None):
+        contact = (
+            ["phone_masked", "wechat_masked"] if self._reads_only(request, obj) else ["phone", "wechat_id"]
+        )
+        return ["workspace", "display_name", "platform", "external_id", *contact, "tags", "first_seen_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["phone_masked", "wechat_masked"] if self._reads_only(request, obj) else []
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                active_group_count=Count("memberships", filter=Q(memberships__is_active=True), distinct=True)
+            )
+            .prefetch_related("tags")
+        )
+
+    @admin.display(description=_("phone"))
+    def phone_masked(self, member):
+        return mask(member.phone)
+
+    @admin.display(description=_("WeChat id"))
+    def wechat_masked(self, member):
+        return mask(member.wechat_id)
+
+    @admin.display(description=_("tags"))
+    def tag_names(self, member):
+        return ", ".join(tag.name for tag in member.tags.all())
+
+    @admin.display(description=_("groups now"), ordering="active_group_count")
+    def active_groups(self, member):
+        return member.active_group_count
+
+    def get_urls(self):
+        return [
+            path("import/", self.admin_site.admin_view(self.import_view), name="groups_member_import"),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request):
+        """Upload → dry-run report with per-row errors → confirm → import."""
+        writable = workspace_ids(request.user, MODERATE_ROLES) if not request.user.is_superuser else None
+        if writable is not None and not writable:
+            raise PermissionDenied
+        workspaces = (
+            Workspace.objects.all() if writable is None else Workspace.objects.filter(pk__in=writable)
+        )
+        form = CsvImportForm(request.POST or None, request.FILES or None)
+        form.fields["workspace"].queryset = workspaces
+        if len(workspaces) == 1:
+            form.fields["workspace"].initial = workspaces[0].pk
+        report = None
+        if request.method == "POST" and form.is_valid():
+            confirm = request.POST.get("confirm") == "1"
+            report = members_import(
+                workspace=form.cleaned_data["workspace"],
+                text=form.cleaned_data["csv_text"],
+                dry_run=not confirm,
+            )
+            if report.applied:
+                self.message_user(request, gettext("Imported: %(summary)s") % {"summary": report.summary()})
+                return HttpResponseRedirect(reverse("admin:groups_member_changelist"))
+            form = CsvImportForm(
+                initial={
+                    "workspace": form.cleaned_data["workspace"].pk,
+                    "csv_text": form.cleaned_data["csv_text"],
+                }
+            )
+            form.fields["workspace"].queryset = workspaces
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": gettext("Import members from CSV"),
+            "form": form,
+            "report": report,
+            "columns": ",".join(COLUMNS),
+        }
+        return TemplateResponse(request, "admin/groups/member/import.html", context)
+
+
+class MembershipAddForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["workspace", "community", "member", "source", "inviter", "joined_at"]
+
+    def validate_constraints(self, exclude=None):
+        pass  # membership_join() checks "one active stay" under a lock
+
+    def clean(self):
+        cleaned = super().clean()
+        workspace, community, member = (
+            cleaned.get("workspace"),
+            cleaned.get("community"),
+            cleaned.get("member"),
+        )
+        inviter = cleaned.get("inviter")
+        for name, row in (("community", community), ("member", member), ("inviter", inviter)):
+            if row is not None and workspace is not None and row.workspace_id != workspace.pk:
+                self.add_error(name, _("Not in this workspace."))
+        if (
+            community
+            and member
+            and Membership.objects.filter(community=community, member=member, is_active=True).exists()
+        ):
+            self.add_error(
+                "member", _("%(member)s is already in this group.") % {"member": member.display_name}
+            )
+        return cleaned
+
+
+@admin.register(Membership)
+class MembershipAdmin(WorkspaceScopedAdmin):
+    admin_write_roles = MODERATE_ROLES
+    list_display = [
+        "member",
+        "community",
+        "joined_at",
+        "source",
+        "inviter",
+        "is_active",
+        "left_at",
+        "leave_reason",
+    ]
+    list_filter = ["is_active", "source", "leave_reason", "community__kind"]
+    search_fields = ["member__display_name", "member__external_id", "community__name"]
+    list_select_related = ["member", "community", "inviter"]
+    date_hierarchy = "joined_at"
+    actions = ["end_as_left", "end_as_kicked", "end_as_migrated"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = MembershipAddForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["workspace", "community", "member", "source", "inviter", "joined_at"]
+        return [
+            "workspace",
+            "community",
+            "member",
+            "joined_at",
+            "source",
+            "inviter",
+            "invite_code",
+            "is_active",
+            "left_at",
+            "leave_reason",
+            "muted_until",
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj) if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        if role_in(request.user, obj.workspace_id) not in MODERATE_ROLES and not request.user.is_superuser:
+            raise PermissionDenied
+        membership = services.membership_join(
+            community=obj.community,
+            member=obj.member,
+            source=obj.source,
+            inviter=obj.inviter,
+            at=obj.joined_at,
+            enforce=False,
+            by=request.user,
+        )
+        obj.pk = membership.pk
+
+    def _end(self, request, queryset, reason):
+        ended = 0
+        for membership in queryset.filter(is_active=True).select_related("community", "member"):
+            if (
+                role_in(request.user, membership.workspace_id) not in MODERATE_ROLES
+                and not request.user.is_superuser
+            ):
+                continue
+            services.membership_leave(
+                community=membership.community, member=membership.member, reason=reason, by=request.user
+            )
+            ended += 1
+        self.message_user(request, gettext("%(count)s membership(s) ended.") % {"count": ended})
+
+    @admin.action(description=_("End: the member left"), permissions=["change"])
+    def end_as_left(self, request, queryset):
+        self._end(request, queryset, LeaveReason.LEFT)
+
+    @admin.action(description=_("End: kicked"), permissions=["change"])
+    def end_as_kicked(self, request, queryset):
+        self._end(request, queryset, LeaveReason.KICKED)
+
+    @admin.action(description=_("End: migrated to another group"), permissions=["change"])
+    def end_as_migrated(self, request, queryset):
+        self._end(request, queryset, LeaveReason.MIGRATED)
