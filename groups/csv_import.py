@@ -22,7 +22,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from groups import services
-from groups.models import Community, JoinSource, Member, Membership, Platform
+from groups.models import ChatPlatform, Community, JoinSource, Member, Membership
 from suo.models import Workspace
 
 COLUMNS = [
@@ -158,11 +158,11 @@ class _RowFailed(Exception):
 
 
 def _import_row(workspace, row, entry: RowReport, report: ImportReport, communities, tz) -> None:
-    platform = row.get("platform") or Platform.WECHAT
-    if platform not in Platform.values:
+    platform = row.get("platform") or ChatPlatform.WECHAT
+    if platform not in ChatPlatform.values:
         entry.errors["platform"] = _("Unknown platform “%(value)s”; use one of %(choices)s.") % {
             "value": platform,
-            "choices": ", ".join(Platform.values),
+            "choices": ", ".join(ChatPlatform.values),
         }
     external_id = row.get("external_id", "")
     if not external_id:

@@ -12,9 +12,9 @@ from rest_framework.views import APIView
 
 from groups.ingest import MAX_BATCH, events_ingest
 from groups.models import (
+    ChatPlatform,
     JoinSource,
     LeaveReason,
-    Platform,
 )
 from suo.api.scoping import WorkspaceScopedMixin
 from suo.tenancy import MODERATE_ROLES
@@ -27,7 +27,7 @@ class EventInput(serializers.Serializer):
     type = serializers.ChoiceField(
         choices=[("join", "join"), ("leave", "leave"), ("message", "message"), ("activity", "activity")]
     )
-    platform = serializers.ChoiceField(choices=Platform.choices)
+    platform = serializers.ChoiceField(choices=ChatPlatform.choices)
     group_external_id = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     member_external_id = serializers.CharField(max_length=100)
     member_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
