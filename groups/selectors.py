@@ -48,6 +48,30 @@ def community_list(
     )
 
 
+def membership_list(
+    *, community: Community, active: bool | None = None, source: str = ""
+) -> QuerySet[Membership]:
+    """The group's memberships, newest first: current ones (`active=True`), past ones, or both."""
+    queryset = (
+        Membership.objects.filter(community=community)
+        .select_related("member", "inviter", "invite_code")
+        .order_by("-joined_at", "-pk")
+    )
+    if active is not None:
+        queryset = queryset.filter(is_active=active)
+    if source:
+        queryset = queryset.filter(source=source)
+    return queryset
+
+
+def role_list(*, community: Community, ended_too: bool = False) -> QuerySet[RoleAssignment]:
+    """Who does what in the group: current holders, and past ones with `ended_too`."""
+    queryset = RoleAssignment.objects.filter(community=community).select_related("member", "user")
+    if not ended_too:
+        queryset = queryset.filter(is_active=True)
+    return queryset.order_by("role", "-started_at", "pk")
+
+
 def member_list(*, queryset: QuerySet | None = None) -> QuerySet[Member]:
     queryset = queryset if queryset is not None else Member.objects.all()
     return (

@@ -2,17 +2,16 @@
 (join / leave) and group roles."""
 
 import django_filters
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
+    extend_schema_serializer,
     extend_schema_view,
     inline_serializer,
 )
-from rest_framework import serializers, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
@@ -22,6 +21,7 @@ from groups.api.fields import MemberBriefSerializer, TagNamesField, WorkspaceUse
 from groups.models import (
     Community,
     CommunityState,
+    GroupRole,
     JoinSource,
     Ladder,
     LeaveReason,
@@ -53,17 +53,45 @@ class RoleHolderSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CommunitySerializer(serializers.ModelSerializer):
+LADDER_HELP = gettext_lazy("Penalty ladder id; null: the workspace's default ladder.")
+
+
+# A group as a client creates or changes it; the model gives the fields' limits, the services
+# write (the state moves only through /transition/).
+@extend_schema_serializer(component_name="Community")
+class CommunityInput(serializers.ModelSerializer):
     tags = TagNamesField(required=False)
     thresholds = ThresholdSerializer(many=True, required=False)
+    ladder = ScopedPrimaryKeyRelatedField(
+        queryset=Ladder.objects.all(), required=False, allow_null=True, help_text=LADDER_HELP
+    )
+
+    class Meta:
+        model = Community
+        fields = [
+            "name",
+            "kind",
+            "platform",
+            "external_id",
+            "member_limit",
+            "threshold_mode",
+            "thresholds",
+            "welcome_template",
+            "announcement_template",
+            "rules_text",
+            "ladder",
+            "notes",
+            "tags",
+        ]
+
+
+@extend_schema_serializer(component_name="Community")
+class CommunityOutput(serializers.ModelSerializer):
+    tags = TagNamesField(read_only=True)
+    thresholds = ThresholdSerializer(many=True, read_only=True)
     member_count = serializers.IntegerField(read_only=True, help_text=gettext_lazy("Active members now."))
     roles = RoleHolderSerializer(many=True, read_only=True, source="active_roles")
-    ladder = ScopedPrimaryKeyRelatedField(
-        queryset=Ladder.objects.all(),
-        required=False,
-        allow_null=True,
-        help_text=gettext_lazy("Penalty ladder id; null: the workspace's default ladder."),
-    )
+    ladder = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True, help_text=LADDER_HELP)
 
     class Meta:
         model = Community
@@ -88,16 +116,7 @@ class CommunitySerializer(serializers.ModelSerializer):
             "roles",
             "created_at",
         ]
-        read_only_fields = ["id", "state", "state_changed_at", "member_count", "roles", "created_at"]
-
-    def create(self, validated_data):
-        validated_data.pop("workspace", None)
-        return services.community_create(
-            workspace=self.context["workspace"], by=self.context["request"].user, **validated_data
-        )
-
-    def update(self, instance, validated_data):
-        return services.community_update(community=instance, **validated_data)
+        read_only_fields = fields
 
 
 class TransitionInput(serializers.Serializer):
@@ -105,7 +124,8 @@ class TransitionInput(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
 
 
-class MembershipSerializer(serializers.ModelSerializer):
+@extend_schema_serializer(component_name="Membership")
+class MembershipOutput(serializers.ModelSerializer):
     group = serializers.IntegerField(source="community_id", read_only=True)
     member = MemberBriefSerializer(read_only=True)
     inviter = MemberBriefSerializer(read_only=True, allow_null=True)
@@ -178,15 +198,21 @@ JoinRefusedSerializer = inline_serializer(
 )
 
 
-class RoleAssignmentSerializer(serializers.ModelSerializer):
+@extend_schema_serializer(component_name="RoleAssignment")
+class RoleAssignInput(serializers.Serializer):
+    role = serializers.ChoiceField(choices=GroupRole.choices)
     member = ScopedPrimaryKeyRelatedField(queryset=Member.objects.all(), required=False, allow_null=True)
     user = WorkspaceUserField(required=False, allow_null=True)
+    script_position = serializers.ChoiceField(
+        choices=ScriptPosition.choices, required=False, allow_blank=True, default=""
+    )
+
+
+@extend_schema_serializer(component_name="RoleAssignment")
+class RoleAssignmentOutput(serializers.ModelSerializer):
     member_detail = MemberBriefSerializer(source="member", read_only=True)
     username = serializers.CharField(source="user.username", read_only=True, default=None)
     holder_name = serializers.CharField(read_only=True)
-    script_position = serializers.ChoiceField(
-        choices=ScriptPosition.choices, required=False, allow_blank=True
-    )
 
     class Meta:
         model = RoleAssignment
@@ -203,7 +229,7 @@ class RoleAssignmentSerializer(serializers.ModelSerializer):
             "started_at",
             "ended_at",
         ]
-        read_only_fields = ["id", "is_active", "started_at", "ended_at"]
+        read_only_fields = fields
 
 
 class CommunityFilter(django_filters.FilterSet):
@@ -222,9 +248,15 @@ class CommunityFilter(django_filters.FilterSet):
     ),
     destroy=extend_schema(summary="Delete a group that never had members (archive the others)"),
 )
-class CommunityViewSet(WorkspaceScopedMixin, viewsets.ModelViewSet):
+class CommunityViewSet(
+    WorkspaceScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
     queryset = Community.objects.all()
-    serializer_class = CommunitySerializer
+    serializer_class = CommunityOutput
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     filterset_class = CommunityFilter
     search_fields = ["name", "external_id"]
@@ -239,27 +271,35 @@ class CommunityViewSet(WorkspaceScopedMixin, viewsets.ModelViewSet):
     def get_queryset(self):
         return selectors.community_list(queryset=super().get_queryset())
 
-    def perform_create(self, serializer):
-        serializer.save()
-        serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
+    def _output(self, community: Community) -> dict:
+        return CommunityOutput(self.get_queryset().get(pk=community.pk)).data
 
-    def perform_update(self, serializer):
-        serializer.save()
-        serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
+    @extend_schema(request=CommunityInput, responses={201: CommunityOutput})
+    def create(self, request):
+        data = CommunityInput(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        community = services.community_create(
+            workspace=self.workspace, by=request.user, **data.validated_data
+        )
+        return Response(self._output(community), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=CommunityInput, responses=CommunityOutput)
+    def partial_update(self, request, pk=None):
+        community = self._community()
+        data = CommunityInput(data=request.data, partial=True, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        community = services.community_update(community=community, by=request.user, **data.validated_data)
+        return Response(self._output(community))
 
     def perform_destroy(self, instance):
-        if instance.memberships.exists():
-            raise DjangoValidationError(
-                {"state": _("This group has member history: archive it instead of deleting it.")}
-            )
-        instance.delete()
+        services.community_delete(community=instance, by=self.request.user)
 
     def _community(self) -> Community:
         """The group of a detail action, without the list's counts and prefetches."""
         return get_object_or_404(scoped(Community.objects.all(), self.workspace), pk=self.kwargs["pk"])
 
     @extend_schema(
-        summary="Move a group along its lifecycle", request=TransitionInput, responses=CommunitySerializer
+        summary="Move a group along its lifecycle", request=TransitionInput, responses=CommunityOutput
     )
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
@@ -271,7 +311,7 @@ class CommunityViewSet(WorkspaceScopedMixin, viewsets.ModelViewSet):
             by=request.user,
             note=data.validated_data["note"],
         )
-        return Response(self.get_serializer(self.get_queryset().get(pk=community.pk)).data)
+        return Response(self._output(community))
 
     @extend_schema(
         summary="The group's memberships (history included); `?active=true` for current members",
@@ -281,29 +321,23 @@ class CommunityViewSet(WorkspaceScopedMixin, viewsets.ModelViewSet):
             ),
             OpenApiParameter("source", OpenApiTypes.STR, enum=JoinSource.values),
         ],
-        responses=MembershipSerializer(many=True),
+        responses=MembershipOutput(many=True),
     )
     @action(detail=True, methods=["get"], filter_backends=[])
     def memberships(self, request, pk=None):
-        community = self._community()
-        queryset = (
-            Membership.objects.filter(community=community)
-            .select_related("member", "inviter", "invite_code")
-            .order_by("-joined_at", "-pk")
-        )
         active = request.query_params.get("active")
-        if active in ("true", "1", "false", "0"):
-            queryset = queryset.filter(is_active=active in ("true", "1"))
-        source = request.query_params.get("source")
-        if source:
-            queryset = queryset.filter(source=source)
+        queryset = selectors.membership_list(
+            community=self._community(),
+            active=active in ("true", "1") if active in ("true", "1", "false", "0") else None,
+            source=request.query_params.get("source", ""),
+        )
         page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(MembershipSerializer(page, many=True).data)
+        return self.get_paginated_response(MembershipOutput(page, many=True).data)
 
     @extend_schema(
         summary="Let a member join, if the group's thresholds allow",
         request=JoinInput,
-        responses={201: MembershipSerializer, 400: JoinRefusedSerializer},
+        responses={201: MembershipOutput, 400: JoinRefusedSerializer},
     )
     @action(detail=True, methods=["post"])
     def join(self, request, pk=None):
@@ -322,65 +356,49 @@ class CommunityViewSet(WorkspaceScopedMixin, viewsets.ModelViewSet):
                 ),
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        return Response(MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
+        return Response(MembershipOutput(membership).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(
-        summary="End a member's stay in the group", request=LeaveInput, responses=MembershipSerializer
-    )
+    @extend_schema(summary="End a member's stay in the group", request=LeaveInput, responses=MembershipOutput)
     @action(detail=True, methods=["post"])
     def leave(self, request, pk=None):
         community = self._community()
         data = LeaveInput(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         membership = services.membership_leave(community=community, by=request.user, **data.validated_data)
-        return Response(MembershipSerializer(membership).data)
+        return Response(MembershipOutput(membership).data)
 
     @extend_schema(
         summary="Who does what in the group (current holders; `?all=true` adds past ones)",
         parameters=[OpenApiParameter("all", OpenApiTypes.BOOL)],
-        responses=RoleAssignmentSerializer(many=True),
+        responses=RoleAssignmentOutput(many=True),
     )
     @action(detail=True, methods=["get"], url_path="roles", filter_backends=[])
     def roles(self, request, pk=None):
-        community = self._community()
-        queryset = RoleAssignment.objects.filter(community=community).select_related("member", "user")
-        if request.query_params.get("all") not in ("true", "1"):
-            queryset = queryset.filter(is_active=True)
-        queryset = queryset.order_by("role", "-started_at", "pk")
+        queryset = selectors.role_list(
+            community=self._community(), ended_too=request.query_params.get("all") in ("true", "1")
+        )
         page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(RoleAssignmentSerializer(page, many=True).data)
+        return self.get_paginated_response(RoleAssignmentOutput(page, many=True).data)
 
     @extend_schema(
         summary="Give a group role (a new lead replaces the current one)",
-        request=RoleAssignmentSerializer,
-        responses={201: RoleAssignmentSerializer},
+        request=RoleAssignInput,
+        responses={201: RoleAssignmentOutput},
     )
     @roles.mapping.post
     def roles_assign(self, request, pk=None):
         community = self._community()
-        data = RoleAssignmentSerializer(data=request.data, context=self.get_serializer_context())
+        data = RoleAssignInput(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
-        values = data.validated_data
-        assignment = services.role_assign(
-            community=community,
-            role=values["role"],
-            member=values.get("member"),
-            user=values.get("user"),
-            script_position=values.get("script_position", ""),
-            by=request.user,
-        )
-        return Response(RoleAssignmentSerializer(assignment).data, status=status.HTTP_201_CREATED)
+        assignment = services.role_assign(community=community, by=request.user, **data.validated_data)
+        return Response(RoleAssignmentOutput(assignment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        summary="End a role assignment (kept as history)", request=None, responses=RoleAssignmentSerializer
+        summary="End a role assignment (kept as history)", request=None, responses=RoleAssignmentOutput
     )
     @action(detail=True, methods=["delete"], url_path=r"roles/(?P<role_id>[0-9]+)")
     def role_end(self, request, pk=None, role_id=None):
         community = self._community()
-        assignment = RoleAssignment.objects.filter(community=community, pk=role_id).first()
-        if assignment is None:
-            from rest_framework.exceptions import NotFound
-
-            raise NotFound
+        assignment = get_object_or_404(RoleAssignment.objects.filter(community=community), pk=role_id)
         assignment = services.role_end(assignment=assignment, by=request.user)
-        return Response(RoleAssignmentSerializer(assignment).data)
+        return Response(RoleAssignmentOutput(assignment).data)

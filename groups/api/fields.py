@@ -1,14 +1,15 @@
-"""Serializer fields and small serializers shared by the groups API and the moderation API."""
+"""Serializer fields and helpers shared by the groups API and the moderation API."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.contrib.auth import get_user_model
-from drf_spectacular.utils import (
-    extend_schema_field,
-)
+from django.core.exceptions import ValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from groups.models import (
-    Member,
-)
+from groups.models import Member
 
 
 @extend_schema_field({"type": "array", "items": {"type": "string", "maxLength": 40}})
@@ -28,6 +29,7 @@ class MemberBriefSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class WorkspaceUserField(serializers.PrimaryKeyRelatedField):
     """A suo user who works in the caller's workspace (by id)."""
 
@@ -37,3 +39,17 @@ class WorkspaceUserField(serializers.PrimaryKeyRelatedField):
         if workspace is None:
             return users.none()
         return users.filter(workspace_memberships__workspace=workspace)
+
+
+@contextmanager
+def api_field_names(**renames: str) -> Iterator[None]:
+    """Name fields in errors as the API does: the services say `community` where the API says
+    `group`. `with api_field_names(community="group"): rule_save(...)`."""
+    try:
+        yield
+    except ValidationError as exc:
+        if not hasattr(exc, "error_dict"):
+            raise
+        raise ValidationError(
+            {renames.get(name, name): errors for name, errors in exc.error_dict.items()}
+        ) from exc

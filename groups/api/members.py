@@ -2,52 +2,45 @@
 
 import django_filters
 from django.db.models import Exists, OuterRef
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import (
-    extend_schema,
-    extend_schema_view,
-)
-from rest_framework import mixins, serializers, viewsets
+from drf_spectacular.utils import extend_schema, extend_schema_serializer, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from groups import selectors, services
-from groups.api.fields import TagNamesField
+from groups.api.fields import TagNamesField, api_field_names
 from groups.masking import MASKED_FIELDS, contacts_masked, mask
-from groups.models import (
-    Community,
-    Entitlement,
-    InviteCode,
-    Member,
-    Membership,
-)
+from groups.models import Community, Entitlement, InviteCode, Member, Membership
 from suo.api.scoping import ScopedPrimaryKeyRelatedField, WorkspaceScopedMixin
 from suo.tenancy import CONFIGURE_ROLES, MODERATE_ROLES
 
+MEMBER_FIELDS = ["display_name", "platform", "external_id", "phone", "wechat_id", "tags", "first_seen_at"]
 
-class MemberSerializer(serializers.ModelSerializer):
+
+# A member as a client adds or changes it; the model gives the fields' limits.
+@extend_schema_serializer(component_name="Member")
+class MemberInput(serializers.ModelSerializer):
     tags = TagNamesField(required=False)
-    active_groups = serializers.IntegerField(
-        read_only=True, help_text=gettext_lazy("Groups the member is in now.")
-    )
     first_seen_at = serializers.DateTimeField(required=False)
 
     class Meta:
         model = Member
-        fields = [
-            "id",
-            "display_name",
-            "platform",
-            "external_id",
-            "phone",
-            "wechat_id",
-            "tags",
-            "first_seen_at",
-            "active_groups",
-            "created_at",
-        ]
-        read_only_fields = ["id", "active_groups", "created_at"]
+        fields = MEMBER_FIELDS
+
+
+# A member; phone and WeChat id are masked for those whose role masks them.
+@extend_schema_serializer(component_name="Member")
+class MemberOutput(serializers.ModelSerializer):
+    tags = TagNamesField(read_only=True)
+    active_groups = serializers.IntegerField(
+        read_only=True, help_text=gettext_lazy("Groups the member is in now.")
+    )
+
+    class Meta:
+        model = Member
+        fields = ["id", *MEMBER_FIELDS, "active_groups", "created_at"]
+        read_only_fields = fields
 
     def to_representation(self, member):
         data = super().to_representation(member)
@@ -57,13 +50,6 @@ class MemberSerializer(serializers.ModelSerializer):
             for name in MASKED_FIELDS:
                 data[name] = mask(data[name])
         return data
-
-    def create(self, validated_data):
-        validated_data.pop("workspace", None)
-        return services.member_create(workspace=self.context["workspace"], **validated_data)
-
-    def update(self, instance, validated_data):
-        return services.member_update(member=instance, **validated_data)
 
 
 class MemberFilter(django_filters.FilterSet):
@@ -84,23 +70,60 @@ class MemberFilter(django_filters.FilterSet):
 
 @extend_schema_view(
     list=extend_schema(summary="Members of the workspace's groups (phone / WeChat id masked for analysts)"),
-    create=extend_schema(summary="Add a member"),
+    create=extend_schema(summary="Add a member", request=MemberInput, responses={201: MemberOutput}),
+    partial_update=extend_schema(request=MemberInput, responses=MemberOutput),
 )
-class MemberViewSet(WorkspaceScopedMixin, viewsets.ModelViewSet):
+class MemberViewSet(
+    WorkspaceScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
     queryset = Member.objects.all()
-    serializer_class = MemberSerializer
+    serializer_class = MemberOutput
     write_roles = MODERATE_ROLES
     action_roles = {"destroy": CONFIGURE_ROLES}
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     filterset_class = MemberFilter
-    search_fields = ["display_name", "external_id", "wechat_id"]
     ordering_fields = ["display_name", "first_seen_at", "created_at"]
+
+    @property
+    def search_fields(self) -> list[str]:
+        """Nobody searches by what they see masked: a prefix search would reveal it."""
+        fields = ["display_name", "external_id", "wechat_id"]
+        if contacts_masked(self.request.user, self.workspace):
+            fields = [name for name in fields if name not in MASKED_FIELDS]
+        return fields
 
     def get_queryset(self):
         return selectors.member_list(queryset=super().get_queryset())
 
+    def _output(self, member: Member) -> dict:
+        return self.get_serializer(self.get_queryset().get(pk=member.pk)).data
 
-class InviteCodeSerializer(serializers.ModelSerializer):
+    def create(self, request):
+        data = MemberInput(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        member = services.member_create(workspace=self.workspace, **data.validated_data)
+        return Response(self._output(member), status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk=None):
+        member = self.get_object()
+        data = MemberInput(member, data=request.data, partial=True, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        member = services.member_update(member=member, **data.validated_data)
+        return Response(self._output(member))
+
+    def perform_destroy(self, instance):
+        services.member_delete(member=instance, by=self.request.user)
+
+
+# --- invite codes and entitlements ----------------------------------------------------------
+
+
+@extend_schema_serializer(component_name="InviteCode")
+class InviteCodeInput(serializers.ModelSerializer):
     group = ScopedPrimaryKeyRelatedField(source="community", queryset=Community.objects.all())
     code = serializers.CharField(
         required=False, allow_blank=True, max_length=32, help_text=gettext_lazy("Empty: one is generated.")
@@ -108,46 +131,67 @@ class InviteCodeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = InviteCode
+        fields = ["group", "code", "max_uses", "expires_at", "is_active", "note"]
+
+
+@extend_schema_serializer(component_name="InviteCode")
+class InviteCodeOutput(serializers.ModelSerializer):
+    group = serializers.PrimaryKeyRelatedField(source="community", read_only=True)
+
+    class Meta:
+        model = InviteCode
         fields = ["id", "group", "code", "max_uses", "uses", "expires_at", "is_active", "note", "created_at"]
-        read_only_fields = ["id", "uses", "created_at"]
-
-    def validate(self, attrs):
-        if self.instance is not None:
-            for name in ("community", "code"):
-                if name in attrs and attrs[name] != getattr(self.instance, name):
-                    field = "group" if name == "community" else name
-                    raise serializers.ValidationError(
-                        {field: _("Cannot be changed; make a new code instead.")}
-                    )
-            max_uses = attrs.get("max_uses", self.instance.max_uses)
-            if max_uses is not None and max_uses < self.instance.uses:
-                raise serializers.ValidationError(
-                    {
-                        "max_uses": _("The code was already used %(uses)s times.")
-                        % {"uses": self.instance.uses}
-                    }
-                )
-        return attrs
-
-    def create(self, validated_data):
-        return services.invite_code_create(by=self.context["request"].user, **validated_data)
+        read_only_fields = fields
 
 
-class InviteCodeViewSet(WorkspaceScopedMixin, viewsets.ModelViewSet):
+@extend_schema_view(
+    create=extend_schema(request=InviteCodeInput, responses={201: InviteCodeOutput}),
+    partial_update=extend_schema(request=InviteCodeInput, responses=InviteCodeOutput),
+)
+class InviteCodeViewSet(
+    WorkspaceScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
     queryset = InviteCode.objects.select_related("community").order_by("-created_at", "-pk")
-    serializer_class = InviteCodeSerializer
+    serializer_class = InviteCodeOutput
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     filterset_fields = {"community": ["exact"], "is_active": ["exact"]}
     search_fields = ["code", "note"]
 
-    def perform_create(self, serializer):
-        serializer.save()
+    def create(self, request):
+        data = InviteCodeInput(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        with api_field_names(community="group"):
+            invite = services.invite_code_create(by=request.user, **data.validated_data)
+        return Response(InviteCodeOutput(invite).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk=None):
+        invite = self.get_object()
+        data = InviteCodeInput(data=request.data, partial=True, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        with api_field_names(community="group"):
+            invite = services.invite_code_update(invite=invite, by=request.user, **data.validated_data)
+        return Response(InviteCodeOutput(invite).data)
+
+    def perform_destroy(self, instance):
+        services.invite_code_delete(invite=instance, by=self.request.user)
 
 
-class EntitlementSerializer(serializers.ModelSerializer):
+@extend_schema_serializer(component_name="Entitlement")
+class EntitlementInput(serializers.ModelSerializer):
     member = ScopedPrimaryKeyRelatedField(queryset=Member.objects.all())
     granted_at = serializers.DateTimeField(required=False)
 
+    class Meta:
+        model = Entitlement
+        fields = ["member", "product", "order_id", "granted_at", "expires_at"]
+
+
+@extend_schema_serializer(component_name="Entitlement")
+class EntitlementOutput(serializers.ModelSerializer):
     class Meta:
         model = Entitlement
         fields = [
@@ -160,40 +204,32 @@ class EntitlementSerializer(serializers.ModelSerializer):
             "revoked_at",
             "created_at",
         ]
-        read_only_fields = ["id", "revoked_at", "created_at"]
-
-    def validate(self, attrs):
-        granted, expires = attrs.get("granted_at"), attrs.get("expires_at")
-        if granted and expires and expires <= granted:
-            raise serializers.ValidationError({"expires_at": _("Must be after granted_at.")})
-        return attrs
-
-    def create(self, validated_data):
-        return services.entitlement_grant(**validated_data)
+        read_only_fields = fields
 
 
 @extend_schema_view(
     create=extend_schema(
-        summary="Record a paid entitlement (the shop integration calls this once per order)"
+        summary="Record a paid entitlement (the shop integration calls this once per order)",
+        request=EntitlementInput,
+        responses={201: EntitlementOutput},
     ),
 )
 class EntitlementViewSet(
-    WorkspaceScopedMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
+    WorkspaceScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     queryset = Entitlement.objects.select_related("member").order_by("-granted_at", "-pk")
-    serializer_class = EntitlementSerializer
+    serializer_class = EntitlementOutput
     filterset_fields = ["member", "product", "order_id"]
     search_fields = ["product", "order_id"]
 
-    def perform_create(self, serializer):
-        serializer.save()
+    def create(self, request):
+        data = EntitlementInput(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        entitlement = services.entitlement_grant(**data.validated_data)
+        return Response(EntitlementOutput(entitlement).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(summary="Revoke an entitlement (refund)", request=None, responses=EntitlementSerializer)
+    @extend_schema(summary="Revoke an entitlement (refund)", request=None, responses=EntitlementOutput)
     @action(detail=True, methods=["post"])
     def revoke(self, request, pk=None):
         entitlement = services.entitlement_revoke(entitlement=self.get_object())
-        return Response(self.get_serializer(entitlement).data)
+        return Response(EntitlementOutput(entitlement).data)

@@ -118,7 +118,7 @@ def _history(workspace, rules, users) -> None:
                 by=moderator,
                 note=NOTES[number % len(NOTES)],
                 at=at,
-            )
+            ).violation
         )
     mutes.mutes_sweep()  # mutes of the past are over
     by_action = {}

@@ -6,6 +6,7 @@ by locking the member's row (`select_for_update` on PostgreSQL; SQLite's IMMEDIA
 serialise every write), so two moderators logging at once get two consecutive steps.
 """
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
@@ -44,6 +45,18 @@ REASON_MAX = 500
 STATEMENT_MAX = 2000
 
 
+@dataclass(frozen=True)
+class ViolationLogged:
+    """What logging a violation did, as the desk and the API report it."""
+
+    violation: Violation
+    counted_violations: int  # violations that count now, this one included
+    next_action: str  # what the member's following violation (of a normal rule) would get
+    next_step: int
+    muted_until: datetime | None
+    replayed: bool = False  # the idempotency key named a violation this user had already logged
+
+
 def _penalty_payload(penalty: Penalty, violation: Violation) -> dict:
     return {
         "penalty_id": penalty.pk,
@@ -76,13 +89,11 @@ def violation_log(
     screenshot=None,
     idempotency_key: str = "",
     at: datetime | None = None,
-) -> Violation:
+) -> ViolationLogged:
     """Record a violation and apply the next step of the group's ladder.
 
-    The returned violation carries `counted_violations` (violations that count now, this one
-    included), `next_action` (what the following violation would get), `muted_until` and
-    `replayed` (True when `idempotency_key` named a violation this user already logged).
-    `at` backdates the log; only imports of history and the demo use it.
+    `idempotency_key` names a log of this user: sent again, it returns the violation already
+    logged (`replayed`). `at` backdates the log; only imports of history and the demo use it.
     """
     errors = {}
     if member.workspace_id != community.workspace_id:
@@ -111,7 +122,7 @@ def violation_log(
             workspace_id=community.workspace_id, logged_by=by, idempotency_key=idempotency_key
         ).first()
         if existing is not None:
-            return violation_outcome(existing, replayed=True)
+            return _replayed(existing)
 
     now = at or timezone.now()
     nxt = ladder_next_step(member=member, community=community, rule=rule, at=now)
@@ -147,12 +158,13 @@ def violation_log(
     ]
     penalty = penalty_apply(violation=violation, by=by, audit_into=records)
     audit_many(records)
-    violation.counted_violations = nxt.counted + 1
-    violation.next_action = nxt.after().action
-    violation.next_step = min(nxt.counted + 2, nxt.total)
-    violation.muted_until = penalty.ends_at if penalty.action == PenaltyAction.MUTE else None
-    violation.replayed = False
-    return violation
+    return ViolationLogged(
+        violation=violation,
+        counted_violations=nxt.counted + 1,
+        next_action=nxt.after().action,
+        next_step=min(nxt.counted + 2, nxt.total),
+        muted_until=penalty.ends_at if penalty.action == PenaltyAction.MUTE else None,
+    )
 
 
 def penalty_apply(*, violation: Violation, by=None, audit_into: list | None = None) -> Penalty:
@@ -232,23 +244,24 @@ def _leave(membership: Membership, reason: str, at: datetime, by) -> None:
     )
 
 
-def violation_outcome(violation: Violation, *, replayed: bool = False) -> Violation:
-    """Attach what the API reports after a log (for a violation read back from the database)."""
+def _replayed(violation: Violation) -> ViolationLogged:
+    """The outcome of a log sent again: the violation already logged, the standing now."""
     nxt = ladder_next_step(member=violation.member, community=violation.community)
-    violation.counted_violations = nxt.counted
-    violation.next_action = nxt.action
-    violation.next_step = nxt.number
     membership = Membership.objects.filter(
         community_id=violation.community_id, member_id=violation.member_id, is_active=True
     ).first()
     penalty = Penalty.objects.filter(violation=violation).first()
-    violation.muted_until = (
-        penalty.ends_at if penalty is not None and penalty.action == PenaltyAction.MUTE else None
+    muted_until = penalty.ends_at if penalty is not None and penalty.action == PenaltyAction.MUTE else None
+    if membership is not None and muted_until and membership.muted_until:
+        muted_until = max(muted_until, membership.muted_until)
+    return ViolationLogged(
+        violation=violation,
+        counted_violations=nxt.counted,
+        next_action=nxt.action,
+        next_step=nxt.number,
+        muted_until=muted_until,
+        replayed=True,
     )
-    if membership is not None and violation.muted_until and membership.muted_until:
-        violation.muted_until = max(violation.muted_until, membership.muted_until)
-    violation.replayed = replayed
-    return violation
 
 
 def _required_text(value: str, field: str, limit: int) -> str:

@@ -80,8 +80,14 @@ def community_create(
 
 @transaction.atomic
 def community_update(
-    *, community: Community, tags: list[str] | None = None, thresholds: list[dict] | None = None, **fields
+    *,
+    community: Community,
+    by=None,
+    tags: list[str] | None = None,
+    thresholds: list[dict] | None = None,
+    **fields,
 ) -> Community:
+    """Change a group; `tags` (names) and `thresholds`, when given, replace the old ones."""
     community = Community.objects.select_for_update().get(pk=community.pk)
     fields.pop("state", None)  # lifecycle moves only through community_transition
     for name, value in fields.items():
@@ -97,6 +103,18 @@ def community_update(
     if thresholds is not None:
         _thresholds_replace(community, thresholds)
     return community
+
+
+@transaction.atomic
+def community_delete(*, community: Community, by=None) -> None:
+    """Delete a group that never had members; one with member history is archived instead."""
+    community = Community.objects.select_for_update().get(pk=community.pk)
+    if Membership.objects.filter(community=community).exists():
+        raise ValidationError(
+            {"state": _("This group has member history: archive it instead of deleting it.")},
+            code="has_history",
+        )
+    community.delete()
 
 
 @transaction.atomic

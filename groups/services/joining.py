@@ -308,3 +308,25 @@ def invite_code_create(*, community: Community, code: str = "", by=None, **field
     invite.full_clean(exclude=["workspace", "community"], validate_constraints=False)
     save_or_field_error(invite, field="code", message=_("This code is already used in the workspace."))
     return invite
+
+
+@transaction.atomic
+def invite_code_update(
+    *, invite: InviteCode, by=None, community: Community | None = None, code: str | None = None, **fields
+) -> InviteCode:
+    """Change an invite code's limits, expiry, note or switch it off; its code and group stay."""
+    invite = InviteCode.objects.select_for_update().get(pk=invite.pk)
+    for name, value in (("community", community), ("code", code)):
+        if value is not None and value != getattr(invite, name):
+            raise ValidationError({name: _("Cannot be changed; make a new code instead.")}, code="immutable")
+    for name, value in fields.items():
+        setattr(invite, name, value)
+    invite.full_clean(exclude=["workspace", "community"], validate_constraints=False)
+    invite.save(update_fields=list(fields))
+    return invite
+
+
+@transaction.atomic
+def invite_code_delete(*, invite: InviteCode, by=None) -> None:
+    """Delete an invite code; the memberships it opened keep their history without it."""
+    invite.delete()

@@ -46,6 +46,12 @@ def member_update(*, member: Member, tags: list[str] | None = None, **fields) ->
 
 
 @transaction.atomic
+def member_delete(*, member: Member, by=None) -> None:
+    """Remove a member with their stays, roles and history (owners and operators only)."""
+    member.delete()
+
+
+@transaction.atomic
 def entitlement_grant(
     *,
     member: Member,

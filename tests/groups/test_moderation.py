@@ -59,7 +59,8 @@ def spam(ws):
 
 
 def log(group, member, rule, by, **kwargs):
-    return moderation.violation_log(community=group, member=member, rule=rule, by=by, **kwargs)
+    """Log a violation; the violation (the outcome is checked where it matters)."""
+    return moderation.violation_log(community=group, member=member, rule=rule, by=by, **kwargs).violation
 
 
 def active_membership(group, member):
@@ -71,13 +72,18 @@ def test_default_ladder_warns_then_mutes_24h_then_kicks_and_stays_at_the_last_st
 ):
     moderator = tenant_a.moderator
 
-    first = log(group, member, spam, moderator)
-    second = log(group, member, spam, moderator)
+    first = moderation.violation_log(community=group, member=member, rule=spam, by=moderator)
+    second = moderation.violation_log(community=group, member=member, rule=spam, by=moderator)
 
-    assert (first.step, first.action, first.counted_violations, first.next_action) == (1, "warn", 1, "mute")
-    assert (second.step, second.action, second.mute_minutes) == (2, "mute", 24 * 60)
+    assert (first.violation.step, first.violation.action) == (1, "warn")
+    assert (first.counted_violations, first.next_action, first.replayed) == (1, "mute", False)
+    assert (second.violation.step, second.violation.action, second.violation.mute_minutes) == (
+        2,
+        "mute",
+        1440,
+    )
     muted_until = active_membership(group, member).muted_until
-    assert muted_until == second.created_at + timedelta(hours=24)
+    assert muted_until == second.violation.created_at + timedelta(hours=24)
     assert second.muted_until == muted_until and second.next_action == "kick"
 
     third = log(group, member, spam, moderator)

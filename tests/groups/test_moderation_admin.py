@@ -25,7 +25,9 @@ def logged(tenant_a):
     member = MemberFactory(workspace=tenant_a.workspace)
     MembershipFactory(community=group, member=member)
     rule = RuleFactory(workspace=tenant_a.workspace)
-    return moderation.violation_log(community=group, member=member, rule=rule, by=tenant_a.moderator)
+    return moderation.violation_log(
+        community=group, member=member, rule=rule, by=tenant_a.moderator
+    ).violation
 
 
 def test_demo_has_a_code_of_conduct_ladders_and_a_history_and_every_page_renders(client):

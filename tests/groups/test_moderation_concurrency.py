@@ -33,7 +33,9 @@ def test_twenty_parallel_logs_for_one_member_produce_steps_in_order():
 
     outcomes = run_in_threads(
         20,
-        lambda i: moderation.violation_log(community=group, member=member, rule=rule, by=moderators[i]),
+        lambda i: (
+            moderation.violation_log(community=group, member=member, rule=rule, by=moderators[i]).violation
+        ),
     )
 
     assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
@@ -55,7 +57,8 @@ def test_two_moderators_at_the_same_moment_get_two_consecutive_steps_of_the_defa
     users = [UserFactory(username=f"m{i}") for i in range(2)]
 
     outcomes = run_in_threads(
-        2, lambda i: moderation.violation_log(community=group, member=member, rule=rule, by=users[i])
+        2,
+        lambda i: moderation.violation_log(community=group, member=member, rule=rule, by=users[i]).violation,
     )
 
     assert sorted((o.step, o.action) for o in outcomes) == [(1, "warn"), (2, "mute")], outcomes

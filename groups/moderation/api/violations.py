@@ -4,7 +4,12 @@ import django_filters
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_serializer,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -19,6 +24,7 @@ from groups.models import (
     Violation,
 )
 from groups.moderation import selectors, services
+from groups.moderation.services import ViolationLogged
 from suo.api.scoping import ScopedPrimaryKeyRelatedField, WorkspaceScopedMixin
 from suo.tenancy import CONFIGURE_ROLES, MODERATE_ROLES
 
@@ -76,7 +82,9 @@ class ViolationSerializer(serializers.ModelSerializer):
         return bool(violation.screenshot)
 
 
-class ViolationCreatedSerializer(ViolationSerializer):
+# The violation and what logging it did (services.ViolationLogged).
+@extend_schema_serializer(component_name="ViolationCreated")
+class ViolationLoggedOutput(ViolationSerializer):
     muted_until = serializers.DateTimeField(
         read_only=True,
         allow_null=True,
@@ -101,6 +109,13 @@ class ViolationCreatedSerializer(ViolationSerializer):
             "next_step",
         ]
         read_only_fields = fields
+
+    def to_representation(self, logged: ViolationLogged) -> dict:
+        data = ViolationSerializer(logged.violation, context=self.context).data
+        for name in ("muted_until", "counted_violations", "next_action", "next_step"):
+            value = getattr(logged, name)
+            data[name] = None if value is None else self.fields[name].to_representation(value)
+        return data
 
 
 class ViolationInput(serializers.Serializer):
@@ -166,13 +181,13 @@ class ViolationViewSet(
         ),
         parameters=[OpenApiParameter(IDEMPOTENCY_HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER)],
         request={"application/json": ViolationInput, "multipart/form-data": ViolationInput},
-        responses={201: ViolationCreatedSerializer, 200: ViolationCreatedSerializer},
+        responses={201: ViolationLoggedOutput, 200: ViolationLoggedOutput},
     )
     def create(self, request):
         data = ViolationInput(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        violation = services.violation_log(
+        logged = services.violation_log(
             community=values["group"],
             member=values["member"],
             rule=values["rule"],
@@ -181,8 +196,8 @@ class ViolationViewSet(
             by=request.user,
             idempotency_key=request.headers.get(IDEMPOTENCY_HEADER, "").strip(),
         )
-        body = ViolationCreatedSerializer(violation, context=self.get_serializer_context()).data
-        return Response(body, status=status.HTTP_200_OK if violation.replayed else status.HTTP_201_CREATED)
+        body = ViolationLoggedOutput(logged, context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_200_OK if logged.replayed else status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Revoke a violation (owners, operators): it stops counting and its active penalty is lifted",
