@@ -2,12 +2,18 @@
 
 What a user may do follows their workspace role, not Django's per-model permissions: any role
 reads, `admin_write_roles` (owners and operators by default) add, change and delete.
+
+Admins write through the apps' services. When a service (or the model layer) refuses a save with
+a ValidationError, the whole save is rolled back and the form comes back with the error, as for
+any other bad input: never a 500, never half a save.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from suo.models import Workspace
@@ -18,6 +24,23 @@ def _workspace_id_of(obj) -> int | None:
     if isinstance(obj, Workspace):
         return obj.pk
     return getattr(obj, "workspace_id", None)
+
+
+_REFUSAL_ATTR = "_suo_admin_refusal"
+
+
+def _with_refusal(form_class, refusal: ValidationError):
+    """`form_class`, failing validation with the errors of a refused save."""
+
+    class RefusedForm(form_class):
+        def _post_clean(self):
+            super()._post_clean()
+            errors = refusal.error_dict if hasattr(refusal, "error_dict") else {None: refusal.error_list}
+            for field, messages_ in errors.items():
+                self.add_error(field if field in self.fields else None, messages_)
+
+    RefusedForm.__name__ = form_class.__name__
+    return RefusedForm
 
 
 def _is_scoped_model(model) -> bool:
@@ -61,7 +84,8 @@ class WorkspaceScopedAdminMixin:
             initial["workspace"] = writable[0]
         return initial
 
-    def save_model(self, request, obj, form, change):
+    def ensure_may_write(self, request, obj) -> None:
+        """Refuse a save into a workspace where the user's role does not allow writing."""
         workspace_id = _workspace_id_of(obj)
         scoped_row = workspace_id is not None and not isinstance(obj, Workspace)
         if (
@@ -70,7 +94,39 @@ class WorkspaceScopedAdminMixin:
             and role_in(request.user, workspace_id) not in self.admin_write_roles
         ):
             raise PermissionDenied(_("Your role in this workspace does not allow this."))
+
+    def save_model(self, request, obj, form, change):
+        self.ensure_may_write(request, obj)
         super().save_model(request, obj, form, change)
+
+    # --- a refusal while saving is a form error ---
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as refusal:
+            if request.method != "POST" or hasattr(request, _REFUSAL_ATTR):
+                raise
+            # The save ran in one transaction, now rolled back: show the form again with the error.
+            setattr(request, _REFUSAL_ATTR, refusal)
+            try:
+                return super().changeform_view(request, object_id, form_url, extra_context)
+            finally:
+                delattr(request, _REFUSAL_ATTR)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        refusal = getattr(request, _REFUSAL_ATTR, None)
+        return form if refusal is None else _with_refusal(form, refusal)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ValidationError as refusal:
+            self.message_user(request, " ".join(refusal.messages), messages.ERROR)
+            opts = self.model._meta
+            return HttpResponseRedirect(
+                reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[object_id])
+            )
 
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         # Another workspace's row must look exactly like a row that does not exist: a 404.
@@ -102,6 +158,34 @@ class WorkspaceScopedAdminMixin:
 
 class WorkspaceScopedAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
     pass
+
+
+class ServiceDeleteMixin:
+    """Deletes in the admin, one row or a selection, go through `delete_service(request, obj)`:
+    the service the API calls, with its audit record. `delete_refusal(obj)` (the service's own
+    check, if it has one) lists a row that may not go on Django's "cannot delete" page."""
+
+    def delete_service(self, request, obj) -> None:
+        raise NotImplementedError
+
+    def delete_refusal(self, obj) -> str | None:
+        return None
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        refused = [f"{obj}: {reason}" for obj in objs if (reason := self.delete_refusal(obj))]
+        return deleted, counts, perms_needed, [*protected, *refused]
+
+    def delete_model(self, request, obj):
+        self.delete_service(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        try:
+            with transaction.atomic():
+                for obj in queryset:
+                    self.delete_service(request, obj)
+        except ValidationError as refusal:  # refused meanwhile: nothing of the selection is deleted
+            self.message_user(request, " ".join(refusal.messages), messages.ERROR)
 
 
 class WorkspaceScopedInline(WorkspaceScopedAdminMixin, admin.TabularInline):

@@ -21,12 +21,9 @@ from groups.models import (
     Threshold,
 )
 from groups.models.community import STATE_TRANSITIONS
-from groups.models.members import SCRIPTED_ROLES
-from suo.admin_scoping import WorkspaceScopedAdmin, WorkspaceScopedInline
+from suo.admin_scoping import ServiceDeleteMixin, WorkspaceScopedAdmin, WorkspaceScopedInline
 
 SAMPLE_NICKNAME = _("Xiaoming")
-
-
 SAMPLE_INVITER = _("Aqiang")
 
 
@@ -65,25 +62,20 @@ class CurrentRoleInline(WorkspaceScopedInline):
 
 
 class NewRoleForm(forms.ModelForm):
+    """Only collects the choice: role_assign() decides (a new lead replaces the current one)."""
+
     class Meta:
         model = RoleAssignment
         fields = ["role", "member", "user", "script_position"]
 
     def validate_constraints(self, exclude=None):
-        pass  # role_assign() decides: a new lead replaces the current one
+        pass
 
     def validate_unique(self):
         pass
 
-    def clean(self):
-        cleaned = super().clean()
-        if not cleaned.get("member") and not cleaned.get("user"):
-            raise ValidationError(_("Name a member, a suo user, or both."))
-        if cleaned.get("script_position") and cleaned.get("role") not in SCRIPTED_ROLES:
-            raise ValidationError(
-                {"script_position": _("Only KOL and atmosphere roles have an ABC script position.")}
-            )
-        return cleaned
+    def _post_clean(self):
+        pass  # no model validation: the row is made by role_assign()
 
 
 class NewRoleInline(WorkspaceScopedInline):
@@ -146,7 +138,7 @@ def _transition_action(to_state: str, label):
 
 
 @admin.register(Community)
-class CommunityAdmin(WorkspaceScopedAdmin):
+class CommunityAdmin(ServiceDeleteMixin, WorkspaceScopedAdmin):
     list_display = [
         "name",
         "kind",
@@ -283,54 +275,83 @@ class CommunityAdmin(WorkspaceScopedAdmin):
         )
         return format_html("<table>{}{}</table>", head, body)
 
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.state = CommunityState.PLANNING
-        super().save_model(request, obj, form, change)
+    def delete_refusal(self, obj):
+        return services.community_delete_refusal(obj)
 
-    def save_formset(self, request, form, formset, change):
-        if formset.model is Threshold or formset.model is InviteCode:
-            for row in formset.save(commit=False):
-                row.workspace_id = form.instance.workspace_id
-                if isinstance(row, InviteCode) and row.pk is None:
-                    row.created_by = request.user
-                row.save()
-            for row in formset.deleted_objects:
-                row.delete()
-            return
-        if formset.model is RoleAssignment:
-            # The change message reads these; role rows are written by the services below.
+    def delete_service(self, request, obj):
+        services.community_delete(community=obj, by=request.user)
+
+    def save_model(self, request, obj, form, change):
+        self.ensure_may_write(request, obj)  # saved with its thresholds and tags in save_related
+
+    def save_related(self, request, form, formsets, change):
+        """The group through community_create / community_update (thresholds and tags with it),
+        then its roles and invite codes through their services, as the API does."""
+        data = form.cleaned_data
+        fields = {
+            name: data[name] for name in form.fields if name in data and name not in ("workspace", "tags")
+        }
+        thresholds = next(f for f in formsets if f.model is Threshold)
+        rows = [
+            {name: f.cleaned_data[name] for name in ThresholdInline.fields}
+            for f in thresholds.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]
+        tags = [tag.name for tag in data.get("tags", [])]
+        if change:
+            services.community_update(
+                community=form.instance,
+                by=request.user,
+                tags=tags,
+                thresholds=rows if thresholds.has_changed() else None,
+                **fields,
+            )
+        else:
+            created = services.community_create(
+                workspace=data["workspace"], by=request.user, tags=tags, thresholds=rows, **fields
+            )
+            form.instance.pk, form.instance.state = created.pk, created.state
+        for formset in formsets:
+            # The change message reads these; the rows are written by the services below.
             formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
-        if (
-            formset.model is RoleAssignment
-            and isinstance(formset.form, type)
-            and issubclass(formset.form, NewRoleForm)
-        ):
-            for role_form in formset.forms:
-                data = getattr(role_form, "cleaned_data", None)
-                if not data or data.get("DELETE") or not role_form.has_changed():
-                    continue
-                try:
-                    assignment = services.role_assign(
-                        community=form.instance,
-                        role=data["role"],
-                        member=data.get("member"),
-                        user=data.get("user"),
-                        script_position=data.get("script_position", ""),
-                        by=request.user,
-                    )
-                    formset.new_objects.append(assignment)
-                except ValidationError as exc:
-                    self.message_user(request, " ".join(exc.messages), messages.ERROR)
-            return
-        if formset.model is RoleAssignment:
-            for deleted in formset.deleted_forms:
-                assignment = deleted.instance
-                if assignment.pk and assignment.is_active:
-                    services.role_end(assignment=assignment, by=request.user)
-                    formset.deleted_objects.append(assignment)
-            return
-        super().save_formset(request, form, formset, change)
+            if formset.model is InviteCode:
+                self._save_invite_codes(request, form.instance, formset)
+            elif formset.model is RoleAssignment:
+                self._save_roles(request, form.instance, formset)
+
+    def _save_invite_codes(self, request, community, formset):
+        for row in formset.forms:
+            data = getattr(row, "cleaned_data", None)
+            invite = row.instance
+            if not data or not (row.has_changed() or data.get("DELETE")):
+                continue
+            values = {name: data[name] for name in InviteCodeInline.fields if name in data}
+            if data.get("DELETE"):
+                if invite.pk:
+                    services.invite_code_delete(invite=invite, by=request.user)
+                    formset.deleted_objects.append(invite)
+            elif invite.pk is None:
+                made = services.invite_code_create(community=community, by=request.user, **values)
+                formset.new_objects.append(made)
+            else:
+                changed = {name: values[name] for name in row.changed_data if name in values}
+                services.invite_code_update(invite=invite, by=request.user, **changed)
+                formset.changed_objects.append((invite, list(changed)))
+
+    def _save_roles(self, request, community, formset):
+        for row in formset.forms:
+            data = getattr(row, "cleaned_data", None)
+            if not data:
+                continue
+            if isinstance(row, NewRoleForm):
+                if row.has_changed() and not data.get("DELETE"):
+                    values = {name: data.get(name) for name in NewRoleInline.fields}
+                    values["script_position"] = values["script_position"] or ""
+                    assigned = services.role_assign(community=community, by=request.user, **values)
+                    formset.new_objects.append(assigned)
+            elif data.get("DELETE") and row.instance.pk and row.instance.is_active:
+                services.role_end(assignment=row.instance, by=request.user)
+                formset.deleted_objects.append(row.instance)
 
 
 def models_prefetch_leads():
@@ -359,8 +380,25 @@ class RoleAssignmentAdmin(WorkspaceScopedAdmin):
     def holder(self, assignment):
         return assignment.holder_name
 
+    actions = ["end_roles"]
+
     def has_add_permission(self, request, *args):
         return False  # assigned on the group's page, where a new lead replaces the old one
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a role is ended (role_end), so who did what stays in the history
+
+    def has_end_permission(self, request) -> bool:
+        return super().has_change_permission(request)
+
+    @admin.action(description=_("End the selected roles (kept as history)"), permissions=["end"])
+    def end_roles(self, request, queryset):
+        ended = 0
+        for assignment in queryset.filter(is_active=True):
+            if self._may(request, assignment, self.admin_write_roles):
+                services.role_end(assignment=assignment, by=request.user)
+                ended += 1
+        self.message_user(request, gettext("%(count)s role(s) ended.") % {"count": ended})

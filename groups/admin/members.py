@@ -18,7 +18,7 @@ from groups.models import (
     Member,
     Membership,
 )
-from suo.admin_scoping import WorkspaceScopedAdmin, WorkspaceScopedInline
+from suo.admin_scoping import ServiceDeleteMixin, WorkspaceScopedAdmin, WorkspaceScopedInline
 from suo.models import Role, Workspace
 from suo.tenancy import MODERATE_ROLES, role_in, workspace_ids
 
@@ -62,7 +62,7 @@ class CsvImportForm(forms.Form):
 
 
 @admin.register(Member)
-class MemberAdmin(WorkspaceScopedAdmin):
+class MemberAdmin(ServiceDeleteMixin, WorkspaceScopedAdmin):
     admin_write_roles = MODERATE_ROLES
     change_list_template = "admin/groups/member/change_list.html"
     search_fields = ["display_name", "external_id", "wechat_id"]
@@ -125,6 +125,24 @@ class MemberAdmin(WorkspaceScopedAdmin):
     def active_groups(self, member):
         return member.active_group_count
 
+    def save_model(self, request, obj, form, change):
+        self.ensure_may_write(request, obj)
+        data = form.cleaned_data
+        fields = {name: data[name] for name in form.fields if name in data}
+        fields.pop("workspace", None)
+        tags = [tag.name for tag in fields.pop("tags", [])]
+        if change:
+            services.member_update(member=obj, tags=tags, **fields)
+        else:
+            obj.pk = services.member_create(workspace=data["workspace"], tags=tags, **fields).pk
+
+    def save_related(self, request, form, formsets, change):
+        for formset in formsets:  # the tags were set by the service
+            self.save_formset(request, form, formset, change=change)
+
+    def delete_service(self, request, obj):
+        services.member_delete(member=obj, by=request.user)
+
     def get_urls(self):
         return [
             path("import/", self.admin_site.admin_view(self.import_view), name="groups_member_import"),
@@ -182,23 +200,11 @@ class MembershipAddForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        workspace, community, member = (
-            cleaned.get("workspace"),
-            cleaned.get("community"),
-            cleaned.get("member"),
-        )
-        inviter = cleaned.get("inviter")
-        for name, row in (("community", community), ("member", member), ("inviter", inviter)):
+        workspace = cleaned.get("workspace")
+        for name in ("community", "member", "inviter"):
+            row = cleaned.get(name)
             if row is not None and workspace is not None and row.workspace_id != workspace.pk:
                 self.add_error(name, _("Not in this workspace."))
-        if (
-            community
-            and member
-            and Membership.objects.filter(community=community, member=member, is_active=True).exists()
-        ):
-            self.add_error(
-                "member", _("%(member)s is already in this group.") % {"member": member.display_name}
-            )
         return cleaned
 
 
@@ -246,11 +252,13 @@ class MembershipAdmin(WorkspaceScopedAdmin):
     def get_readonly_fields(self, request, obj=None):
         return self.get_fields(request, obj) if obj is not None else []
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # a stay is ended (the actions below), so the history stays
+
     def save_model(self, request, obj, form, change):
         if change:
             return
-        if role_in(request.user, obj.workspace_id) not in MODERATE_ROLES and not request.user.is_superuser:
-            raise PermissionDenied
+        self.ensure_may_write(request, obj)
         membership = services.membership_join(
             community=obj.community,
             member=obj.member,

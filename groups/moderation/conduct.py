@@ -141,13 +141,19 @@ def ladder_save(*, ladder: Ladder, by, steps: list[dict] | None = None, **fields
     return ladder
 
 
+def ladder_delete_refusal(ladder: Ladder) -> str | None:
+    """Why the ladder may not be deleted, or None: a workspace always keeps its default ladder."""
+    if ladder.is_default:
+        return _("The default ladder cannot be deleted: make another ladder the default first.")
+    return None
+
+
 @transaction.atomic
 def ladder_delete(*, ladder: Ladder, by) -> None:
     ladder = Ladder.objects.select_for_update().get(pk=ladder.pk)
-    if ladder.is_default:
-        raise ValidationError(
-            {"is_default": _("The default ladder cannot be deleted: make another ladder the default first.")}
-        )
+    refusal = ladder_delete_refusal(ladder)
+    if refusal:
+        raise ValidationError({"is_default": refusal})
     before = ladder_snapshot(ladder)
     pk = ladder.pk
     ladder.delete()

@@ -7,6 +7,7 @@ The modules import each other directly, never through this package.
 from groups.services.communities import (
     community_create,
     community_delete,
+    community_delete_refusal,
     community_transition,
     community_update,
     role_assign,
@@ -36,6 +37,7 @@ __all__ = [
     "Unmet",
     "community_create",
     "community_delete",
+    "community_delete_refusal",
     "community_transition",
     "community_update",
     "entitlement_grant",

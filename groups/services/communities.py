@@ -105,15 +105,20 @@ def community_update(
     return community
 
 
+def community_delete_refusal(community: Community) -> str | None:
+    """Why the group may not be deleted, or None: a group with member history is archived instead."""
+    if Membership.objects.filter(community=community).exists():
+        return _("This group has member history: archive it instead of deleting it.")
+    return None
+
+
 @transaction.atomic
 def community_delete(*, community: Community, by=None) -> None:
-    """Delete a group that never had members; one with member history is archived instead."""
+    """Delete a group that never had members."""
     community = Community.objects.select_for_update().get(pk=community.pk)
-    if Membership.objects.filter(community=community).exists():
-        raise ValidationError(
-            {"state": _("This group has member history: archive it instead of deleting it.")},
-            code="has_history",
-        )
+    refusal = community_delete_refusal(community)
+    if refusal:
+        raise ValidationError({"state": refusal}, code="has_history")
     community.delete()
 
 
