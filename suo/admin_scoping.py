@@ -8,6 +8,7 @@ a ValidationError, the whole save is rolled back and the form comes back with th
 any other bad input: never a 500, never half a save.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from suo.models import Workspace
 from suo.tenancy import CONFIGURE_ROLES, READ_ROLES, role_in, scoped, workspace_ids
+from suo.workspace_integrity import check_workspace
 
 
 def _workspace_id_of(obj) -> int | None:
@@ -94,6 +96,18 @@ class WorkspaceScopedAdminMixin:
             and role_in(request.user, workspace_id) not in self.admin_write_roles
         ):
             raise PermissionDenied(_("Your role in this workspace does not allow this."))
+
+    def save_form(self, request, form, change):
+        """The row as the form made it; its related rows (also those a service will only read,
+        and the many-to-many choices) must be of its workspace, else the form shows the error."""
+        obj = super().save_form(request, form, change)
+        chosen = {
+            name: form.cleaned_data.get(name) or []
+            for name in form.cleaned_data
+            if isinstance(form.fields.get(name), forms.ModelMultipleChoiceField)
+        }
+        check_workspace(obj, many_to_many=chosen)
+        return obj
 
     def save_model(self, request, obj, form, change):
         self.ensure_may_write(request, obj)

@@ -198,15 +198,6 @@ class MembershipAddForm(forms.ModelForm):
     def validate_constraints(self, exclude=None):
         pass  # membership_join() checks "one active stay" under a lock
 
-    def clean(self):
-        cleaned = super().clean()
-        workspace = cleaned.get("workspace")
-        for name in ("community", "member", "inviter"):
-            row = cleaned.get(name)
-            if row is not None and workspace is not None and row.workspace_id != workspace.pk:
-                self.add_error(name, _("Not in this workspace."))
-        return cleaned
-
 
 @admin.register(Membership)
 class MembershipAdmin(WorkspaceScopedAdmin):

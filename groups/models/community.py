@@ -176,12 +176,6 @@ class Community(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.get_kind_display()})"
 
-    def clean(self):
-        if self.ladder_id and self.workspace_id and self.ladder.workspace_id != self.workspace_id:
-            from django.core.exceptions import ValidationError
-
-            raise ValidationError({"ladder": _("The ladder belongs to another workspace.")})
-
 
 class CommunityStateChange(models.Model):
     """Who moved a group from one lifecycle state to the next, and when."""

@@ -26,19 +26,13 @@ RULE_FIELDS = [
 LADDER_FIELDS = ["name", "is_default", "window_days", "scope"]
 
 
-def _rule_check(rule: Rule) -> None:
-    rule.full_clean(exclude=["workspace"])
-    if rule.community_id and rule.community.workspace_id != rule.workspace_id:
-        raise ValidationError({"community": _("The group does not belong to this workspace.")})
-
-
 @transaction.atomic
 def rule_save(*, rule: Rule, by, **fields) -> Rule:
     """Create (no pk yet) or change a rule of the code of conduct."""
     before = snapshot(Rule.objects.get(pk=rule.pk), RULE_FIELDS) if rule.pk else None
     for name, value in fields.items():
         setattr(rule, name, value)
-    _rule_check(rule)
+    rule.full_clean(exclude=["workspace"])
     rule.save()
     after = snapshot(rule, RULE_FIELDS)
     if before != after:

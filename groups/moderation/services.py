@@ -96,11 +96,7 @@ def violation_log(
     logged (`replayed`). `at` backdates the log; only imports of history and the demo use it.
     """
     errors = {}
-    if member.workspace_id != community.workspace_id:
-        errors["member"] = _("The member does not belong to this workspace.")
-    if rule.workspace_id != community.workspace_id:
-        errors["rule"] = _("The rule does not belong to this workspace.")
-    elif not rule.applies_to(community):
+    if not rule.applies_to(community):
         errors["rule"] = (
             _("The rule “%(rule)s” is retired.") % {"rule": rule.title}
             if not rule.is_active

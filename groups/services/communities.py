@@ -25,7 +25,7 @@ from groups.models.members import SCRIPTED_ROLES
 from groups.payloads import group_payload
 from suo.audit import audit_record
 from suo.db import save_or_field_error
-from suo.models import Workspace, WorkspaceMembership
+from suo.models import Workspace
 from suo.webhooks import webhook_emit_many
 
 
@@ -196,13 +196,6 @@ def role_assign(
         errors["role"] = _("Unknown group role “%(role)s”.") % {"role": role}
     if member is None and user is None:
         errors["member"] = _("Name a member, a suo user, or both.")
-    if member is not None and member.workspace_id != community.workspace_id:
-        errors["member"] = _("The member does not belong to this workspace.")
-    if (
-        user is not None
-        and not WorkspaceMembership.objects.filter(workspace_id=community.workspace_id, user=user).exists()
-    ):
-        errors["user"] = _("The user does not work in this workspace.")
     if script_position and role not in SCRIPTED_ROLES:
         errors["script_position"] = _("Only KOL and atmosphere roles have an ABC script position.")
     if errors:

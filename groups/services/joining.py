@@ -161,10 +161,6 @@ def membership_join(
     """
     # Lock the group: capacity and "one active stay" are decided one join at a time.
     community = Community.objects.select_for_update().select_related("workspace").get(pk=community.pk)
-    if member.workspace_id != community.workspace_id or (
-        inviter and inviter.workspace_id != community.workspace_id
-    ):
-        raise ValidationError({"member": _("The member does not belong to this workspace.")})
     if source not in JoinSource.values:
         raise ValidationError({"source": _("Unknown join source “%(source)s”.") % {"source": source}})
     now = timezone.now()
