@@ -10,6 +10,7 @@ any other bad input: never a 500, never half a save.
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import widgets
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -26,6 +27,25 @@ def _workspace_id_of(obj) -> int | None:
     if isinstance(obj, Workspace):
         return obj.pk
     return getattr(obj, "workspace_id", None)
+
+
+class ScopedRawIdWidget(widgets.ForeignKeyRawIdWidget):
+    """A raw-id input whose label (shown next to the id, also for an id typed or passed in the
+    URL) is looked up among the user's rows only: a guessed id of another workspace shows
+    nothing, as if it did not exist."""
+
+    def __init__(self, rel, admin_site, attrs=None, using=None, *, rows):
+        super().__init__(rel, admin_site, attrs, using)
+        self.rows = rows
+
+    def label_and_url_for_value(self, value):
+        key = self.rel.get_related_field().name
+        try:
+            if not self.rows.filter(**{key: value}).exists():
+                return "", ""
+        except (ValueError, TypeError, ValidationError):
+            return "", ""
+        return super().label_and_url_for_value(value)
 
 
 _REFUSAL_ATTR = "_suo_admin_refusal"
@@ -70,6 +90,10 @@ class WorkspaceScopedAdminMixin:
             roles = self.admin_write_roles if related is Workspace else READ_ROLES
             queryset = kwargs.get("queryset") or related._default_manager.all()
             kwargs["queryset"] = scoped(queryset, workspace_ids(request.user, roles))
+            if db_field.name in self.raw_id_fields and "widget" not in kwargs:
+                kwargs["widget"] = ScopedRawIdWidget(
+                    db_field.remote_field, self.admin_site, using=kwargs.get("using"), rows=kwargs["queryset"]
+                )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
