@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import BooleanField, Case, Count, Q, Value, When
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -12,14 +12,14 @@ from django.utils.translation import gettext_lazy as _
 
 from groups import services
 from groups.csv_import import COLUMNS, decode, members_import
-from groups.masking import mask
+from groups.masking import MASKED_FIELDS, contacts_masked, mask, masked_workspace_ids, touches_masked_field
 from groups.models import (
     LeaveReason,
     Member,
     Membership,
 )
 from suo.admin_scoping import ServiceDeleteMixin, WorkspaceScopedAdmin, WorkspaceScopedInline
-from suo.models import Role, Workspace
+from suo.models import Workspace
 from suo.tenancy import MODERATE_ROLES, role_in, workspace_ids
 
 
@@ -61,6 +61,9 @@ class CsvImportForm(forms.Form):
         return cleaned
 
 
+_MASKED_SEARCH = "_groups_masked_search"
+
+
 @admin.register(Member)
 class MemberAdmin(ServiceDeleteMixin, WorkspaceScopedAdmin):
     admin_write_roles = MODERATE_ROLES
@@ -71,51 +74,80 @@ class MemberAdmin(ServiceDeleteMixin, WorkspaceScopedAdmin):
     filter_horizontal = ["tags"]
     inlines = [MembershipInline]
 
-    def _reads_only(self, request, obj=None) -> bool:
-        if request.user.is_superuser:
-            return False
-        if obj is not None:
-            return role_in(request.user, obj.workspace_id) == Role.ANALYST
-        return not workspace_ids(request.user, MODERATE_ROLES)
+    list_display = [
+        "display_name",
+        "platform",
+        "external_id",
+        "phone_shown",
+        "wechat_shown",
+        "tag_names",
+        "active_groups",
+        "first_seen_at",
+    ]
 
-    def get_list_display(self, request):
-        contact = ["phone_masked", "wechat_masked"] if self._reads_only(request) else ["phone", "wechat_id"]
-        return [
-            "display_name",
-            "platform",
-            "external_id",
-            *contact,
-            "tag_names",
-            "active_groups",
-            "first_seen_at",
-        ]
-
+    # --- contact details: masked per row by the user's role in the row's workspace ---
     def get_fields(self, request, obj=None):
-        contact = (
-            ["phone_masked", "wechat_masked"] if self._reads_only(request, obj) else ["phone", "wechat_id"]
-        )
+        masked = obj is not None and contacts_masked(request.user, obj.workspace_id)
+        contact = ["phone_shown", "wechat_shown"] if masked else list(MASKED_FIELDS)
         return ["workspace", "display_name", "platform", "external_id", *contact, "tags", "first_seen_at"]
 
     def get_readonly_fields(self, request, obj=None):
-        return ["phone_masked", "wechat_masked"] if self._reads_only(request, obj) else []
+        masked = obj is not None and contacts_masked(request.user, obj.workspace_id)
+        return ["phone_shown", "wechat_shown"] if masked else []
 
     def get_queryset(self, request):
+        masked = masked_workspace_ids(request.user)
         return (
             super()
             .get_queryset(request)
             .annotate(
-                active_group_count=Count("memberships", filter=Q(memberships__is_active=True), distinct=True)
+                active_group_count=Count("memberships", filter=Q(memberships__is_active=True), distinct=True),
+                contacts_masked=Case(
+                    When(workspace_id__in=masked, then=Value(True)),
+                    default=Value(False),
+                    output_field=BooleanField(),
+                ),
             )
             .prefetch_related("tags")
         )
 
+    def get_search_results(self, request, queryset, search_term):
+        """Masked fields are searched only in the workspaces where the user sees them: a prefix
+        search would otherwise reveal them character by character."""
+        masked = masked_workspace_ids(request.user)
+        if not masked or not search_term:
+            return super().get_search_results(request, queryset, search_term)
+        seen, seen_duplicates = super().get_search_results(
+            request, queryset.exclude(workspace_id__in=masked), search_term
+        )
+        setattr(request, _MASKED_SEARCH, True)
+        try:
+            hidden, hidden_duplicates = super().get_search_results(
+                request, queryset.filter(workspace_id__in=masked), search_term
+            )
+        finally:
+            delattr(request, _MASKED_SEARCH)
+        found = queryset.filter(Q(pk__in=seen.values("pk")) | Q(pk__in=hidden.values("pk")))
+        return found, seen_duplicates or hidden_duplicates
+
+    def get_search_fields(self, request):
+        fields = super().get_search_fields(request)
+        if getattr(request, _MASKED_SEARCH, False):
+            return [name for name in fields if not touches_masked_field(name)]
+        return fields
+
+    def lookup_allowed(self, lookup, value, request=None):
+        if touches_masked_field(lookup) and (request is None or masked_workspace_ids(request.user)):
+            return False  # no ?phone__startswith=138 to read what the list masks
+        return super().lookup_allowed(lookup, value, request)
+
     @admin.display(description=_("phone"))
-    def phone_masked(self, member):
-        return mask(member.phone)
+    def phone_shown(self, member):
+        return mask(member.phone) if getattr(member, "contacts_masked", True) else member.phone
 
     @admin.display(description=_("WeChat id"))
-    def wechat_masked(self, member):
-        return mask(member.wechat_id)
+    def wechat_shown(self, member):
+        return mask(member.wechat_id) if getattr(member, "contacts_masked", True) else member.wechat_id
 
     @admin.display(description=_("tags"))
     def tag_names(self, member):
