@@ -10,7 +10,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from groups import services
+from groups import import_uploads, services
 from groups.csv_import import COLUMNS, decode, members_import
 from groups.masking import MASKED_FIELDS, contacts_masked, mask, masked_workspace_ids, touches_masked_field
 from groups.models import (
@@ -42,21 +42,24 @@ class MembershipInline(WorkspaceScopedInline):
 
 
 class CsvImportForm(forms.Form):
+    """A new file to preview, or the token of a previewed file (kept server-side) to import."""
+
     workspace = forms.ModelChoiceField(queryset=Workspace.objects.none(), label=_("workspace"))
     csv_file = forms.FileField(label=_("CSV file"), required=False)
-    csv_text = forms.CharField(widget=forms.HiddenInput, required=False)
+    token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=500)
 
     def clean(self):
         cleaned = super().clean()
         upload = cleaned.get("csv_file")
+        cleaned["text"] = None
         if upload is not None:
             if upload.size > 10 * 1024 * 1024:
                 raise ValidationError({"csv_file": _("At most 10 MB per file.")})
             try:
-                cleaned["csv_text"] = decode(upload.read())
+                cleaned["text"] = decode(upload.read())
             except UnicodeDecodeError as exc:
                 raise ValidationError({"csv_file": _("Save the file as UTF-8 CSV.")}) from exc
-        if not cleaned.get("csv_text"):
+        elif not cleaned.get("token"):
             raise ValidationError({"csv_file": _("Choose a CSV file.")})
         return cleaned
 
@@ -193,24 +196,29 @@ class MemberAdmin(ServiceDeleteMixin, WorkspaceScopedAdmin):
         form.fields["workspace"].queryset = workspaces
         if len(workspaces) == 1:
             form.fields["workspace"].initial = workspaces[0].pk
-        report = None
+        report, token = None, ""
         if request.method == "POST" and form.is_valid():
-            confirm = request.POST.get("confirm") == "1"
-            report = members_import(
-                workspace=form.cleaned_data["workspace"],
-                text=form.cleaned_data["csv_text"],
-                dry_run=not confirm,
-            )
-            if report.applied:
-                self.message_user(request, gettext("Imported: %(summary)s") % {"summary": report.summary()})
-                return HttpResponseRedirect(reverse("admin:groups_member_changelist"))
-            form = CsvImportForm(
-                initial={
-                    "workspace": form.cleaned_data["workspace"].pk,
-                    "csv_text": form.cleaned_data["csv_text"],
-                }
-            )
-            form.fields["workspace"].queryset = workspaces
+            workspace, text = form.cleaned_data["workspace"], form.cleaned_data["text"]
+            where = {"workspace": workspace, "user": request.user}
+            if text is not None:  # a new file: preview it, and keep it for the confirmation
+                report = members_import(workspace=workspace, text=text, dry_run=True)
+                token = import_uploads.upload_keep(text=text, **where) if report.ok else ""
+            else:  # the confirmation of a previewed file
+                kept = {"token": form.cleaned_data["token"], **where}
+                try:
+                    text = import_uploads.upload_text(**kept)
+                except import_uploads.UploadExpired as expired:
+                    form.add_error("csv_file", str(expired.message))
+                else:
+                    report = members_import(workspace=workspace, text=text, dry_run=False)
+                    import_uploads.upload_discard(**kept)
+                    if report.applied:
+                        summary = report.summary()
+                        self.message_user(request, gettext("Imported: %(summary)s") % {"summary": summary})
+                        return HttpResponseRedirect(reverse("admin:groups_member_changelist"))
+            if report is not None:
+                form = CsvImportForm(initial={"workspace": workspace.pk, "token": token})
+                form.fields["workspace"].queryset = workspaces
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,

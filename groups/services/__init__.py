@@ -12,6 +12,7 @@ from groups.services.communities import (
     community_update,
     role_assign,
     role_end,
+    tag_names_clean,
     tags_for_names,
 )
 from groups.services.joining import (
@@ -53,5 +54,6 @@ __all__ = [
     "membership_leave",
     "role_assign",
     "role_end",
+    "tag_names_clean",
     "tags_for_names",
 ]

@@ -29,14 +29,20 @@ from suo.models import Workspace
 from suo.webhooks import webhook_emit_many
 
 
-def tags_for_names(*, workspace: Workspace, names: Iterable[str]) -> list[Tag]:
-    """The workspace's tags with these names, creating the missing ones."""
+def tag_names_clean(names: Iterable[str]) -> list[str]:
+    """Tag names without blanks and repeats, each at most 40 characters (else a ValidationError)."""
     clean = list(dict.fromkeys(name.strip() for name in names if name and name.strip()))
-    if not clean:
-        return []
     for name in clean:
         if len(name) > 40:
             raise ValidationError({"tags": _("A tag has at most 40 characters: “%(tag)s”.") % {"tag": name}})
+    return clean
+
+
+def tags_for_names(*, workspace: Workspace, names: Iterable[str]) -> list[Tag]:
+    """The workspace's tags with these names, creating the missing ones."""
+    clean = tag_names_clean(names)
+    if not clean:
+        return []
     Tag.objects.bulk_create([Tag(workspace=workspace, name=name) for name in clean], ignore_conflicts=True)
     return list(Tag.objects.filter(workspace=workspace, name__in=clean).order_by("name"))
 
