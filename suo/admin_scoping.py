@@ -226,5 +226,24 @@ class ServiceDeleteMixin:
             self.message_user(request, " ".join(refusal.messages), messages.ERROR)
 
 
+class WorkspaceInlineFormSet(forms.BaseInlineFormSet):
+    """Rows of an inline belong to the parent row's workspace: copied, never chosen."""
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        workspace_id = _workspace_id_of(self.instance)
+        if workspace_id is not None and getattr(form.instance, "workspace_id", "") is None:
+            form.instance.workspace_id = workspace_id
+        return form
+
+
 class WorkspaceScopedInline(WorkspaceScopedAdminMixin, admin.TabularInline):
-    """For inlines, `obj` in the permission checks is the parent row."""
+    """For inlines, `obj` in the permission checks is the parent row; the rows take the parent's
+    workspace (the field is not on the form)."""
+
+    formset = WorkspaceInlineFormSet
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form.base_fields.pop("workspace", None)
+        return formset

@@ -32,11 +32,6 @@ class ThresholdInline(WorkspaceScopedInline):
     extra = 0
     fields = ["kind", "referral_scope", "min_activity", "campaign", "product"]
 
-    def get_formset(self, request, obj=None, **kwargs):
-        formset = super().get_formset(request, obj, **kwargs)
-        formset.form.base_fields.pop("workspace", None)
-        return formset
-
 
 class CurrentRoleInline(WorkspaceScopedInline):
     """Who does what now; deleting a row ends the role (it stays in the history)."""
@@ -95,11 +90,6 @@ class InviteCodeInline(WorkspaceScopedInline):
     extra = 0
     fields = ["code", "max_uses", "uses", "expires_at", "is_active", "note"]
     readonly_fields = ["uses"]
-
-    def get_formset(self, request, obj=None, **kwargs):
-        formset = super().get_formset(request, obj, **kwargs)
-        formset.form.base_fields.pop("workspace", None)
-        return formset
 
 
 class StateChangeInline(WorkspaceScopedInline):

@@ -54,6 +54,21 @@ class RoleHolderSerializer(serializers.ModelSerializer):
 
 
 LADDER_HELP = gettext_lazy("Penalty ladder id; null: the workspace's default ladder.")
+GROUP_FIELDS = [
+    "name",
+    "kind",
+    "platform",
+    "external_id",
+    "member_limit",
+    "threshold_mode",
+    "thresholds",
+    "welcome_template",
+    "announcement_template",
+    "rules_text",
+    "ladder",
+    "notes",
+    "tags",
+]
 
 
 # A group as a client creates or changes it; the model gives the fields' limits, the services
@@ -68,21 +83,7 @@ class CommunityInput(serializers.ModelSerializer):
 
     class Meta:
         model = Community
-        fields = [
-            "name",
-            "kind",
-            "platform",
-            "external_id",
-            "member_limit",
-            "threshold_mode",
-            "thresholds",
-            "welcome_template",
-            "announcement_template",
-            "rules_text",
-            "ladder",
-            "notes",
-            "tags",
-        ]
+        fields = GROUP_FIELDS
 
 
 @extend_schema_serializer(component_name="Community")
@@ -95,27 +96,7 @@ class CommunityOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Community
-        fields = [
-            "id",
-            "name",
-            "kind",
-            "platform",
-            "external_id",
-            "member_limit",
-            "state",
-            "state_changed_at",
-            "threshold_mode",
-            "thresholds",
-            "welcome_template",
-            "announcement_template",
-            "rules_text",
-            "ladder",
-            "notes",
-            "tags",
-            "member_count",
-            "roles",
-            "created_at",
-        ]
+        fields = ["id", *GROUP_FIELDS, "state", "state_changed_at", "member_count", "roles", "created_at"]
         read_only_fields = fields
 
 

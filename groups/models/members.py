@@ -164,7 +164,7 @@ SCRIPTED_ROLES = (GroupRole.KOL, GroupRole.ATMOSPHERE)
 
 
 class RoleAssignment(models.Model):
-    """Who does what in a group: a member of the community and/or a suo user holds a group role."""
+    """Who does what in a group: a member (a person in the group) and/or a suo user holds a group role."""
 
     # suo.workspace_integrity: the user must work in the row's workspace.
     workspace_user_fields = ("user",)

@@ -30,17 +30,7 @@ class RuleAdmin(ServiceDeleteMixin, WorkspaceScopedAdmin):
     list_filter = ["category", "severity", "is_active", "community_kind"]
     search_fields = ["title", "description"]
     list_select_related = ["community"]
-    fields = [
-        "workspace",
-        "title",
-        "description",
-        "category",
-        "severity",
-        "community_kind",
-        "community",
-        "position",
-        "is_active",
-    ]
+    fields = ["workspace", *conduct.RULE_FIELDS]
 
     def get_queryset(self, request):
         from django.db.models import Count
@@ -76,11 +66,6 @@ class LadderStepInline(WorkspaceScopedInline):
     min_num = 1
     fields = ["position", "action", "mute_minutes"]
     ordering = ["position", "pk"]
-
-    def get_formset(self, request, obj=None, **kwargs):
-        formset = super().get_formset(request, obj, **kwargs)
-        formset.form.base_fields.pop("workspace", None)
-        return formset
 
 
 @admin.register(Ladder)

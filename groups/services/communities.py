@@ -71,17 +71,7 @@ def community_create(
 ) -> Community:
     community = Community(workspace=workspace, **fields)
     community.state = CommunityState.PLANNING
-    community.full_clean(exclude=["workspace"])
-    save_or_field_error(
-        community,
-        field="external_id",
-        message=_("Another group on this platform already has this external id."),
-    )
-    if tags is not None:
-        community.tags.set(tags_for_names(workspace=workspace, names=tags))
-    if thresholds is not None:
-        _thresholds_replace(community, thresholds)
-    return community
+    return _community_save(community, tags=tags, thresholds=thresholds)
 
 
 @transaction.atomic
@@ -98,6 +88,12 @@ def community_update(
     fields.pop("state", None)  # lifecycle moves only through community_transition
     for name, value in fields.items():
         setattr(community, name, value)
+    return _community_save(community, tags=tags, thresholds=thresholds)
+
+
+def _community_save(
+    community: Community, *, tags: list[str] | None, thresholds: list[dict] | None
+) -> Community:
     community.full_clean(exclude=["workspace"])
     save_or_field_error(
         community,

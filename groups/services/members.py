@@ -18,22 +18,17 @@ from suo.models import Workspace
 @transaction.atomic
 def member_create(*, workspace: Workspace, tags: list[str] | None = None, **fields) -> Member:
     fields.setdefault("first_seen_at", timezone.now())
-    member = Member(workspace=workspace, **fields)
-    member.full_clean(exclude=["workspace"], validate_constraints=False)
-    save_or_field_error(
-        member,
-        field="external_id",
-        message=_("A member with this external id on this platform already exists."),
-    )
-    if tags is not None:
-        member.tags.set(tags_for_names(workspace=workspace, names=tags))
-    return member
+    return _member_save(Member(workspace=workspace, **fields), tags=tags)
 
 
 @transaction.atomic
 def member_update(*, member: Member, tags: list[str] | None = None, **fields) -> Member:
     for name, value in fields.items():
         setattr(member, name, value)
+    return _member_save(member, tags=tags)
+
+
+def _member_save(member: Member, *, tags: list[str] | None) -> Member:
     member.full_clean(exclude=["workspace"], validate_constraints=False)
     save_or_field_error(
         member,

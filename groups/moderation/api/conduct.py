@@ -17,16 +17,8 @@ from groups.models.moderation import LadderStep, describe_action
 from groups.moderation import conduct, ladders, selectors
 from suo.api.scoping import ScopedPrimaryKeyRelatedField, WorkspaceScopedMixin
 
-RULE_FIELDS = [
-    "title",
-    "description",
-    "category",
-    "severity",
-    "community_kind",
-    "group",
-    "position",
-    "is_active",
-]
+# The API names a rule's group `group` (conduct.RULE_FIELDS says `community`).
+RULE_FIELDS = ["group" if name == "community" else name for name in conduct.RULE_FIELDS]
 GROUP_HELP = gettext_lazy("Only for this group (id); null: every group.")
 KIND_HELP = gettext_lazy("Only for groups of this kind; empty: every kind.")
 
