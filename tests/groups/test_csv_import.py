@@ -206,7 +206,7 @@ def test_the_preview_writes_nothing_at_all(tenant_a, group):
     assert writes == []
 
 
-def test_the_import_writes_500_rows_per_transaction(tenant_a, monkeypatch):
+def test_the_import_writes_a_batch_of_rows_per_transaction(tenant_a, monkeypatch):
     batches = []
     apply = csv_import._apply
 
@@ -216,12 +216,14 @@ def test_the_import_writes_500_rows_per_transaction(tenant_a, monkeypatch):
 
     monkeypatch.setattr(csv_import, "_apply", spy)
 
-    report = members_import(workspace=tenant_a.workspace, text=HEADER + chinese_rows(1200), dry_run=False)
+    report = members_import(
+        workspace=tenant_a.workspace, text=HEADER + chinese_rows(12), dry_run=False, batch_rows=5
+    )
 
-    assert report.applied
+    assert report.applied and csv_import.BATCH_ROWS == 500
     sizes = [sum(1 for b in batches if b == name) for name in dict.fromkeys(batches)]
-    assert sizes == [500, 500, 200]
-    assert Member.objects.count() == 1200
+    assert sizes == [5, 5, 2]
+    assert Member.objects.count() == 12
 
 
 def test_a_row_that_fails_late_undoes_the_batches_before_it(tenant_a, group, monkeypatch):
@@ -229,8 +231,8 @@ def test_a_row_that_fails_late_undoes_the_batches_before_it(tenant_a, group, mon
         workspace=tenant_a.workspace, platform="wechat", external_id="old", display_name="旧名"
     )
     old.tags.set([Tag.objects.create(workspace=tenant_a.workspace, name="老客户")])
-    text = HEADER + "wechat,old,新名,,,新标签,room-1,,\n" + chinese_rows(1100)
-    late_id = f"微信用户{1050:06d}" + "号" * 90
+    text = HEADER + "wechat,old,新名,,,新标签,room-1,,\n" + chinese_rows(12)
+    late_id = f"微信用户{10:06d}" + "号" * 90
     create = services.member_create
 
     def fails_on_the_late_row(**fields):
@@ -240,11 +242,11 @@ def test_a_row_that_fails_late_undoes_the_batches_before_it(tenant_a, group, mon
 
     monkeypatch.setattr(services, "member_create", fails_on_the_late_row)
 
-    report = members_import(workspace=tenant_a.workspace, text=text, dry_run=False)
+    report = members_import(workspace=tenant_a.workspace, text=text, dry_run=False, batch_rows=5)
 
     assert not report.applied
-    assert "1053" in report.file_error  # line 1053: header, the "old" row, then row 1050 of the rest
-    assert [row.line for row in report.error_rows] == [1053]
+    assert "13" in report.file_error  # line 13: the header, the "old" row, then row 10 of the rest
+    assert [row.line for row in report.error_rows] == [13]
     assert Member.objects.count() == 1 and not Membership.objects.exists()
     old.refresh_from_db()
     assert old.display_name == "旧名"
