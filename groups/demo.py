@@ -27,6 +27,7 @@ from groups.models import (
     Tag,
     Threshold,
 )
+from groups.moderation import demo as moderation_demo
 
 SURNAMES = (
     "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
@@ -346,6 +347,4 @@ def seed(workspaces: dict) -> None:
             rng.shuffle(shuffled)
             _community(workspace, spec, shuffled, rng, users)
     # The code of conduct, ladders and a history of violations (after the groups they happen in).
-    from groups import moderation_demo
-
     moderation_demo.seed(workspaces)

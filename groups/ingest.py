@@ -25,7 +25,7 @@ from groups.models import (
     Membership,
     MessageDailyCount,
 )
-from groups.services import _welcome_events
+from groups.payloads import member_joined_events, member_left_event
 from suo.models import Workspace
 from suo.webhooks import webhook_emit_many
 
@@ -299,29 +299,9 @@ def events_ingest(*, workspace: Workspace, events: list[dict]) -> list[EventResu
         outgoing = []
         defaults = selectors.community_defaults(workspace) if created else None
         for membership in created:
-            outgoing.extend(_welcome_events(membership, membership.community, defaults))
+            outgoing.extend(member_joined_events(membership, membership.community, defaults))
         left = [m for m in created if not m.is_active] + ended
-        outgoing.extend(
-            (
-                "member.left",
-                {
-                    "membership_id": m.pk,
-                    "group": {
-                        "id": m.community_id,
-                        "name": m.community.name,
-                        "external_id": m.community.external_id,
-                    },
-                    "member": {
-                        "id": m.member_id,
-                        "display_name": m.member.display_name,
-                        "external_id": m.member.external_id,
-                    },
-                    "reason": m.leave_reason,
-                    "left_at": m.left_at,
-                },
-            )
-            for m in left
-        )
+        outgoing.extend(member_left_event(m) for m in left)
         webhook_emit_many(workspace=workspace, events=outgoing)
     return results  # type: ignore[return-value]
 

@@ -18,6 +18,7 @@ from groups.models import (
     RoleAssignment,
 )
 from groups.models.templates import render_template
+from groups.moderation.selectors import rules_render
 from suo.models import Workspace
 
 
@@ -45,6 +46,30 @@ def community_list(
         )
         .order_by("name", "pk")
     )
+
+
+def membership_list(
+    *, community: Community, active: bool | None = None, source: str = ""
+) -> QuerySet[Membership]:
+    """The group's memberships, newest first: current ones (`active=True`), past ones, or both."""
+    queryset = (
+        Membership.objects.filter(community=community)
+        .select_related("member", "inviter", "invite_code")
+        .order_by("-joined_at", "-pk")
+    )
+    if active is not None:
+        queryset = queryset.filter(is_active=active)
+    if source:
+        queryset = queryset.filter(source=source)
+    return queryset
+
+
+def role_list(*, community: Community, ended_too: bool = False) -> QuerySet[RoleAssignment]:
+    """Who does what in the group: current holders, and past ones with `ended_too`."""
+    queryset = RoleAssignment.objects.filter(community=community).select_related("member", "user")
+    if not ended_too:
+        queryset = queryset.filter(is_active=True)
+    return queryset.order_by("role", "-started_at", "pk")
 
 
 def member_list(*, queryset: QuerySet | None = None) -> QuerySet[Member]:
@@ -87,8 +112,6 @@ def welcome_render(
 def rules_text(*, community: Community, defaults: CommunityDefaults | None = None) -> str:
     """What {rules} renders: the group's code of conduct; when it has no rules, the group's own
     rules text, then the workspace default."""
-    from groups.moderation_selectors import rules_render
-
     if community.pk is not None:
         # Remembered on the instance: a batch of joins renders one group's welcome many times.
         rendered = getattr(community, "_rules_rendered", None)

@@ -1,19 +1,11 @@
-"""Celery tasks of the groups app: thin, they call the moderation services."""
+"""Celery tasks of the groups app (moderation's are in groups/moderation/tasks.py)."""
 
 from celery import shared_task
 
-
-@shared_task
-def mute_expire(penalty_id: int) -> None:
-    """ETA task: lift one mute when its time is up (nothing happens if the sweep already did)."""
-    from groups.moderation import mute_lift
-
-    mute_lift(penalty_id=penalty_id)
+from groups import import_uploads
 
 
 @shared_task
-def mutes_sweep() -> int:
-    """Periodic reconciler: lift every mute whose time passed, e.g. while no worker ran."""
-    from groups.moderation import mutes_sweep as sweep
-
-    return sweep()
+def import_uploads_sweep() -> int:
+    """Periodic: delete CSV uploads that were previewed but never imported."""
+    return import_uploads.uploads_sweep()

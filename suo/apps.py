@@ -19,6 +19,10 @@ class SuoConfig(AppConfig):
             settings.STATIC_ROOT,
         ):
             Path(folder).mkdir(parents=True, exist_ok=True)
+        # Related rows share the workspace, in every app (all models are loaded by now).
+        from suo import workspace_integrity
+
+        workspace_integrity.connect()
 
 
 class SuoAdminConfig(AdminConfig):

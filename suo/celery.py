@@ -9,3 +9,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "suo.settings")
 app = Celery("suo")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Moderation is a package inside the groups app, with its own tasks module.
+app.autodiscover_tasks(["groups.moderation"])

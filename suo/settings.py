@@ -162,6 +162,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Mutes are lifted on time by an ETA task; this sweep lifts any whose task was lost.
     "groups.mutes_sweep": {"task": "groups.tasks.mutes_sweep", "schedule": 60.0, "options": {"expires": 55}},
+    # CSV files previewed in the admin but never imported are deleted after an hour.
+    "groups.import_uploads_sweep": {
+        "task": "groups.tasks.import_uploads_sweep",
+        "schedule": 3600.0,
+        "options": {"expires": 3000},
+    },
 }
 
 # --- outbound webhooks (suo.webhooks) -------------------------------------------------------

@@ -1,12 +1,12 @@
 """Community groups, the people in them, who does what, and the rules for joining."""
 
 from groups.models.community import (
+    ChatPlatform,
     Community,
     CommunityDefaults,
     CommunityKind,
     CommunityState,
     CommunityStateChange,
-    Platform,
     Tag,
     ThresholdMode,
 )
@@ -40,6 +40,7 @@ __all__ = [
     "ActivityEvent",
     "Appeal",
     "AppealState",
+    "ChatPlatform",
     "Community",
     "CommunityDefaults",
     "CommunityKind",
@@ -60,7 +61,6 @@ __all__ = [
     "Penalty",
     "PenaltyAction",
     "PenaltyState",
-    "Platform",
     "ReferralScope",
     "RoleAssignment",
     "Rule",

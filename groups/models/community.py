@@ -12,7 +12,10 @@ class CommunityKind(models.TextChoices):
     FLASH = "flash", _("Flash group")
 
 
-class Platform(models.TextChoices):
+class ChatPlatform(models.TextChoices):
+    """The chat platform a group lives on and its members are accounts of (not a visitor's platform,
+    which is links.platforms')."""
+
     WECHAT = "wechat", _("WeChat")
     WECOM = "wecom", _("WeCom")
     QQ = "qq", _("QQ")
@@ -102,7 +105,7 @@ class Community(models.Model):
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=16, choices=CommunityKind.choices)
     platform = models.CharField(
-        _("platform"), max_length=16, choices=Platform.choices, default=Platform.WECHAT
+        _("platform"), max_length=16, choices=ChatPlatform.choices, default=ChatPlatform.WECHAT
     )
     external_id = models.CharField(
         _("external id"),
@@ -166,18 +169,12 @@ class Community(models.Model):
                 condition=models.Q(state__in=CommunityState.values), name="community_state_valid"
             ),
             models.CheckConstraint(
-                condition=models.Q(platform__in=Platform.values), name="community_platform_valid"
+                condition=models.Q(platform__in=ChatPlatform.values), name="community_platform_valid"
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_kind_display()})"
-
-    def clean(self):
-        if self.ladder_id and self.workspace_id and self.ladder.workspace_id != self.workspace_id:
-            from django.core.exceptions import ValidationError
-
-            raise ValidationError({"ladder": _("The ladder belongs to another workspace.")})
 
 
 class CommunityStateChange(models.Model):

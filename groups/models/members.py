@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from groups.models.community import Community, Platform, Tag
+from groups.models.community import ChatPlatform, Community, Tag
 from suo.models import Workspace
 
 
@@ -14,7 +14,7 @@ class Member(models.Model):
     )
     display_name = models.CharField(_("display name"), max_length=100)
     platform = models.CharField(
-        _("platform"), max_length=16, choices=Platform.choices, default=Platform.WECHAT
+        _("platform"), max_length=16, choices=ChatPlatform.choices, default=ChatPlatform.WECHAT
     )
     external_id = models.CharField(
         _("external id"), max_length=100, help_text=_("The person's id on the platform.")
@@ -36,7 +36,7 @@ class Member(models.Model):
             ),
             models.CheckConstraint(condition=~models.Q(external_id=""), name="member_external_id_required"),
             models.CheckConstraint(
-                condition=models.Q(platform__in=Platform.values), name="member_platform_valid"
+                condition=models.Q(platform__in=ChatPlatform.values), name="member_platform_valid"
             ),
         ]
 
@@ -164,7 +164,10 @@ SCRIPTED_ROLES = (GroupRole.KOL, GroupRole.ATMOSPHERE)
 
 
 class RoleAssignment(models.Model):
-    """Who does what in a group: a member of the community and/or a suo user holds a group role."""
+    """Who does what in a group: a member (a person in the group) and/or a suo user holds a group role."""
+
+    # suo.workspace_integrity: the user must work in the row's workspace.
+    workspace_user_fields = ("user",)
 
     workspace = models.ForeignKey(
         Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -109,6 +110,13 @@ class InviteCode(models.Model):
     def __str__(self) -> str:
         return self.code
 
+    def clean(self):
+        if self.max_uses is not None and self.max_uses < self.uses:
+            raise ValidationError(
+                {"max_uses": _("The code was already used %(uses)s times.") % {"uses": self.uses}},
+                code="below_uses",
+            )
+
 
 class Entitlement(models.Model):
     """A paid right a member holds (recorded by the shop integration); opens `paid` thresholds."""
@@ -146,3 +154,7 @@ class Entitlement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member.display_name}: {self.product}"
+
+    def clean(self):
+        if self.granted_at and self.expires_at and self.expires_at <= self.granted_at:
+            raise ValidationError({"expires_at": _("Must be after granted_at.")}, code="before_granted")

@@ -6,7 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from content.api import ROUTES as CONTENT_ROUTES
 from groups.api import CommunityViewSet, EntitlementViewSet, EventsView, InviteCodeViewSet, MemberViewSet
-from groups.moderation_api import (
+from groups.moderation.api import (
     AppealViewSet,
     DeskPreviewView,
     DeskSearchView,

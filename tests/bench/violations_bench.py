@@ -39,7 +39,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from django.contrib.auth import get_user_model
 from groups.models import Community, Member, Membership, Rule
-from groups.moderation import ladder_default
+from groups.moderation.ladders import ladder_default
 from suo.models import Workspace, WorkspaceMembership
 members, path = int(sys.argv[1]), sys.argv[2]
 workspace = Workspace.objects.create(slug="bench", name="bench")

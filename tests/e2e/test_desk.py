@@ -4,8 +4,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from groups import moderation
 from groups.models import Membership, Violation
+from groups.moderation import services as moderation
 from tests.groups.factories import CommunityFactory, MemberFactory, MembershipFactory, RuleFactory
 from tests.suo.factories import UserFactory, WorkspaceFactory, WorkspaceMembershipFactory
 

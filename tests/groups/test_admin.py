@@ -229,3 +229,55 @@ def test_moderator_adds_a_membership_by_hand(login, tenant_a):
     assert response.status_code == 302
     assert again.status_code == 200 and "member" in again.context["adminform"].form.errors
     assert Membership.objects.filter(community=group, member=member, is_active=True).count() == 1
+
+
+@pytest.fixture
+def two_roles(tenant_a, tenant_b):
+    """A user who moderates workspace A and only analyses workspace B."""
+    from tests.suo.factories import WorkspaceMembershipFactory
+
+    WorkspaceMembershipFactory(workspace=tenant_b.workspace, user=tenant_a.moderator, role="analyst")
+    ours = MemberFactory(workspace=tenant_a.workspace, phone="13811112222", wechat_id="wxid_ours_001")
+    theirs = MemberFactory(workspace=tenant_b.workspace, phone="13933334444", wechat_id="wxid_theirs_002")
+    return tenant_a.moderator, ours, theirs
+
+
+def test_contacts_are_masked_per_row_by_the_role_in_that_rows_workspace(client, two_roles):
+    user, ours, theirs = two_roles
+    client.force_login(user)
+
+    listing = client.get("/admin/groups/member/").content.decode()
+    their_page = client.get(f"/admin/groups/member/{theirs.pk}/change/").content.decode()
+    our_page = client.get(f"/admin/groups/member/{ours.pk}/change/").content.decode()
+
+    assert "13811112222" in listing and "wxid_ours_001" in listing
+    assert "13933334444" not in listing and "wxid_theirs_002" not in listing and "139******44" in listing
+    assert "13933334444" not in their_page and "wxid_theirs_002" not in their_page
+    assert "13811112222" in our_page
+
+
+def test_masked_contacts_cannot_be_searched_or_filtered_by_prefix(client, two_roles):
+    user, ours, theirs = two_roles
+    client.force_login(user)
+
+    def shown(query):
+        response = client.get(f"/admin/groups/member/?{query}")
+        return response.status_code, {
+            m.pk for m in response.context["cl"].queryset
+        } if response.status_code == 200 else None
+
+    assert shown("q=wxid_theirs") == (200, set())
+    assert shown("q=wxid_ours") == (200, {ours.pk})
+    assert shown(f"q={theirs.display_name}") == (200, {theirs.pk})
+    assert shown("phone__startswith=139")[0] == 400
+    assert shown("wechat_id__startswith=wxid_t")[0] == 400
+
+
+def test_analysts_cannot_search_masked_contacts_through_the_api_either(api_for, tenant_a):
+    MemberFactory(workspace=tenant_a.workspace, wechat_id="wxid_secret_9")
+
+    as_analyst = api_for(tenant_a.analyst).get("/api/members/?search=wxid_sec").json()
+    as_moderator = api_for(tenant_a.moderator).get("/api/members/?search=wxid_sec").json()
+
+    assert as_analyst["count"] == 0
+    assert as_moderator["count"] == 1

@@ -1,40 +1,18 @@
 """Exactness under concurrency: real threads on real connections (SQLite file or PostgreSQL)."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from groups import services
 from groups.ingest import events_ingest
 from groups.models import InboundEvent, InviteCode, Membership, MessageDailyCount, RoleAssignment
 from tests.groups.factories import CommunityFactory, InviteCodeFactory, MemberFactory, ThresholdFactory
+from tests.helpers import run_in_threads
 from tests.suo.factories import WorkspaceFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_in_threads(count: int, work) -> list:
-    barrier = threading.Barrier(count)
-    outcomes: list = [None] * count
-
-    def target(index):
-        try:
-            barrier.wait(timeout=10)
-            outcomes[index] = work(index)
-        except Exception as exc:
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
 
 
 def test_invite_code_use_count_is_exact_under_concurrency():

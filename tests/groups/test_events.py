@@ -318,3 +318,41 @@ def test_a_1000_event_batch_takes_a_bounded_number_of_queries(
     assert sum(MessageDailyCount.objects.values_list("count", flat=True)) == 800
     # each join is announced (member.joined) with its rendered welcome (member.welcomed)
     assert WebhookDelivery.objects.filter(event_type="member.welcomed").count() == 200
+
+
+def test_member_left_webhook_has_the_same_shape_from_an_event_as_from_the_api(api_for, tenant_a, group):
+    WebhookEndpoint.objects.create(
+        workspace=tenant_a.workspace, name="bot", url="http://127.0.0.1:9/hook", secret="s"
+    )
+    by_event = MembershipFactory(community=group, member=MemberFactory(workspace=tenant_a.workspace))
+    by_api = MembershipFactory(community=group, member=MemberFactory(workspace=tenant_a.workspace))
+    event = {
+        "id": "left-1",
+        "type": "leave",
+        "platform": "wechat",
+        "group_external_id": "room-1",
+        "member_external_id": by_event.member.external_id,
+        "at": at(2, 10),
+    }
+    assert post(api_for, tenant_a, [event]).json()["applied"] == 1
+    api_for(tenant_a.moderator).post(f"/api/groups/{group.pk}/leave/", {"member": by_api.member_id})
+
+    payloads = [
+        delivery.payload["data"]
+        for delivery in WebhookDelivery.objects.filter(event_type="member.left").order_by("pk")
+    ]
+    assert len(payloads) == 2
+    assert [set(payload) for payload in payloads] == [set(payloads[1])] * 2
+    assert (
+        set(payloads[0]["group"])
+        == set(payloads[1]["group"])
+        == {
+            "id",
+            "name",
+            "kind",
+            "platform",
+            "external_id",
+        }
+    )
+    assert set(payloads[0]["member"]) == {"id", "display_name", "platform", "external_id"}
+    assert payloads[0]["member"]["id"] == by_event.member_id

@@ -9,7 +9,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from groups import moderation, services, tasks
+from groups import services
 from groups.models import (
     Appeal,
     Community,
@@ -21,6 +21,8 @@ from groups.models import (
     Severity,
     Violation,
 )
+from groups.moderation import conduct, ladders, mutes, tasks
+from groups.moderation import services as moderation
 from groups.selectors import welcome_render
 from suo.models import AppendOnlyError, AuditRecord, WebhookDelivery, WebhookEndpoint
 from tests.groups.factories import (
@@ -57,7 +59,8 @@ def spam(ws):
 
 
 def log(group, member, rule, by, **kwargs):
-    return moderation.violation_log(community=group, member=member, rule=rule, by=by, **kwargs)
+    """Log a violation; the violation (the outcome is checked where it matters)."""
+    return moderation.violation_log(community=group, member=member, rule=rule, by=by, **kwargs).violation
 
 
 def active_membership(group, member):
@@ -69,13 +72,18 @@ def test_default_ladder_warns_then_mutes_24h_then_kicks_and_stays_at_the_last_st
 ):
     moderator = tenant_a.moderator
 
-    first = log(group, member, spam, moderator)
-    second = log(group, member, spam, moderator)
+    first = moderation.violation_log(community=group, member=member, rule=spam, by=moderator)
+    second = moderation.violation_log(community=group, member=member, rule=spam, by=moderator)
 
-    assert (first.step, first.action, first.counted_violations, first.next_action) == (1, "warn", 1, "mute")
-    assert (second.step, second.action, second.mute_minutes) == (2, "mute", 24 * 60)
+    assert (first.violation.step, first.violation.action) == (1, "warn")
+    assert (first.counted_violations, first.next_action, first.replayed) == (1, "mute", False)
+    assert (second.violation.step, second.violation.action, second.violation.mute_minutes) == (
+        2,
+        "mute",
+        1440,
+    )
     muted_until = active_membership(group, member).muted_until
-    assert muted_until == second.created_at + timedelta(hours=24)
+    assert muted_until == second.violation.created_at + timedelta(hours=24)
     assert second.muted_until == muted_until and second.next_action == "kick"
 
     third = log(group, member, spam, moderator)
@@ -213,7 +221,7 @@ def test_the_sweep_keeps_a_longer_mute_running(tenant_a, ws, group, member, spam
     longer = log(group, member, spam, tenant_a.moderator)
 
     with time_machine.travel(timezone.now() + timedelta(minutes=11)):
-        assert moderation.mutes_sweep() == 1
+        assert mutes.mutes_sweep() == 1
 
     assert active_membership(group, member).muted_until == Penalty.objects.get(violation=longer).ends_at
 
@@ -302,7 +310,7 @@ def test_revoke_lifts_an_active_mute_stops_counting_and_is_audited(tenant_a, ws,
     assert mute.revoked_at is not None and mute.revoked_by == tenant_a.operator
     assert Penalty.objects.get(violation=mute).state == "lifted"
     assert active_membership(group, member).muted_until is None
-    assert moderation.ladder_next_step(member=member, community=group).number == 2
+    assert ladders.ladder_next_step(member=member, community=group).number == 2
     lifted = WebhookDelivery.objects.get(event_type="penalty.lifted").payload["data"]
     assert (lifted["reason"], lifted["action"], lifted["muted_until"]) == ("revoked", "mute", None)
     assert WebhookDelivery.objects.filter(event_type="violation.revoked").count() == 1
@@ -413,15 +421,15 @@ def test_every_change_is_in_the_append_only_audit_trail(tenant_a, group, member,
 
 
 def test_ladder_and_rule_edits_are_audited_with_before_and_after(tenant_a, ws):
-    ladder = moderation.ladder_default(ws)
-    moderation.ladder_save(
+    ladder = ladders.ladder_default(ws)
+    conduct.ladder_save(
         ladder=ladder,
         by=tenant_a.operator,
         window_days=7,
         steps=[{"action": "warn"}, {"action": "mute", "mute_minutes": 60}, {"action": "ban"}],
     )
-    rule = moderation.rule_save(rule=RuleFactory.build(workspace=ws), by=tenant_a.operator)
-    moderation.rule_save(rule=rule, by=tenant_a.operator, severity=Severity.GRAVE)
+    rule = conduct.rule_save(rule=RuleFactory.build(workspace=ws), by=tenant_a.operator)
+    conduct.rule_save(rule=rule, by=tenant_a.operator, severity=Severity.GRAVE)
 
     record = AuditRecord.objects.get(verb="ladder.changed")
     assert record.before["window_days"] == 30 and record.after["window_days"] == 7
@@ -432,23 +440,21 @@ def test_ladder_and_rule_edits_are_audited_with_before_and_after(tenant_a, ws):
 
 
 def test_a_new_default_ladder_takes_over_and_the_last_default_cannot_be_unset(tenant_a, ws):
-    old = moderation.ladder_default(ws)
-    new = moderation.ladder_save(
-        ladder=Ladder(workspace=ws, name="新默认"), by=tenant_a.owner, is_default=True
-    )
+    old = ladders.ladder_default(ws)
+    new = conduct.ladder_save(ladder=Ladder(workspace=ws, name="新默认"), by=tenant_a.owner, is_default=True)
 
     assert list(Ladder.objects.filter(workspace=ws, is_default=True)) == [new]
     old.refresh_from_db()
     assert not old.is_default
     with pytest.raises(ValidationError):
-        moderation.ladder_save(ladder=new, by=tenant_a.owner, is_default=False)
+        conduct.ladder_save(ladder=new, by=tenant_a.owner, is_default=False)
     with pytest.raises(ValidationError):
-        moderation.ladder_delete(ladder=new, by=tenant_a.owner)
+        conduct.ladder_delete(ladder=new, by=tenant_a.owner)
 
 
 def test_a_mute_step_needs_a_duration(tenant_a, ws):
     with pytest.raises(ValidationError) as error:
-        moderation.ladder_save(
+        conduct.ladder_save(
             ladder=Ladder(workspace=ws, name="x"), by=tenant_a.owner, steps=[{"action": "mute"}]
         )
     assert "steps.0.mute_minutes" in error.value.message_dict

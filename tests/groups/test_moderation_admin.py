@@ -6,8 +6,9 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from groups import moderation
 from groups.models import Appeal, Ladder, Rule, Violation
+from groups.moderation import ladders
+from groups.moderation import services as moderation
 from suo.demo import DEMO_PASSWORD
 from suo.models import AuditRecord
 from tests.groups.factories import CommunityFactory, MemberFactory, MembershipFactory, RuleFactory
@@ -24,7 +25,9 @@ def logged(tenant_a):
     member = MemberFactory(workspace=tenant_a.workspace)
     MembershipFactory(community=group, member=member)
     rule = RuleFactory(workspace=tenant_a.workspace)
-    return moderation.violation_log(community=group, member=member, rule=rule, by=tenant_a.moderator)
+    return moderation.violation_log(
+        community=group, member=member, rule=rule, by=tenant_a.moderator
+    ).violation
 
 
 def test_demo_has_a_code_of_conduct_ladders_and_a_history_and_every_page_renders(client):
@@ -150,7 +153,7 @@ def test_rule_and_ladder_edits_in_the_admin_are_audited(client, tenant_a):
         },
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
-    ladder = moderation.ladder_default(tenant_a.workspace)
+    ladder = ladders.ladder_default(tenant_a.workspace)
     steps = list(ladder.steps.order_by("position"))
     data = {
         "workspace": tenant_a.workspace.pk,

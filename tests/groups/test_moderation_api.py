@@ -8,8 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
-from groups import moderation
 from groups.models import Appeal, Ladder, Membership, Rule, Violation
+from groups.moderation import services as moderation
 from suo.models import AuditRecord
 from tests.groups.factories import (
     CommunityFactory,
@@ -183,9 +183,11 @@ def test_list_filters_by_member_group_and_since_without_n_plus_one(
     MembershipFactory(community=group, member=other)
     for _ in range(3):
         moderation.violation_log(community=group, member=other, rule=rule, by=tenant_a.moderator)
-    old = moderation.violation_log(community=group, member=member, rule=rule, by=tenant_a.moderator)
+    old = moderation.violation_log(community=group, member=member, rule=rule, by=tenant_a.moderator).violation
     Violation.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=10))
-    recent = moderation.violation_log(community=group, member=member, rule=rule, by=tenant_a.moderator)
+    recent = moderation.violation_log(
+        community=group, member=member, rule=rule, by=tenant_a.moderator
+    ).violation
     b_group = CommunityFactory(workspace=tenant_b.workspace)
     b_member = MemberFactory(workspace=tenant_b.workspace)
     moderation.violation_log(
@@ -210,7 +212,9 @@ def test_list_filters_by_member_group_and_since_without_n_plus_one(
 
 def test_revoke_is_for_owners_and_operators_and_other_workspaces_get_404(api_for, tenant_a, tenant_b, setup):
     group, member, rule = setup
-    violation = moderation.violation_log(community=group, member=member, rule=rule, by=tenant_a.moderator)
+    violation = moderation.violation_log(
+        community=group, member=member, rule=rule, by=tenant_a.moderator
+    ).violation
     url = f"/api/violations/{violation.pk}/revoke/"
 
     assert api_for(tenant_a.moderator).post(url, {"reason": "x"}).status_code == 403
@@ -235,7 +239,9 @@ def test_revoke_is_for_owners_and_operators_and_other_workspaces_get_404(api_for
 def test_appeals_are_filed_by_moderators_and_decided_by_operators(api_for, tenant_a, tenant_b, setup):
     group, member, rule = setup
     moderation.violation_log(community=group, member=member, rule=rule, by=tenant_a.moderator)
-    mute = moderation.violation_log(community=group, member=member, rule=rule, by=tenant_a.moderator)
+    mute = moderation.violation_log(
+        community=group, member=member, rule=rule, by=tenant_a.moderator
+    ).violation
 
     assert (
         api_for(tenant_a.analyst).post("/api/appeals/", {"violation": mute.pk, "statement": "x"}).status_code
@@ -272,7 +278,9 @@ def test_appeals_are_filed_by_moderators_and_decided_by_operators(api_for, tenan
 
 def test_audit_api_is_for_owners_and_shows_only_their_workspace(api_for, tenant_a, tenant_b, setup):
     group, member, rule = setup
-    violation = moderation.violation_log(community=group, member=member, rule=rule, by=tenant_a.moderator)
+    violation = moderation.violation_log(
+        community=group, member=member, rule=rule, by=tenant_a.moderator
+    ).violation
     moderation.violation_revoke(violation=violation, by=tenant_a.operator, reason="撤销")
     b_group = CommunityFactory(workspace=tenant_b.workspace)
     moderation.violation_log(

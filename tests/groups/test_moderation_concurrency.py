@@ -2,8 +2,8 @@
 
 import pytest
 
-from groups import moderation
 from groups.models import Membership, Violation
+from groups.moderation import services as moderation
 from tests.groups.factories import (
     CommunityFactory,
     MemberFactory,
@@ -11,7 +11,7 @@ from tests.groups.factories import (
     RuleFactory,
     ladder_with,
 )
-from tests.groups.test_concurrency import run_in_threads
+from tests.helpers import run_in_threads
 from tests.suo.factories import UserFactory, WorkspaceFactory, WorkspaceMembershipFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -33,7 +33,9 @@ def test_twenty_parallel_logs_for_one_member_produce_steps_in_order():
 
     outcomes = run_in_threads(
         20,
-        lambda i: moderation.violation_log(community=group, member=member, rule=rule, by=moderators[i]),
+        lambda i: (
+            moderation.violation_log(community=group, member=member, rule=rule, by=moderators[i]).violation
+        ),
     )
 
     assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
@@ -55,7 +57,8 @@ def test_two_moderators_at_the_same_moment_get_two_consecutive_steps_of_the_defa
     users = [UserFactory(username=f"m{i}") for i in range(2)]
 
     outcomes = run_in_threads(
-        2, lambda i: moderation.violation_log(community=group, member=member, rule=rule, by=users[i])
+        2,
+        lambda i: moderation.violation_log(community=group, member=member, rule=rule, by=users[i]).violation,
     )
 
     assert sorted((o.step, o.action) for o in outcomes) == [(1, "warn"), (2, "mute")], outcomes

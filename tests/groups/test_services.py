@@ -8,7 +8,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
 from groups import selectors, services
-from groups.models import ActivityEvent, CommunityDefaults, CommunityStateChange, Membership, RoleAssignment
+from groups.models import (
+    ActivityEvent,
+    Community,
+    CommunityDefaults,
+    CommunityStateChange,
+    Entitlement,
+    InviteCode,
+    Membership,
+    RoleAssignment,
+)
 from groups.models.templates import render_template, validate_template
 from tests.groups.factories import (
     CommunityFactory,
@@ -407,3 +416,45 @@ def test_valid_template_passes_and_renders_missing_values_empty():
     validate_template("{nickname}{group}{inviter}{rules}")
 
     assert render_template("{nickname}/{inviter}", nickname="小明") == "小明/"
+
+
+# --- rules that used to live in views and serializers ----------------------------------------
+
+
+def test_a_group_with_member_history_is_not_deleted_by_the_service(group, member):
+    MembershipFactory(community=group, member=member)
+    empty = CommunityFactory(workspace=group.workspace)
+
+    with pytest.raises(ValidationError) as refused:
+        services.community_delete(community=group)
+    services.community_delete(community=empty)
+
+    assert "state" in refused.value.message_dict
+    assert Community.objects.filter(pk=group.pk).exists()
+    assert not Community.objects.filter(pk=empty.pk).exists()
+
+
+def test_an_invite_code_keeps_its_code_and_group_and_never_drops_below_its_uses(group):
+    invite = InviteCodeFactory(community=group, code="KEEP", max_uses=5)
+    InviteCode.objects.filter(pk=invite.pk).update(uses=3)
+    other_group = CommunityFactory(workspace=group.workspace)
+
+    for change in ({"code": "NEW"}, {"community": other_group}, {"max_uses": 2}):
+        with pytest.raises(ValidationError) as refused:
+            services.invite_code_update(invite=invite, **change)
+        assert set(refused.value.message_dict) == set(change)
+    changed = services.invite_code_update(invite=invite, max_uses=3, note="够了")
+
+    invite.refresh_from_db()
+    assert (invite.code, invite.community_id, invite.max_uses, invite.note) == ("KEEP", group.pk, 3, "够了")
+    assert changed.uses == 3
+
+
+def test_an_entitlement_that_expires_before_it_is_granted_is_refused_by_the_service(member):
+    now = timezone.now()
+
+    with pytest.raises(ValidationError) as refused:
+        services.entitlement_grant(member=member, product="vip", granted_at=now, expires_at=now)
+
+    assert "expires_at" in refused.value.message_dict
+    assert not Entitlement.objects.exists()

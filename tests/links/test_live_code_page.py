@@ -330,7 +330,11 @@ def test_a_click_must_belong_to_a_link_or_a_live_code():
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Click.objects.create(
-            link=LinkFactory(), live_code=live_code, platform="wechat", visitor_hash="x", **common
+            link=LinkFactory(workspace=live_code.workspace),
+            live_code=live_code,
+            platform="wechat",
+            visitor_hash="x",
+            **common,
         )
 
 

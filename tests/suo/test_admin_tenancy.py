@@ -124,3 +124,34 @@ def test_admin_index_lists_workspace_models_for_a_workspace_user(login, tenant_a
     models = {m["object_name"] for app in page.context["app_list"] for m in app["models"]}
     assert {"Workspace", "WorkspaceMembership"} <= models
     assert "User" not in models
+
+
+def test_a_guessed_id_of_another_workspace_shows_nothing_in_a_raw_id_field(client, tenant_a, tenant_b):
+    from groups.moderation import services as moderation
+    from tests.groups.factories import CommunityFactory, MemberFactory, MembershipFactory, RuleFactory
+
+    group = CommunityFactory(workspace=tenant_b.workspace)
+    member = MemberFactory(workspace=tenant_b.workspace, display_name="别家的张三")
+    MembershipFactory(community=group, member=member)
+    rule = RuleFactory(workspace=tenant_b.workspace, title="别家的群规")
+    theirs = moderation.violation_log(
+        community=group, member=member, rule=rule, by=tenant_b.moderator
+    ).violation
+    own_group = CommunityFactory(workspace=tenant_a.workspace)
+    own_member = MemberFactory(workspace=tenant_a.workspace, display_name="自家的李四")
+    MembershipFactory(community=own_group, member=own_member)
+    ours = moderation.violation_log(
+        community=own_group, member=own_member, rule=RuleFactory(workspace=tenant_a.workspace), by=None
+    ).violation
+    client.force_login(tenant_a.moderator)
+
+    guessed = client.get(f"/admin/groups/appeal/add/?violation={theirs.pk}")
+    posted = client.post("/admin/groups/appeal/add/", {"violation": theirs.pk, "statement": "试试"})
+    lookup = client.get("/admin/groups/violation/?_to_field=id&_popup=1")
+    own = client.get(f"/admin/groups/appeal/add/?violation={ours.pk}")
+
+    for response in (guessed, posted, lookup):
+        page = response.content.decode()
+        assert "别家的张三" not in page and "别家的群规" not in page
+    assert "violation" in posted.context["adminform"].form.errors
+    assert "自家的李四" in own.content.decode()  # the label still shows for the user's own rows

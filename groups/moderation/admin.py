@@ -10,11 +10,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from groups import moderation
 from groups.models import Appeal, AppealState, Ladder, Penalty, Rule, Violation
 from groups.models.moderation import LadderStep
-from suo.admin_scoping import WorkspaceScopedAdmin, WorkspaceScopedInline
-from suo.audit import audit_record
+from groups.moderation import conduct, services
+from suo.admin_scoping import ServiceDeleteMixin, WorkspaceScopedAdmin, WorkspaceScopedInline
 from suo.tenancy import CONFIGURE_ROLES, MODERATE_ROLES, role_in
 
 
@@ -26,22 +25,12 @@ def _may(request, workspace_id: int, roles) -> bool:
 
 
 @admin.register(Rule)
-class RuleAdmin(WorkspaceScopedAdmin):
+class RuleAdmin(ServiceDeleteMixin, WorkspaceScopedAdmin):
     list_display = ["title", "category", "severity", "where", "position", "is_active", "violation_count"]
     list_filter = ["category", "severity", "is_active", "community_kind"]
     search_fields = ["title", "description"]
     list_select_related = ["community"]
-    fields = [
-        "workspace",
-        "title",
-        "description",
-        "category",
-        "severity",
-        "community_kind",
-        "community",
-        "position",
-        "is_active",
-    ]
+    fields = ["workspace", *conduct.RULE_FIELDS]
 
     def get_queryset(self, request):
         from django.db.models import Count
@@ -61,57 +50,29 @@ class RuleAdmin(WorkspaceScopedAdmin):
         return rule.violations_logged
 
     def save_model(self, request, obj, form, change):
-        if not _may(request, obj.workspace_id, self.admin_write_roles):
-            raise PermissionDenied
-        moderation.rule_save(rule=obj, by=request.user)
+        self.ensure_may_write(request, obj)
+        conduct.rule_save(rule=obj, by=request.user)
 
-    def delete_model(self, request, obj):
-        try:
-            moderation.rule_delete(rule=obj, by=request.user)
-        except ValidationError as exc:
-            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+    def delete_service(self, request, obj):
+        conduct.rule_delete(rule=obj, by=request.user)
 
 
 # --- ladders --------------------------------------------------------------------------------------
 
 
-class LadderStepFormSet(forms.BaseInlineFormSet):
-    def clean(self):
-        super().clean()
-        kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
-        if not kept:
-            raise ValidationError(_("A ladder needs at least one step."))
-
-
 class LadderStepInline(WorkspaceScopedInline):
     model = LadderStep
-    formset = LadderStepFormSet
     extra = 0
     min_num = 1
     fields = ["position", "action", "mute_minutes"]
     ordering = ["position", "pk"]
 
-    def get_formset(self, request, obj=None, **kwargs):
-        formset = super().get_formset(request, obj, **kwargs)
-        formset.form.base_fields.pop("workspace", None)
-        return formset
-
-
-class LadderForm(forms.ModelForm):
-    class Meta:
-        model = Ladder
-        fields = ["workspace", "name", "is_default", "window_days", "scope"]
-
-    def clean_is_default(self):
-        value = self.cleaned_data.get("is_default")
-        if self.instance.pk and self.instance.is_default and not value:
-            raise ValidationError(_("Make another ladder the default instead: a workspace always has one."))
-        return value
-
 
 @admin.register(Ladder)
-class LadderAdmin(WorkspaceScopedAdmin):
-    form = LadderForm
+class LadderAdmin(ServiceDeleteMixin, WorkspaceScopedAdmin):
+    """The ladder and its steps are saved together by conduct.ladder_save, as through the API."""
+
+    fields = ["workspace", "name", "is_default", "window_days", "scope"]
     list_display = ["name", "is_default", "steps_text", "window_days", "scope", "updated_at"]
     list_filter = ["is_default", "scope"]
     search_fields = ["name"]
@@ -131,48 +92,36 @@ class LadderAdmin(WorkspaceScopedAdmin):
         return super().has_delete_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
-        request._ladder_before = (
-            moderation.ladder_snapshot(Ladder.objects.get(pk=obj.pk)) if change and obj.pk else None
-        )
-        if obj.is_default:
-            Ladder.objects.filter(workspace_id=obj.workspace_id, is_default=True).exclude(pk=obj.pk).update(
-                is_default=False
-            )
-        super().save_model(request, obj, form, change)
-
-    def save_formset(self, request, form, formset, change):
-        for row in formset.save(commit=False):
-            row.workspace_id = form.instance.workspace_id
-            row.save()
-        for row in formset.deleted_objects:
-            row.delete()
+        self.ensure_may_write(request, obj)  # saved with its steps in save_related
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        ladder = form.instance
-        before, after = getattr(request, "_ladder_before", None), moderation.ladder_snapshot(ladder)
-        if before != after:
-            audit_record(
-                actor=request.user,
-                verb="ladder.changed" if before is not None else "ladder.created",
-                target=ladder,
-                before=before,
-                after=after,
-                workspace=ladder.workspace_id,
-            )
+        [steps] = formsets
+        kept = [f for f in steps.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        kept.sort(key=lambda f: f.cleaned_data.get("position") or 0)
+        form.instance = conduct.ladder_save(
+            ladder=form.instance,
+            by=request.user,
+            steps=[
+                {"action": f.cleaned_data["action"], "mute_minutes": f.cleaned_data.get("mute_minutes")}
+                for f in kept
+            ],
+            **{name: form.cleaned_data[name] for name in ("name", "is_default", "window_days", "scope")},
+        )
+        # The change message reads these; the steps were written by the service.
+        steps.new_objects, steps.changed_objects, steps.deleted_objects = [], [], []
 
-    def delete_model(self, request, obj):
-        try:
-            moderation.ladder_delete(ladder=obj, by=request.user)
-        except ValidationError as exc:
-            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+    def delete_refusal(self, obj):
+        return conduct.ladder_delete_refusal(obj)
+
+    def delete_service(self, request, obj):
+        conduct.ladder_delete(ladder=obj, by=request.user)
 
 
 # --- violations, penalties, appeals -----------------------------------------------------------
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("reason"), max_length=moderation.REASON_MAX)
+    reason = forms.CharField(label=_("reason"), max_length=services.REASON_MAX)
 
 
 class DecisionForm(ReasonForm):
@@ -300,7 +249,7 @@ class ViolationAdmin(WorkspaceScopedAdmin):
             self.message_user(request, gettext("Give a reason to revoke the violation."), messages.ERROR)
         else:
             try:
-                moderation.violation_revoke(
+                services.violation_revoke(
                     violation=violation, by=request.user, reason=form.cleaned_data["reason"]
                 )
                 self.message_user(request, gettext("The violation was revoked."))
@@ -390,7 +339,7 @@ class AppealAdmin(WorkspaceScopedAdmin):
         violation = form.cleaned_data["violation"]
         if not _may(request, violation.workspace_id, MODERATE_ROLES):
             raise PermissionDenied
-        appeal = moderation.appeal_file(violation=violation, statement=obj.statement, by=request.user)
+        appeal = services.appeal_file(violation=violation, statement=obj.statement, by=request.user)
         obj.pk = appeal.pk
 
     def render_change_form(self, request, context, *args, obj=None, **kwargs):
@@ -423,7 +372,7 @@ class AppealAdmin(WorkspaceScopedAdmin):
             self.message_user(request, gettext("Choose a decision and give a reason."), messages.ERROR)
         else:
             try:
-                moderation.appeal_decide(
+                services.appeal_decide(
                     appeal=appeal,
                     accept=form.cleaned_data["decision"] == "accept",
                     reason=form.cleaned_data["reason"],

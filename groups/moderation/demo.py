@@ -8,8 +8,8 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from groups import moderation
 from groups.models import Appeal, Community, Ladder, Membership, Rule, Violation
+from groups.moderation import conduct, ladders, mutes, services
 
 RULES = {
     "demo": [
@@ -61,7 +61,7 @@ def _rules(workspace, specs, users) -> dict[str, Rule]:
     for position, (title, description, category, severity, kind) in enumerate(specs, start=1):
         rule = Rule.objects.filter(workspace=workspace, title=title).first()
         if rule is None:
-            rule = moderation.rule_save(
+            rule = conduct.rule_save(
                 rule=Rule(workspace=workspace),
                 by=users.get("operator"),
                 title=title,
@@ -78,7 +78,7 @@ def _rules(workspace, specs, users) -> dict[str, Rule]:
 def _strict_ladder(workspace, users) -> Ladder:
     ladder = Ladder.objects.filter(workspace=workspace, name=STRICT_LADDER["name"]).first()
     if ladder is None:
-        ladder = moderation.ladder_save(
+        ladder = conduct.ladder_save(
             ladder=Ladder(workspace=workspace),
             by=users.get("operator"),
             name=STRICT_LADDER["name"],
@@ -111,32 +111,30 @@ def _history(workspace, rules, users) -> None:
         if not rule.applies_to(community):
             continue
         logged.append(
-            moderation.violation_log(
+            services.violation_log(
                 community=community,
                 member=member,
                 rule=rule,
                 by=moderator,
                 note=NOTES[number % len(NOTES)],
                 at=at,
-            )
+            ).violation
         )
-    moderation.mutes_sweep()  # mutes of the past are over
+    mutes.mutes_sweep()  # mutes of the past are over
     by_action = {}
     for violation in logged:
         by_action.setdefault(violation.action, []).append(violation)
     warns = by_action.get("warn", [])
     if len(warns) >= 3:
-        moderation.violation_revoke(violation=warns[0], by=operator, reason="误判：是活动口令，不算刷屏")
-        rejected = moderation.appeal_file(
-            violation=warns[1], statement="我只是回答了别人的问题", by=moderator
-        )
-        moderation.appeal_decide(
+        services.violation_revoke(violation=warns[0], by=operator, reason="误判：是活动口令，不算刷屏")
+        rejected = services.appeal_file(violation=warns[1], statement="我只是回答了别人的问题", by=moderator)
+        services.appeal_decide(
             appeal=rejected, accept=False, reason="聊天记录显示多次跑题，维持处罚", by=operator
         )
-        moderation.appeal_file(violation=warns[2], statement="我没有发广告，是朋友用我手机发的", by=moderator)
+        services.appeal_file(violation=warns[2], statement="我没有发广告，是朋友用我手机发的", by=moderator)
     for action in ("ban", "kick"):
         if by_action.get(action) and not Appeal.objects.filter(violation=by_action[action][0]).exists():
-            moderation.appeal_file(
+            services.appeal_file(
                 violation=by_action[action][0], statement="请再给一次机会，保证不再犯", by=moderator
             )
             break
@@ -156,7 +154,7 @@ def seed(workspaces: dict) -> None:
         }
         users["moderator"] = users["moderator"] or users["owner"]
         users["operator"] = users["operator"] or users["owner"]
-        moderation.ladder_default(workspace)
+        ladders.ladder_default(workspace)
         rules = _rules(workspace, specs, users)
         if slug == "demo":
             ladder = _strict_ladder(workspace, users)

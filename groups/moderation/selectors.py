@@ -1,9 +1,10 @@
-"""Moderation reads: the code of conduct of a group, member search and history for the desk,
-the step preview, violation and appeal lists."""
+"""Moderation reads: the code of conduct of a group, the penalties that keep a member out of a
+group (for joining), member search and history for the desk, the step preview, violation and
+appeal lists."""
 
 from datetime import datetime
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,7 +20,7 @@ from groups.models import (
     Violation,
 )
 from groups.models.moderation import describe_action, describe_duration
-from groups.moderation import ladder_next_step
+from groups.moderation.ladders import ladder_next_step
 from suo.models import Workspace
 
 
@@ -150,3 +151,41 @@ def appeal_list(*, queryset: QuerySet[Appeal] | None = None) -> QuerySet[Appeal]
     return queryset.select_related(
         "violation__member", "violation__community", "violation__rule", "filed_by", "decided_by"
     ).order_by("-filed_at", "-pk")
+
+
+def member_is_banned(member: Member) -> bool:
+    return Penalty.objects.filter(member=member, action=PenaltyAction.BAN, state=PenaltyState.ACTIVE).exists()
+
+
+def join_blocks(*, member: Member, community: Community) -> list[tuple[str, str]]:
+    """(code, message) for each penalty that keeps the member out of the group (for membership_join)."""
+    actions = set(
+        Penalty.objects.filter(member=member, state=PenaltyState.ACTIVE)
+        .filter(Q(action=PenaltyAction.BAN) | Q(action=PenaltyAction.KICK, community=community))
+        .values_list("action", flat=True)
+    )
+    blocks = []
+    if PenaltyAction.BAN in actions:
+        blocks.append(("banned", _("The member is banned from the groups of this workspace.")))
+    elif PenaltyAction.KICK in actions:
+        blocks.append(
+            (
+                "kicked",
+                _(
+                    "The member was kicked from this group and may not rejoin unless the violation is revoked."  # noqa: E501
+                ),
+            )
+        )
+    return blocks
+
+
+def mute_remaining(*, member: Member | int, community: Community | int, at: datetime) -> datetime | None:
+    """The end of the longest mute still running for the member in the group (a rejoin gets it
+    back; a lifted mute leaves the others)."""
+    return Penalty.objects.filter(
+        member=member,
+        community=community,
+        action=PenaltyAction.MUTE,
+        state=PenaltyState.ACTIVE,
+        ends_at__gt=at,
+    ).aggregate(until=Max("ends_at"))["until"]

@@ -1,0 +1,55 @@
+"""Serializer fields and helpers shared by the groups API and the moderation API."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from groups.models import Member
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string", "maxLength": 40}})
+class TagNamesField(serializers.ListField):
+    """Tags as a list of names; unknown names are created in the workspace."""
+
+    child = serializers.CharField(max_length=40)
+
+    def to_representation(self, value):
+        return [tag.name for tag in value.all()]
+
+
+class MemberBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Member
+        fields = ["id", "display_name", "platform", "external_id"]
+        read_only_fields = fields
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class WorkspaceUserField(serializers.PrimaryKeyRelatedField):
+    """A suo user who works in the caller's workspace (by id)."""
+
+    def get_queryset(self):
+        workspace = self.context.get("workspace")
+        users = get_user_model().objects.all()
+        if workspace is None:
+            return users.none()
+        return users.filter(workspace_memberships__workspace=workspace)
+
+
+@contextmanager
+def api_field_names(**renames: str) -> Iterator[None]:
+    """Name fields in errors as the API does: the services say `community` where the API says
+    `group`. `with api_field_names(community="group"): rule_save(...)`."""
+    try:
+        yield
+    except ValidationError as exc:
+        if not hasattr(exc, "error_dict"):
+            raise
+        raise ValidationError(
+            {renames.get(name, name): errors for name, errors in exc.error_dict.items()}
+        ) from exc

@@ -1,0 +1,75 @@
+"""Helpers shared by tests of several apps."""
+
+import threading
+
+from django.db import connection
+
+
+def run_in_threads(count: int, work) -> list:
+    """Run `work(index)` in `count` threads released together; each returns its result or exception.
+
+    Every thread has its own database connection (closed at the end), so races are real."""
+    barrier = threading.Barrier(count)
+    outcomes: list = [None] * count
+
+    def target(index):
+        try:
+            barrier.wait(timeout=10)
+            outcomes[index] = work(index)
+        except Exception as exc:
+            outcomes[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
+def admin_form_data(page) -> dict:
+    """What the browser would post back from an admin change page as it was rendered: the main
+    form's values and every inline's management form and rows. Tests change what they need."""
+    data: dict = {}
+
+    def put(form, prefix=""):
+        for name, field in form.fields.items():
+            value = form.initial.get(name, field.initial)
+            if callable(value):
+                value = value()
+            key = f"{prefix}{name}"
+            if value is None or value is False:
+                continue
+            if value is True:
+                data[key] = "on"
+            elif hasattr(value, "all"):
+                data[key] = [row.pk for row in value.all()]
+            elif isinstance(value, list | tuple):
+                data[key] = [getattr(item, "pk", item) for item in value]
+            elif hasattr(value, "pk"):
+                data[key] = value.pk
+            elif hasattr(value, "isoformat") and hasattr(value, "hour"):
+                data[f"{key}_0"], data[f"{key}_1"] = value.strftime("%Y-%m-%d"), value.strftime("%H:%M:%S")
+            else:
+                data[key] = value
+
+    put(page.context["adminform"].form)
+    for inline in page.context["inline_admin_formsets"]:
+        formset = inline.formset
+        management = formset.management_form
+        for name, field in management.fields.items():
+            data[f"{management.prefix}-{name}"] = management.initial.get(name, field.initial)
+        for form in formset.initial_forms:
+            put(form, f"{form.prefix}-")
+            data[f"{form.prefix}-id"] = form.instance.pk
+    return data
+
+
+def inline_prefix(page, inline_class: str) -> str:
+    return next(
+        inline.formset.prefix
+        for inline in page.context["inline_admin_formsets"]
+        if type(inline.opts).__name__ == inline_class
+    )
