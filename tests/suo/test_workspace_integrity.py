@@ -5,12 +5,25 @@ import pytest
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
+from content.models import Title
 from groups.models import Entitlement, InviteCode, RoleAssignment, Tag
 from groups.moderation import services as moderation
 from links.models import Link, LinkTag
 from suo.models import WebhookEndpoint
 from suo.workspace_integrity import scoped_many_to_many, scoped_references
+from tests.content.factories import (
+    AbcScriptFactory,
+    ContentItemFactory,
+    ContentTagFactory,
+    FaqFactory,
+    LibraryImageFactory,
+    PostFactory,
+    SopApplicationFactory,
+    SopFactory,
+    SopStepFactory,
+)
 from tests.groups.factories import (
     CommunityFactory,
     InviteCodeFactory,
@@ -51,6 +64,23 @@ MAKERS = {
     "links.LinkTag": lambda ws: LinkTag.objects.create(workspace=ws, name="标签"),
     "links.LiveCode": lambda ws: make_live_code(ws)[0],
     "links.LiveCodeEntry": lambda ws: make_live_code(ws, entries=[{}])[1][0],
+    "groups.RoleAssignment": lambda ws: RoleAssignment.objects.create(
+        workspace=ws,
+        community=CommunityFactory(workspace=ws),
+        role="operator",
+        member=MemberFactory(workspace=ws),
+        started_at=timezone.now(),
+    ),
+    "content.ContentItem": lambda ws: ContentItemFactory(workspace=ws),
+    "content.ContentTag": lambda ws: ContentTagFactory(workspace=ws),
+    "content.Title": lambda ws: Title.objects.create(workspace=ws, text="标题"),
+    "content.LibraryImage": lambda ws: LibraryImageFactory(workspace=ws),
+    "content.Faq": lambda ws: FaqFactory(workspace=ws),
+    "content.AbcScript": lambda ws: AbcScriptFactory(workspace=ws),
+    "content.Post": lambda ws: PostFactory(workspace=ws),
+    "content.Sop": lambda ws: SopFactory(workspace=ws),
+    "content.SopStep": lambda ws: SopStepFactory(workspace=ws),
+    "content.SopApplication": lambda ws: SopApplicationFactory(workspace=ws),
 }
 
 REFERENCES = [(model, field) for model in apps.get_models() for field in scoped_references(model)]
