@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "suo.apps.SuoConfig",
     "groups",
+    "groups.dashboards",
     "links",
     "content",
 ]
@@ -161,6 +162,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Mutes are lifted on time by an ETA task; this sweep lifts any whose task was lost.
     "groups.mutes_sweep": {"task": "groups.tasks.mutes_sweep", "schedule": 60.0, "options": {"expires": 55}},
+    # Cold groups are found from whole weeks; a few runs a day catch a worker that was down.
+    "dashboards.cold_groups_sweep": {
+        "task": "groups.dashboards.tasks.cold_groups_sweep",
+        "schedule": 6 * 3600.0,
+        "options": {"expires": 3600},
+    },
 }
 
 # --- outbound webhooks (suo.webhooks) -------------------------------------------------------

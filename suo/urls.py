@@ -13,6 +13,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("desk/", desk, name="desk"),
     path("desk/screenshots/<int:pk>/", desk_screenshot, name="desk-screenshot"),
+    path("dash/", include("groups.dashboards.urls")),
     path("g/", include("links.livecodes.urls")),
     # Last: short codes take whatever path is left (reserved words keep them off the prefixes above).
     path("", include("links.urls")),

@@ -5,6 +5,15 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from groups.api import CommunityViewSet, EntitlementViewSet, EventsView, InviteCodeViewSet, MemberViewSet
+from groups.dashboards.api import (
+    ColdGroupViewSet,
+    HealthView,
+    LifecycleSettingsView,
+    MigrationPreviewView,
+    MigrationViewSet,
+    OverviewView,
+    RetentionView,
+)
 from groups.moderation_api import (
     AppealViewSet,
     DeskPreviewView,
@@ -35,6 +44,8 @@ router.register("appeals", AppealViewSet, basename="appeal")
 router.register("rules", RuleViewSet, basename="rule")
 router.register("ladders", LadderViewSet, basename="ladder")
 router.register("audit", AuditRecordViewSet, basename="audit")
+router.register("cold-groups", ColdGroupViewSet, basename="cold-group")
+router.register("migrations", MigrationViewSet, basename="migration")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -47,5 +58,11 @@ urlpatterns = [
     path("links/from-qr/", LinkFromQrView.as_view(), name="link-from-qr"),
     path("desk/members/", DeskSearchView.as_view(), name="desk-members"),
     path("desk/preview/", DeskPreviewView.as_view(), name="desk-preview"),
+    path("metrics/overview/", OverviewView.as_view(), name="metrics-overview"),
+    path("metrics/retention/", RetentionView.as_view(), name="metrics-retention"),
+    path("metrics/health/", HealthView.as_view(), name="metrics-health"),
+    path("lifecycle-settings/", LifecycleSettingsView.as_view(), name="lifecycle-settings"),
+    # Before the router, whose migrations/{pk}/ would otherwise take "preview".
+    path("migrations/preview/", MigrationPreviewView.as_view(), name="migration-preview"),
     path("", include(router.urls)),
 ]
