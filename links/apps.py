@@ -11,3 +11,7 @@ class LinksConfig(AppConfig):
         from suo.webhooks import register_event_type
 
         register_event_type(EVENT_TYPE, EVENT_LABEL)
+
+        from links import dashboard
+
+        dashboard.register()
