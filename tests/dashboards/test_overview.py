@@ -98,12 +98,16 @@ def test_overview_with_a_source_filter_counts_only_memberships_of_that_source(ap
 
 
 def test_overview_by_channel(api_for, tenant_a, history):
-    Membership.objects.filter(member__in=[history.members["F"], history.members["G"]]).update(channel="朋友圈海报")
+    poster = [history.members["F"], history.members["G"]]
+    Membership.objects.filter(member__in=poster).update(channel="朋友圈海报")
 
     body = get(api_for, tenant_a, **{"from": "2026-11-02", "to": "2026-11-29"})
 
     # Joined 11-02..11-29: A, B, D, E, F, G (C joined on 11-01).
-    assert body["by_channel"] == [{"channel": "", "new_members": 4}, {"channel": "朋友圈海报", "new_members": 2}]
+    assert body["by_channel"] == [
+        {"channel": "", "new_members": 4},
+        {"channel": "朋友圈海报", "new_members": 2},
+    ]
 
 
 @pytest.mark.parametrize(
