@@ -1,4 +1,4 @@
-"""Cold groups (detection, flags, alerts) and migration (preview, apply, cleanup), via services, API, admin."""
+"""Cold groups (detection, flags, alerts) and migration (preview, apply, cleanup): services, API, admin."""
 
 import datetime as dt
 from decimal import Decimal
@@ -19,7 +19,8 @@ pytestmark = pytest.mark.django_db
 WEEKS = (dt.date(2026, 11, 2), dt.date(2026, 11, 9), dt.date(2026, 11, 16))
 
 
-def group_with(workspace, name, messages_per_week, *, members=10, joined=local(10, 20)):
+def group_with(workspace, name, messages_per_week, *, members=10, joined=None):
+    joined = joined or local(10, 20)
     group = CommunityFactory(workspace=workspace, name=name)
     people = [MemberFactory(workspace=workspace) for _ in range(members)]
     for person in people:
@@ -62,23 +63,17 @@ def test_a_group_under_the_threshold_for_three_weeks_is_flagged_once(tenant_a, f
     assert AuditRecord.objects.filter(verb="group.cold", target_id=str(cold.pk)).count() == 1
 
 
-def test_the_flag_closes_when_the_threshold_no_longer_makes_the_group_cold(tenant_a, operator_settings):
+def test_the_flag_closes_when_the_threshold_no_longer_makes_the_group_cold(tenant_a, frozen):
     ws = tenant_a.workspace
-    with time_machine.travel(NOW, tick=False):
-        cold = group_with(ws, "冷群", [1, 1, 1])
-        cold_groups_flag(workspace=ws)
-        lifecycle_settings_update(
-            workspace=ws, cold_messages_per_member=Decimal("0.05"), by=tenant_a.operator
-        )
-        cold_groups_flag(workspace=ws)
+    cold = group_with(ws, "冷群", [1, 1, 1])
+    cold_groups_flag(workspace=ws)
+    assert ColdGroupFlag.objects.get(community=cold).resolved_at is None
 
-    flag = ColdGroupFlag.objects.get(community=cold)
-    assert flag.resolved_at is not None
+    lifecycle_settings_update(workspace=ws, cold_messages_per_member=Decimal("0.05"), by=tenant_a.operator)
+    cold_groups_flag(workspace=ws)
 
-
-@pytest.fixture
-def operator_settings(db):
-    return None
+    assert ColdGroupFlag.objects.get(community=cold).resolved_at == NOW
+    assert AuditRecord.objects.filter(verb="lifecycle.settings_changed").count() == 1
 
 
 def test_the_weeks_setting_changes_how_long_a_group_must_stay_cold(tenant_a, frozen):
