@@ -45,6 +45,7 @@ class Chart:
     # False: one line/bar per series column, x from the rows. True: one line per row (labelled by
     # `x`), the series columns are the points (a retention triangle: one curve per cohort).
     transpose: bool = False
+    stacked: bool = False  # bars of the series add up (parts of one whole)
 
 
 @dataclass

@@ -54,7 +54,7 @@ def new_members(filters: PanelFilters) -> PanelData:
             *(Column(key, label) for key, label in sources),
         ],
         rows=selectors.overview_series(filters=filters),
-        chart=Chart(type="bar", x="date", series=tuple(key for key, _label in sources)),
+        chart=Chart(type="bar", x="date", series=tuple(key for key, _label in sources), stacked=True),
         note=_("Distinct members who joined a group of the filter, by join source."),
     )
 
@@ -91,7 +91,7 @@ def exits(filters: PanelFilters) -> PanelData:
             Column("other", _("Migrated or archived")),
         ],
         rows=rows,
-        chart=Chart(type="bar", x="date", series=("kicked", "voluntary", "other")),
+        chart=Chart(type="bar", x="date", series=("kicked", "voluntary", "other"), stacked=True),
         note=RATE_NOTE,
     )
 

@@ -63,7 +63,13 @@ def chart(data: PanelData) -> dict | None:
             {"name": str(column.label), "data": [_number(column, row.get(column.key)) for row in data.rows]}
             for column in drawn
         ]
-    return {"type": spec.type, "labels": labels, "series": series, "percent": percent}
+    return {
+        "type": spec.type,
+        "labels": labels,
+        "series": series,
+        "percent": percent,
+        "stacked": spec.stacked,
+    }
 
 
 def csv_response(data: PanelData, filename: str) -> HttpResponse:

@@ -7,7 +7,7 @@
   function draw(el) {
     var spec = JSON.parse(document.getElementById(el.dataset.chartId).textContent);
     var chart = echarts.init(el, null, { renderer: "canvas" });
-    var stacked = spec.type === "bar" && spec.series.length > 1;
+    var stacked = spec.stacked && spec.series.length > 1;
     var unit = spec.percent ? "%" : "";
     chart.setOption({
       color: palette,
