@@ -24,16 +24,12 @@ from groups.dashboards import sql
 from suo.panels import PanelFilters
 
 COHORTS = """
-scope AS (
-    SELECT m.member_id, m.joined_at, COALESCE(m.left_at, %(far)s) AS left_at, m.source, m.campaign
-    FROM {membership} m
-    WHERE m.workspace_id = %(ws)s{group_condition}
-),
 cohort AS (
-    SELECT s.member_id, {first_week} AS cw
-    FROM scope s
-    WHERE s.joined_at >= %(start)s AND s.joined_at < %(end)s{join_condition}
-    GROUP BY s.member_id
+    SELECT m.member_id, {first_week} AS cw
+    FROM {membership} m
+    WHERE m.workspace_id = %(ws)s AND m.joined_at >= %(start)s AND m.joined_at < %(end)s
+        {group_condition}{join_condition}
+    GROUP BY m.member_id
 ),
 sizes AS (SELECT cw, COUNT(*) AS size FROM cohort GROUP BY cw),
 ks (k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM ks WHERE k < %(max_k)s),
@@ -44,13 +40,19 @@ grid AS (
 
 MEMBERSHIP = """
 WITH RECURSIVE {cohorts},
+scope AS (
+    -- The cohort's stays in groups of the filter (any source) that had not ended before `from`.
+    SELECT s.member_id, c.cw, s.joined_at, COALESCE(s.left_at, %(far)s) AS left_at
+    FROM cohort c JOIN {membership} s ON s.member_id = c.member_id
+    WHERE s.workspace_id = %(ws)s AND (s.left_at IS NULL OR s.left_at >= %(start)s){stay_groups}
+),
 marked AS (
-    SELECT s.member_id, c.cw, s.joined_at, s.left_at,
-        CASE WHEN s.joined_at <= MAX(s.left_at) OVER (
-            PARTITION BY s.member_id ORDER BY s.joined_at, s.left_at
+    SELECT member_id, cw, joined_at, left_at,
+        CASE WHEN joined_at <= MAX(left_at) OVER (
+            PARTITION BY member_id ORDER BY joined_at, left_at
             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
         ) THEN 0 ELSE 1 END AS starts
-    FROM scope s JOIN cohort c ON c.member_id = s.member_id
+    FROM scope
 ),
 islands AS (
     SELECT member_id, cw, joined_at, left_at,
@@ -111,8 +113,8 @@ def _query(filters: PanelFilters, now: dt.datetime) -> tuple[str, dict]:
     cohorts = COHORTS.format(
         membership=sql.TABLES["membership"],
         group_condition=sql.group_condition(filters, "m.community_id"),
-        join_condition=sql.join_condition(filters, "s"),
-        first_week=f"MIN({sql.week_of('s.joined_at')})",
+        join_condition=sql.join_condition(filters, "m"),
+        first_week=sql.week_of("MIN(m.joined_at)"),
     )
     if filters.mode == "active":
         first_day = sql.week_start(sql.week_number(filters.start.date()))
@@ -135,6 +137,8 @@ def _query(filters: PanelFilters, now: dt.datetime) -> tuple[str, dict]:
     else:
         template = MEMBERSHIP.format(
             cohorts=cohorts,
+            membership=sql.TABLES["membership"],
+            stay_groups=sql.group_condition(filters, "s.community_id"),
             span_start=f"MIN({sql.week_of('joined_at')})",
             span_end=f"MAX({sql.week_of('left_at')})",
         )
