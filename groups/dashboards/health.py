@@ -175,8 +175,8 @@ def cold_groups(
         membership=sql.TABLES["membership"],
         messages=sql.TABLES["messages"],
         community=sql.TABLES["community"],
-        joined_week=sql.week_of("m.joined_at"),
-        left_week=sql.week_of("m.left_at"),
+        joined_week=sql.week_of("m.joined_at", workspace.timezone),
+        left_week=sql.week_of("m.left_at", workspace.timezone),
         message_week=f"({sql.day_index('day')} / 7)",
     )
     found: dict[int, ColdGroup] = {}

@@ -10,9 +10,11 @@ Definitions (the API documents the same):
   a group of the filter, or an activity event (in such a group; any when no group filter), in week k.
 - Only weeks that have ended are given.
 
-How: the member's stays in the filter's groups are merged into islands (gaps and islands with
-window functions), each island covers a range of weeks [ka, kb], +1/-1 at its ends and a running
-SUM() OVER the weeks gives who still holds a membership, without one row per member and week.
+How: each stay in the filter's groups holds a range of week ends [ka, kb]; a member's overlapping
+ranges are merged (gaps and islands with window functions, only for members with several stays),
++1/-1 at the ends of each range and a running SUM() OVER the weeks give who still holds a
+membership, without one row per member and week. Week numbers are integers (sql.py), so a zone
+without daylight saving needs no time-zone conversion per row.
 """
 
 import datetime as dt
@@ -40,35 +42,41 @@ grid AS (
 
 MEMBERSHIP = """
 WITH RECURSIVE {cohorts},
-scope AS (
-    -- The cohort's stays in groups of the filter (any source) that had not ended before `from`.
-    SELECT s.member_id, c.cw, s.joined_at, COALESCE(s.left_at, %(far)s) AS left_at
+ranges AS (
+    -- Each stay of a cohort member in a group of the filter (any source) holds the week ends
+    -- k = ka..kb of the member's cohort; a stay that ended before `from` holds none.
+    SELECT s.member_id, c.cw,
+        CASE WHEN {join_week} > c.cw THEN {join_week} - c.cw ELSE 0 END AS ka,
+        CASE WHEN s.left_at IS NULL THEN %(open_k)s ELSE {left_week} - c.cw - 1 END AS kb
     FROM cohort c JOIN {membership} s ON s.member_id = c.member_id
     WHERE s.workspace_id = %(ws)s AND (s.left_at IS NULL OR s.left_at >= %(start)s){stay_groups}
 ),
+kept AS (SELECT member_id, cw, ka, kb FROM ranges WHERE kb >= ka),
+per_member AS (
+    SELECT member_id, cw, COUNT(*) AS n, MIN(ka) AS ka, MAX(kb) AS kb FROM kept GROUP BY member_id, cw
+),
 marked AS (
-    SELECT member_id, cw, joined_at, left_at,
-        CASE WHEN joined_at <= MAX(left_at) OVER (
-            PARTITION BY member_id ORDER BY joined_at, left_at
-            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+    -- Members with several stays: overlapping ranges are merged (gaps and islands).
+    SELECT k.member_id, k.cw, k.ka, k.kb,
+        CASE WHEN k.ka <= MAX(k.kb) OVER (
+            PARTITION BY k.member_id ORDER BY k.ka, k.kb ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
         ) THEN 0 ELSE 1 END AS starts
-    FROM scope
+    FROM kept k JOIN per_member p ON p.member_id = k.member_id AND p.n > 1
 ),
 islands AS (
-    SELECT member_id, cw, joined_at, left_at,
-        SUM(starts) OVER (
-            PARTITION BY member_id ORDER BY joined_at, left_at ROWS UNBOUNDED PRECEDING
-        ) AS island
+    SELECT member_id, cw, ka, kb,
+        SUM(starts) OVER (PARTITION BY member_id ORDER BY ka, kb ROWS UNBOUNDED PRECEDING) AS island
     FROM marked
 ),
 spans AS (
-    SELECT cw, {span_start} - cw AS ka, {span_end} - cw - 1 AS kb
-    FROM islands GROUP BY member_id, cw, island
+    SELECT cw, ka, kb FROM per_member WHERE n = 1
+    UNION ALL
+    SELECT cw, MIN(ka), MAX(kb) FROM islands GROUP BY member_id, cw, island
 ),
 deltas AS (
-    SELECT cw, CASE WHEN ka > 0 THEN ka ELSE 0 END AS k, 1 AS d FROM spans WHERE kb >= 0 AND kb >= ka
+    SELECT cw, ka AS k, 1 AS d FROM spans
     UNION ALL
-    SELECT cw, kb + 1 AS k, -1 AS d FROM spans WHERE kb >= 0 AND kb >= ka
+    SELECT cw, kb + 1 AS k, -1 AS d FROM spans
 ),
 changes AS (SELECT cw, k, SUM(d) AS d FROM deltas GROUP BY cw, k)
 SELECT g.cw, g.size, g.k,
@@ -110,11 +118,12 @@ def _query(filters: PanelFilters, now: dt.datetime) -> tuple[str, dict]:
     today = timezone.localtime(now, filters.start.tzinfo).date()
     params["now_week"] = sql.week_number(today)
     params["max_k"] = max(0, params["now_week"] - sql.week_number(filters.start.date()))
+    params["open_k"] = params["max_k"] + 1  # still in the group: holds every week to come
     cohorts = COHORTS.format(
         membership=sql.TABLES["membership"],
         group_condition=sql.group_condition(filters, "m.community_id"),
         join_condition=sql.join_condition(filters, "m"),
-        first_week=sql.week_of("MIN(m.joined_at)"),
+        first_week=sql.week_of("MIN(m.joined_at)", filters.workspace.timezone),
     )
     if filters.mode == "active":
         first_day = sql.week_start(sql.week_number(filters.start.date()))
@@ -130,7 +139,7 @@ def _query(filters: PanelFilters, now: dt.datetime) -> tuple[str, dict]:
             messages=sql.TABLES["messages"],
             activity=sql.TABLES["activity"],
             message_day=sql.day_index("day"),
-            activity_day=sql.day_index(sql.local_date("at")),
+            activity_day=sql.day_of("at", filters.workspace.timezone),
             message_groups=sql.group_condition(filters, "community_id"),
             activity_groups=sql.group_condition(filters, "community_id"),
         )
@@ -139,8 +148,8 @@ def _query(filters: PanelFilters, now: dt.datetime) -> tuple[str, dict]:
             cohorts=cohorts,
             membership=sql.TABLES["membership"],
             stay_groups=sql.group_condition(filters, "s.community_id"),
-            span_start=f"MIN({sql.week_of('joined_at')})",
-            span_end=f"MAX({sql.week_of('left_at')})",
+            join_week=sql.week_of("s.joined_at", filters.workspace.timezone),
+            left_week=sql.week_of("s.left_at", filters.workspace.timezone),
         )
     return template, params
 

@@ -134,7 +134,7 @@ def _fragments(filters: PanelFilters, *, divisor: int = 1) -> dict:
         messages=sql.TABLES["messages"],
         activity=sql.TABLES["activity"],
         message_bucket=f"({sql.day_index('day')}{per})",
-        activity_bucket=f"({sql.day_index(sql.local_date('at'))}{per})",
+        activity_bucket=f"({sql.day_of('at', filters.workspace.timezone)}{per})",
         message_groups=sql.group_condition(filters, "community_id"),
         activity_groups=sql.group_condition(filters, "community_id"),
     )
@@ -152,8 +152,8 @@ def _fragments(filters: PanelFilters, *, divisor: int = 1) -> dict:
         "joins": sql.join_condition(filters, "m"),
         "active": active,
         "joined_that_way": joined_that_way,
-        "join_bucket": f"({sql.day_index(sql.local_date('m.joined_at'))}{per})",
-        "leave_bucket": f"({sql.day_index(sql.local_date('m.left_at'))}{per})",
+        "join_bucket": f"({sql.day_of('m.joined_at', filters.workspace.timezone)}{per})",
+        "leave_bucket": f"({sql.day_of('m.left_at', filters.workspace.timezone)}{per})",
     }
 
 
