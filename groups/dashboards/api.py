@@ -19,7 +19,7 @@ from suo.tenancy import CONFIGURE_ROLES
 RATE = {"allow_null": True, "min_value": 0}
 
 
-class SeriesRow(serializers.Serializer):
+class MetricsSeriesRow(serializers.Serializer):
     date = serializers.DateField(help_text="The day, or the Monday of the week (workspace time zone).")
     new_members = serializers.IntegerField()
     active_members = serializers.IntegerField(help_text="DAU per day, WAU per week.")
@@ -31,7 +31,7 @@ class SeriesRow(serializers.Serializer):
     )
 
 
-class ChannelRow(serializers.Serializer):
+class MetricsChannelRow(serializers.Serializer):
     channel = serializers.CharField(allow_blank=True)
     new_members = serializers.IntegerField()
 
@@ -67,8 +67,8 @@ class OverviewOutput(serializers.Serializer):
     exits_other = serializers.IntegerField(help_text="Migrated or archived.")
     converted = serializers.IntegerField()
     clicks = serializers.IntegerField(allow_null=True)
-    series = SeriesRow(many=True)
-    by_channel = ChannelRow(many=True)
+    series = MetricsSeriesRow(many=True)
+    by_channel = MetricsChannelRow(many=True)
 
 
 class CohortRow(serializers.Serializer):
@@ -89,7 +89,7 @@ class RetentionOutput(serializers.Serializer):
     cohorts = CohortRow(many=True)
 
 
-class HealthRow(serializers.Serializer):
+class GroupHealthRow(serializers.Serializer):
     group = serializers.IntegerField()
     name = serializers.CharField()
     kind = serializers.CharField()
@@ -109,7 +109,7 @@ class HealthRow(serializers.Serializer):
 
 
 class HealthOutput(serializers.Serializer):
-    groups = HealthRow(many=True)
+    groups = GroupHealthRow(many=True)
 
 
 class MetricsView(WorkspaceScopedMixin, APIView):
