@@ -219,3 +219,36 @@ def test_analysts_cannot_open_the_admin_migration_page(client, tenant_a, migrati
     client.force_login(tenant_a.analyst)
 
     assert client.get("/admin/dashboards/groupmigration/migrate/").status_code == 403
+
+
+def test_admin_shows_another_workspace_neither_flags_nor_groups(client, tenant_a, tenant_b, frozen):
+    group_with(tenant_a.workspace, "甲方冷群", [0, 0, 0])
+    flag = cold_groups_flag(workspace=tenant_a.workspace)[0]
+    client.force_login(tenant_b.operator)
+
+    flags = client.get("/admin/dashboards/coldgroupflag/").content.decode()
+    foreign = client.get(f"/admin/dashboards/coldgroupflag/{flag.pk}/change/")
+    migrate = client.get("/admin/dashboards/groupmigration/migrate/").content.decode()
+    forged = client.post(
+        "/admin/dashboards/groupmigration/migrate/",
+        {"source": flag.community_id, "target": flag.community_id, "active_days": 14, "apply": "1"},
+    )
+
+    assert "甲方冷群" not in flags and "甲方冷群" not in migrate
+    assert foreign.status_code == 404
+    assert forged.status_code == 200 and not GroupMigration.objects.exists()
+
+
+def test_admin_lifecycle_settings_are_saved_through_the_service(client, tenant_a):
+    client.force_login(tenant_a.owner)
+
+    response = client.post(
+        "/admin/dashboards/lifecyclesettings/add/",
+        {"workspace": tenant_a.workspace.pk, "cold_messages_per_member": "0.5", "cold_weeks": 4,
+         "migration_active_days": 7},
+    )  # fmt: skip
+
+    assert response.status_code == 302
+    assert AuditRecord.objects.filter(
+        verb="lifecycle.settings_changed", workspace=tenant_a.workspace
+    ).exists()

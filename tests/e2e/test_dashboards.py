@@ -27,6 +27,13 @@ PAINTED = """el => {
 }"""
 
 
+def log_in(page, base: str, next_url: str) -> None:
+    page.goto(f"{base}/admin/login/?next={next_url}")
+    page.fill("#id_username", "xh_analyst")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+
+
 def artifacts() -> Path:
     path = Path(settings.VAR_DIR) / "artifacts"
     path.mkdir(parents=True, exist_ok=True)
@@ -58,11 +65,7 @@ def analyst(live_server):
 
 
 def test_analyst_changes_a_retention_filter_sees_the_chart_and_downloads_the_csv(analyst, page):
-    base = analyst["url"]
-    page.goto(f"{base}/admin/login/?next=/dash/retention/")
-    page.fill("#id_username", "xh_analyst")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    log_in(page, analyst["url"], "/dash/retention/")
     page.wait_for_selector("body[data-ready=true]")
     assert page.locator("h3", has_text="按入群周的留存").is_visible()
 
@@ -91,11 +94,7 @@ def test_analyst_changes_a_retention_filter_sees_the_chart_and_downloads_the_csv
 def test_retention_on_a_phone_is_readable(analyst, browser):
     context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True)
     phone = context.new_page()
-    base = analyst["url"]
-    phone.goto(f"{base}/admin/login/?next=/dash/retention/%3Fcompare%3Dreferral%26source%3Dlink")
-    phone.fill("#id_username", "xh_analyst")
-    phone.fill("#id_password", PASSWORD)
-    phone.click("input[type=submit]")
+    log_in(phone, analyst["url"], "/dash/retention/%3Fcompare%3Dreferral%26source%3Dlink")
     phone.wait_for_selector("#dashboards-retention-compare .chart[data-drawn=true] canvas")
 
     width = phone.evaluate("document.documentElement.scrollWidth")
