@@ -3,12 +3,12 @@
 # and copies the built files, with their licences, into static/vendor/ (gitignored; whitenoise
 # serves them, collectstatic collects them). Nothing is fetched from a CDN or committed.
 set -euo pipefail
-cd "$(dirname "$0")/.."
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   echo "suo needs Node.js (18 or newer) and npm to install its chart library (Apache ECharts) from the" >&2
   echo "npm registry. Install them (Debian: apt-get install nodejs npm) and run the command again." >&2
   exit 1
 fi
+cd "${0%/*}/.."
 npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 dest=static/vendor/echarts
 mkdir -p "$dest"
