@@ -197,7 +197,18 @@ def _bucket_date(filters: PanelFilters, bucket: int) -> dt.date:
 
 def overview_series(*, filters: PanelFilters) -> list[dict]:
     """Per day (or week, Monday): new members, active members (DAU/WAU), leaves, kicked, voluntary,
-    and new members per join source; every bucket of the period, zeros included."""
+    and new members per join source; every bucket of the period, zeros included.
+
+    Several panels of one page draw from the same series: it is kept on the filters object they
+    share (one request), so the page runs the query once."""
+    kept = filters.__dict__.get("_overview_series")
+    if kept is None:
+        kept = _overview_series(filters)
+        object.__setattr__(filters, "_overview_series", kept)  # frozen: a cache, not a change
+    return kept
+
+
+def _overview_series(filters: PanelFilters) -> list[dict]:
     divisor = 7 if filters.interval == "week" else 1
     params, parts = _params(filters), _fragments(filters, divisor=divisor)
     zone = filters.start.tzinfo

@@ -214,6 +214,14 @@ class Command(BaseCommand):
                 "retention, 12 weeks, mode active",
                 lambda: retention.retention_cohorts(filters=period(84, mode="active")),
             ),
+            (
+                "overview API (totals + series + channels), 28 days",
+                lambda: (
+                    selectors.overview_totals(filters=period(27)),
+                    selectors.overview_series(filters=period(27)),
+                    selectors.new_members_by_channel(filters=period(27)),
+                ),
+            ),
             ("overview totals, 28 days", lambda: selectors.overview_totals(filters=period(27))),
             ("overview series, 28 days", lambda: selectors.overview_series(filters=period(27))),
             (
