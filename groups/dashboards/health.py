@@ -113,7 +113,7 @@ def group_health(*, filters: PanelFilters) -> list[dict]:
     )
     weeks = (end_day - first_day).days / 7
     rows = []
-    for pk, name, kind, state, size, at_start, joins, leaves, messages, violations, cold in sql.fetch(
+    for pk, name, kind, state, size, at_start, joins, leaves, messages, violations, cold in sql.fetch_tuned(
         template, params
     ):
         size, at_start, joins, leaves = int(size), int(at_start), int(joins), int(leaves)
@@ -180,7 +180,7 @@ def cold_groups(
         message_week=f"({sql.day_index('day')} / 7)",
     )
     found: dict[int, ColdGroup] = {}
-    for community_id, week, members, messages, cold_weeks in sql.fetch(template, params):
+    for community_id, week, members, messages, cold_weeks in sql.fetch_tuned(template, params):
         if int(cold_weeks) < weeks:
             continue
         group = found.setdefault(community_id, ColdGroup(community_id=community_id, weeks=[]))

@@ -158,7 +158,7 @@ def retention_cohorts(*, filters: PanelFilters, now: dt.datetime | None = None) 
     """Cohorts of the filter with the retained fraction of each ended week (see the module doc)."""
     template, params = _query(filters, now or timezone.now())
     cohorts: dict[int, Cohort] = {}
-    for week, size, k, held in sql.fetch(template, params):
+    for week, size, k, held in sql.fetch_tuned(template, params):
         row = cohorts.setdefault(int(week), Cohort(cohort=sql.week_start(int(week)), size=int(size)))
         if k is not None:
             row.values.append(round(float(held) / int(size), 4))

@@ -165,9 +165,10 @@ def overview_totals(*, filters: PanelFilters) -> dict:
     """The overview's headline figures for the period (see the module doc for each definition)."""
     params, parts = _params(filters), _fragments(filters)
     members = MEMBERS_IN_PERIOD.format(**parts)
-    ((new, converted),) = sql.fetch(NEW_AND_CONVERTED.format(members_in_period=members, **parts), params)
-    ((active,),) = sql.fetch(ACTIVE_COUNT.format(**parts), params)
-    ((at_start, ended, kicked, voluntary),) = sql.fetch(EXITS.format(**parts), params)
+    with sql.tuned():
+        ((new, converted),) = sql.fetch(NEW_AND_CONVERTED.format(members_in_period=members, **parts), params)
+        ((active,),) = sql.fetch(ACTIVE_COUNT.format(**parts), params)
+        ((at_start, ended, kicked, voluntary),) = sql.fetch(EXITS.format(**parts), params)
     new, converted, at_start, ended = int(new), int(converted), int(at_start), int(ended)
     kicked, voluntary = int(kicked), int(voluntary)
     clicks = figure_total("clicks", filters)
@@ -231,7 +232,7 @@ def _overview_series(filters: PanelFilters) -> list[dict]:
             "date": _bucket_date(filters, int(row[0])),
             **{key: int(value) for key, value in zip(keys, row[1:], strict=True)},
         }
-        for row in sql.fetch(template, params)
+        for row in sql.fetch_tuned(template, params)
     ]
 
 
@@ -239,7 +240,7 @@ def new_members_by_channel(*, filters: PanelFilters) -> list[dict]:
     params, parts = _params(filters), _fragments(filters)
     return [
         {"channel": channel, "new_members": int(n)}
-        for channel, n in sql.fetch(BY_CHANNEL.format(**parts), params)
+        for channel, n in sql.fetch_tuned(BY_CHANNEL.format(**parts), params)
     ]
 
 

@@ -6,6 +6,7 @@ a subtraction, whatever the time zone or daylight saving does. Templates use nam
 (`%(name)s`); `render` turns them into the driver's positional ones.
 """
 
+import contextlib
 import datetime as dt
 import functools
 import re
@@ -132,26 +133,33 @@ def render(template: str, params: dict) -> tuple[str, list]:
     return sql, ordered
 
 
-def _tune(cursor) -> None:
-    """PostgreSQL: these statements run in well under a second, where JIT compiling costs more than
-    it saves; sorts and hashes of a year of memberships fit in memory."""
-    if connection.vendor == "postgresql":
-        cursor.execute("SET LOCAL jit = off")
-        cursor.execute("SET LOCAL work_mem = '64MB'")
+@contextlib.contextmanager
+def tuned():
+    """One transaction for a metric's statements. On PostgreSQL they run without JIT (compiling
+    costs more than it saves on statements of well under a second) and sort and hash in memory."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)")
+        yield
 
 
 def fetch(template: str, params: dict) -> list[tuple]:
     sql, ordered = render(template, params)
-    with transaction.atomic(), connection.cursor() as cursor:
-        _tune(cursor)
+    with connection.cursor() as cursor:
         cursor.execute(sql, ordered)
         return cursor.fetchall()
+
+
+def fetch_tuned(template: str, params: dict) -> list[tuple]:
+    """One statement, in its own `tuned()` transaction."""
+    with tuned():
+        return fetch(template, params)
 
 
 def explain(template: str, params: dict) -> str:
     """EXPLAIN ANALYZE of a metric's query on PostgreSQL (the benchmark's notes)."""
     sql, ordered = render(template, params)
-    with transaction.atomic(), connection.cursor() as cursor:
-        _tune(cursor)
+    with tuned(), connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", ordered)
         return "\n".join(row[0] for row in cursor.fetchall())
