@@ -73,12 +73,15 @@ spans AS (
     UNION ALL
     SELECT cw, MIN(ka), MAX(kb) FROM islands GROUP BY member_id, cw, island
 ),
-deltas AS (
-    SELECT cw, ka AS k, 1 AS d FROM spans
-    UNION ALL
-    SELECT cw, kb + 1 AS k, -1 AS d FROM spans
-),
-changes AS (SELECT cw, k, SUM(d) AS d FROM deltas GROUP BY cw, k)
+changes AS (
+    -- +1 where a span starts, -1 after it ends, counted per cohort and week.
+    SELECT cw, k, SUM(d) AS d FROM (
+        SELECT cw, ka AS k, COUNT(*) AS d FROM spans GROUP BY cw, ka
+        UNION ALL
+        SELECT cw, kb + 1 AS k, -COUNT(*) AS d FROM spans GROUP BY cw, kb + 1
+    ) ends
+    GROUP BY cw, k
+)
 SELECT g.cw, g.size, g.k,
     SUM(COALESCE(ch.d, 0)) OVER (PARTITION BY g.cw ORDER BY g.k ROWS UNBOUNDED PRECEDING) AS n
 FROM grid g LEFT JOIN changes ch ON ch.cw = g.cw AND ch.k = g.k
