@@ -135,12 +135,15 @@ def render(template: str, params: dict) -> tuple[str, list]:
 
 @contextlib.contextmanager
 def tuned():
-    """One transaction for a metric's statements. On PostgreSQL they run without JIT (compiling
-    costs more than it saves on statements of well under a second) and sort and hash in memory."""
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)")
+    """PostgreSQL: one transaction for a metric's statements, run without JIT (compiling costs more
+    than it saves here) and with room to sort and hash in memory. SQLite: no transaction at all,
+    since suo's SQLite transactions take the write lock up front and a read must not block writers
+    (the click capture) for its duration."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)")
         yield
 
 
