@@ -9,7 +9,7 @@ PORT ?= 8000
 export PORT
 export SHORT_BASE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: run setup test smoke lint messages bench bench-redirect bench-violations bench-qr clean
+.PHONY: run setup test smoke lint messages bench bench-redirect bench-violations bench-qr bench-dashboards node clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -24,7 +24,16 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $(VENV)/.installed $@
 
-setup: $(VENV)/.installed
+# The chart library (Apache ECharts) comes from the npm registry: `npm ci` on package-lock.json, then
+# the built file and its licence are copied into static/vendor/ (gitignored). Needs Node.js + npm.
+VENDOR_JS := static/vendor/echarts/echarts.min.js
+
+$(VENDOR_JS): package.json package-lock.json scripts/vendor-static.sh
+	./scripts/vendor-static.sh
+
+node: $(VENDOR_JS)
+
+setup: $(VENV)/.installed $(VENDOR_JS)
 	mkdir -p var
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
@@ -40,7 +49,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test $(VENDOR_JS)
 	./scripts/system-deps.sh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -73,8 +82,13 @@ bench-violations: $(VENV)/.installed-test
 bench-qr: $(VENV)/.installed-test
 	$(BIN)/python -m tests.bench.qr_decode_bench
 
+# The dashboards' queries on 1,000,000 memberships over 52 weeks in PostgreSQL (BENCH_DATABASE_URL,
+# default: a scratch database on the local server; dropped afterwards unless --keep).
+bench-dashboards: $(VENV)/.installed-test
+	$(BIN)/python -m tests.bench.dashboards_bench $(BENCH_ARGS)
+
 # Every benchmark, one after the other.
-bench: bench-redirect bench-violations bench-qr
+bench: bench-redirect bench-violations bench-qr bench-dashboards
 
 clean:
 	rm -rf var/test .pytest_cache

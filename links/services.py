@@ -23,6 +23,7 @@ from links.validation import (
     validate_target_url,
 )
 from suo.models import Workspace
+from suo.queue import enqueue_on_commit
 
 MAX_TAGS = 20
 PASSWORD_TRIES_PER_MINUTE = 5
@@ -238,7 +239,4 @@ def link_password_check(*, link: Link, password: str, client: str) -> bool:
 
 
 def _schedule_preview(link: Link) -> None:
-    from links.tasks import fetch_link_preview
-
-    link_id = link.pk
-    transaction.on_commit(lambda: fetch_link_preview.delay(link_id))
+    enqueue_on_commit("links.tasks.fetch_link_preview", link.pk)

@@ -25,13 +25,16 @@ class PanelFilters:
     kind: str = ""  # a group kind, or "" for all
     source: str = ""  # a join source, or "" for all
     campaign: str = ""  # a campaign slug, or "" for all
+    interval: str = "day"  # day | week: the buckets of a time series
+    mode: str = "membership"  # retention: membership (still in a group) | active (messages/activity)
 
 
 @dataclass(frozen=True)
 class Column:
     key: str
     label: object  # a (lazy) translated string
-    kind: str = "number"  # number | percent (a fraction 0–1) | text | date
+    # number | decimal | percent (a fraction 0–1) | text | date | bool | auto (the row's "kind" says)
+    kind: str = "number"
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,10 @@ class Chart:
     type: str  # bar | line | pie
     x: str  # the column that labels the points
     series: tuple[str, ...]  # the columns drawn
+    # False: one line/bar per series column, x from the rows. True: one line per row (labelled by
+    # `x`), the series columns are the points (a retention triangle: one curve per cohort).
+    transpose: bool = False
+    stacked: bool = False  # bars of the series add up (parts of one whole)
 
 
 @dataclass
@@ -73,3 +80,30 @@ def panels_for(section: str) -> list[Panel]:
 
 def panel(key: str) -> Panel | None:
     return PANELS.get(key)
+
+
+# --- figures: single numbers the overview combines (e.g. clicks for the click rate) -----------
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A number an app computes for the overview, e.g. its unique clicks in the period."""
+
+    key: str  # unique, e.g. "links.unique_clicks"
+    metric: str  # what it counts; the overview adds every figure of a metric, e.g. "clicks"
+    compute: Callable[[PanelFilters], int]
+
+
+FIGURES: dict[str, Figure] = {}
+
+
+def register_figure(figure: Figure) -> None:
+    FIGURES[figure.key] = figure
+
+
+def figure_total(metric: str, filters: PanelFilters) -> int | None:
+    """The sum of every registered figure of `metric`, or None when no app registered one."""
+    figures = [f for f in FIGURES.values() if f.metric == metric]
+    if not figures:
+        return None
+    return sum(f.compute(filters) for f in sorted(figures, key=lambda f: f.key))

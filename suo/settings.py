@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "suo.apps.SuoConfig",
     "groups",
+    "groups.dashboards",
     "links",
     "links.livecodes",
     "content",
@@ -167,6 +168,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "groups.tasks.import_uploads_sweep",
         "schedule": 3600.0,
         "options": {"expires": 3000},
+    },
+    # Cold groups are found from whole weeks; a few runs a day catch a worker that was down.
+    "dashboards.cold_groups_sweep": {
+        "task": "groups.dashboards.tasks.cold_groups_sweep",
+        "schedule": 6 * 3600.0,
+        "options": {"expires": 3600},
     },
 }
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("desk/", desk, name="desk"),
     path("desk/screenshots/<int:pk>/", desk_screenshot, name="desk-screenshot"),
     path("content/images/<int:pk>/<str:kind>/", library_image, name="content-image"),
+    path("dash/", include("groups.dashboards.urls")),
     path("g/", include("links.livecodes.urls")),
     # Last: short codes take whatever path is left (reserved words keep them off the prefixes above).
     path("", include("links.urls")),

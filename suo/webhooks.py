@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from suo.models import WebhookDelivery, WebhookDeliveryState, WebhookEndpoint, Workspace
+from suo.queue import enqueue_on_commit
 from suo.safe_fetch import FetchError, UnsafeDestination, safe_fetch, text_excerpt
 
 SIGNATURE_HEADER = "X-Suo-Signature"
@@ -106,10 +107,7 @@ def backoff_seconds(attempt: int) -> float:
 def _enqueue(delivery_ids: list[int]) -> None:
     if not delivery_ids:
         return
-    from suo.tasks import webhook_deliver_many
-
-    ids = list(delivery_ids)
-    transaction.on_commit(lambda: webhook_deliver_many.delay(ids))
+    enqueue_on_commit("suo.tasks.webhook_deliver_many", list(delivery_ids))
 
 
 def webhook_emit_many(*, workspace: Workspace, events: Iterable[tuple[str, dict]]) -> list[WebhookDelivery]:
@@ -239,9 +237,7 @@ def webhook_deliver(*, delivery_id: int) -> WebhookDelivery | None:
                 attempt=delivery.attempt + 1,
                 due_at=delivery.finished_at + timedelta(seconds=backoff_seconds(delivery.attempt)),
             )
-            from suo.tasks import webhook_deliver_task
-
-            transaction.on_commit(lambda: webhook_deliver_task.apply_async(args=[retry.pk], eta=retry.due_at))
+            enqueue_on_commit("suo.tasks.webhook_deliver_task", retry.pk, eta=retry.due_at)
     return delivery
 
 
@@ -267,10 +263,7 @@ def webhook_send_test(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
         },
         due_at=now,
     )
-    from suo.tasks import webhook_deliver_task
-
-    delivery_id = delivery.pk
-    transaction.on_commit(lambda: webhook_deliver_task.delay(delivery_id))
+    enqueue_on_commit("suo.tasks.webhook_deliver_task", delivery.pk)
     return delivery
 
 

@@ -70,3 +70,27 @@ def isolated_cache_and_click_buffer(settings):
 def fast_password_hashing(settings):
     # PBKDF2 is meant to be slow; tests make dozens of users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class QueuedTask:
+    task: str
+    args: list
+    eta: object = None
+
+    def run(self):
+        """What the worker does with it."""
+        from suo.celery import app
+
+        app.loader.import_default_modules()
+        return app.tasks[self.task](*self.args)
+
+
+@pytest.fixture
+def queued(monkeypatch) -> list[QueuedTask]:
+    """Tasks services queue (suo.queue), recorded instead of published to the broker."""
+    sent: list[QueuedTask] = []
+    monkeypatch.setattr(
+        "suo.queue.send", lambda task, args, eta=None: sent.append(QueuedTask(task, args, eta))
+    )
+    return sent

@@ -29,6 +29,7 @@ from content.services.common import locked_or_new, user_or_none
 from suo.audit import audit_record, snapshot
 from suo.db import save_or_field_error
 from suo.models import Workspace
+from suo.queue import enqueue_on_commit
 
 MAX_TAGS = 20
 # Where a term was found counts: the question is what members ask, keywords are chosen by the team.
@@ -294,10 +295,7 @@ def image_upload(
     image.file.save(clean.file.name, clean.file, save=False)
     image.save()
     image.tags.set(tags_for_names(workspace=workspace, names=tags))
-    from content.tasks import image_thumbnail
-
-    image_id = image.pk
-    transaction.on_commit(lambda: image_thumbnail.delay(image_id))
+    enqueue_on_commit("content.tasks.image_thumbnail", image.pk)
     return image
 
 

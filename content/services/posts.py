@@ -24,6 +24,7 @@ from groups.models import Community, Membership
 from links.services import link_create
 from suo.audit import audit_record
 from suo.models import Workspace
+from suo.queue import enqueue_on_commit
 from suo.webhooks import webhook_emit_many
 
 MAX_GROUPS = 50
@@ -134,10 +135,7 @@ def post_create(
         after={"item": item.pk, "groups": [g.pk for g in groups], "scheduled_at": scheduled_at},
         workspace=workspace,
     )
-    from content.tasks import post_send_task
-
-    post_id = post.pk
-    transaction.on_commit(lambda: post_send_task.apply_async(args=[post_id], eta=scheduled_at))
+    enqueue_on_commit("content.tasks.post_send_task", post.pk, eta=scheduled_at)
     return post
 
 

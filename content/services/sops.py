@@ -17,6 +17,7 @@ from groups.models import Community, CommunityKind, CommunityState, GroupRole, R
 from suo.audit import audit_record
 from suo.db import save_or_field_error
 from suo.models import Workspace
+from suo.queue import enqueue_on_commit
 from suo.webhooks import webhook_emit_many
 
 MAX_STEPS = 200
@@ -186,13 +187,8 @@ def sop_apply(
     )
     reminders = [(task.pk, task.due_at) for task in created if task.reminder == ReminderState.DUE]
     if reminders:
-        from content.tasks import task_remind_task
-
-        def enqueue():
-            for task_id, eta in reminders:
-                task_remind_task.apply_async(args=[task_id], eta=eta)
-
-        transaction.on_commit(enqueue)
+        for task_id, eta in reminders:
+            enqueue_on_commit("content.tasks.task_remind_task", task_id, eta=eta)
     application.created_tasks = sorted(created, key=lambda task: (task.due_at, task.pk))
     return application
 

@@ -31,9 +31,9 @@ from groups.models import (
 )
 from groups.moderation.ladders import ladder_next_step, refuse
 from groups.moderation.mutes import mute_recompute, penalty_lifted_event
-from groups.moderation.tasks import mute_expire
 from groups.payloads import group_payload, member_payload
 from suo.audit import audit_build, audit_many, audit_record, snapshot
+from suo.queue import enqueue_on_commit
 from suo.webhooks import webhook_emit_many
 
 NOTE_MAX = 500
@@ -207,8 +207,7 @@ def penalty_apply(*, violation: Violation, by=None, audit_into: list | None = No
             groups_left.append(stay.community)
     penalty.save()
     if penalty.action == PenaltyAction.MUTE and penalty.ends_at > timezone.now():
-        penalty_id, eta = penalty.pk, penalty.ends_at
-        transaction.on_commit(lambda: mute_expire.apply_async(args=[penalty_id], eta=eta))
+        enqueue_on_commit("groups.tasks.mute_expire", penalty.pk, eta=penalty.ends_at)
     payload = _penalty_payload(penalty, violation)
     payload["muted_until"] = membership.muted_until if membership is not None else None
     payload["groups_left"] = [group_payload(group) for group in groups_left]

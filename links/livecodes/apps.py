@@ -15,3 +15,7 @@ class LiveCodesConfig(AppConfig):
         from suo.webhooks import register_event_type
 
         register_event_type(EVENT_TYPE, EVENT_LABEL)
+
+        from links.livecodes import dashboard
+
+        dashboard.register()

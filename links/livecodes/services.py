@@ -22,6 +22,7 @@ from links.livecodes.models import (
 from links.qr_upload import QrUpload
 from links.validation import validate_antiblock, validate_antiblock_map, validate_platforms
 from suo.models import Workspace
+from suo.queue import enqueue_on_commit
 
 MAX_ENTRIES = 100
 MAX_SCAN_LIMIT = 1_000_000
@@ -309,9 +310,7 @@ def live_code_pick_entry(*, live_code: LiveCode) -> LiveCodeEntry | None:
 
 
 def _check_alerts_later(live_code_id: int) -> None:
-    from links.livecodes.tasks import check_live_code_alerts
-
-    transaction.on_commit(lambda: check_live_code_alerts.delay(live_code_id))
+    enqueue_on_commit("links.livecodes.tasks.check_live_code_alerts", live_code_id)
 
 
 def _delete_file_on_commit(storage, name: str) -> None:

@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.core.cache import cache
 from django.core.signing import BadSignature
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import render
 from django.utils import timezone
@@ -20,6 +19,7 @@ from links.livecodes.services import live_code_pick_entry
 from links.pages import PublicFace, no_store, not_found, page_response
 from links.platforms import VisitorPlatform, detect
 from links.redirect import decide
+from suo.queue import enqueue_on_commit
 
 STICKY_SECONDS = 24 * 3600
 ALERT_CHECK_THROTTLE = 60  # seconds between alert checks for one condition; the sweep covers the rest
@@ -120,10 +120,7 @@ def _check_alerts_soon(live_code: LiveCode, entry: LiveCodeEntry | None) -> None
     else:
         return
     if cache.add(key, 1, timeout=ALERT_CHECK_THROTTLE):
-        from links.livecodes.tasks import check_live_code_alerts
-
-        live_code_id = live_code.pk
-        transaction.on_commit(lambda: check_live_code_alerts.delay(live_code_id))
+        enqueue_on_commit("links.livecodes.tasks.check_live_code_alerts", live_code.pk)
 
 
 @require_GET

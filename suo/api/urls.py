@@ -6,6 +6,15 @@ from rest_framework.routers import DefaultRouter
 
 from content.api import ROUTES as CONTENT_ROUTES
 from groups.api import CommunityViewSet, EntitlementViewSet, EventsView, InviteCodeViewSet, MemberViewSet
+from groups.dashboards.api import (
+    ColdGroupViewSet,
+    HealthView,
+    LifecycleSettingsView,
+    MigrationPreviewView,
+    MigrationViewSet,
+    OverviewView,
+    RetentionView,
+)
 from groups.moderation.api import (
     AppealViewSet,
     DeskPreviewView,
@@ -41,6 +50,8 @@ router.register("ladders", LadderViewSet, basename="ladder")
 router.register("audit", AuditRecordViewSet, basename="audit")
 for prefix, viewset, basename in CONTENT_ROUTES:
     router.register(prefix, viewset, basename=basename)
+router.register("cold-groups", ColdGroupViewSet, basename="cold-group")
+router.register("migrations", MigrationViewSet, basename="migration")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -53,5 +64,11 @@ urlpatterns = [
     path("links/from-qr/", LinkFromQrView.as_view(), name="link-from-qr"),
     path("desk/members/", DeskSearchView.as_view(), name="desk-members"),
     path("desk/preview/", DeskPreviewView.as_view(), name="desk-preview"),
+    path("metrics/overview/", OverviewView.as_view(), name="metrics-overview"),
+    path("metrics/retention/", RetentionView.as_view(), name="metrics-retention"),
+    path("metrics/health/", HealthView.as_view(), name="metrics-health"),
+    path("lifecycle-settings/", LifecycleSettingsView.as_view(), name="lifecycle-settings"),
+    # Before the router, whose migrations/{pk}/ would otherwise take "preview".
+    path("migrations/preview/", MigrationPreviewView.as_view(), name="migration-preview"),
     path("", include(router.urls)),
 ]

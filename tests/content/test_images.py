@@ -1,7 +1,6 @@
 """Image library: uploads checked with Pillow (clear 400s), EXIF stripped, thumbnails by a task."""
 
 import io
-from unittest import mock
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -49,15 +48,14 @@ def test_an_upload_is_stored_upright_without_its_exif(api_for, tenant_a):
         assert dict(picture.getexif()) == {}
 
 
-def test_the_thumbnail_is_made_by_a_task_enqueued_on_commit(tenant_a, django_capture_on_commit_callbacks):
-    with (
-        mock.patch.object(tasks.image_thumbnail, "delay") as enqueue,
-        django_capture_on_commit_callbacks(execute=True),
-    ):
+def test_the_thumbnail_is_made_by_a_task_enqueued_on_commit(
+    tenant_a, queued, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
         image = services.image_upload(
             workspace=tenant_a.workspace, upload=SimpleUploadedFile("p.jpg", photo_with_exif())
         )
-    enqueue.assert_called_once_with(image.pk)
+    assert [(q.task, q.args) for q in queued] == [("content.tasks.image_thumbnail", [image.pk])]
 
     tasks.image_thumbnail(image.pk)
     tasks.image_thumbnail(image.pk)  # a second run changes nothing

@@ -1,7 +1,6 @@
 """Posts: tracked links per group, scheduling by ETA task + reconciler, sending once, cancelling."""
 
 import datetime as dt
-from unittest import mock
 
 import pytest
 from django.utils import timezone
@@ -52,22 +51,18 @@ def test_every_url_becomes_a_tracked_link_per_post_and_group_when_posted(api_for
 
 
 def test_post_create_enqueues_an_eta_task_with_the_id_on_commit(
-    tenant_a, item, django_capture_on_commit_callbacks
+    tenant_a, item, queued, django_capture_on_commit_callbacks
 ):
     group = group_with_members(tenant_a.workspace, 1)
     when = timezone.now() + dt.timedelta(hours=2)
-    from content import tasks
 
-    with (
-        mock.patch.object(tasks.post_send_task, "apply_async") as enqueue,
-        mock.patch("links.tasks.fetch_link_preview.delay"),  # the tracked links' previews: not this test's
-        django_capture_on_commit_callbacks(execute=True),
-    ):
+    with django_capture_on_commit_callbacks(execute=True):
         post = services.post_create(
             workspace=tenant_a.workspace, item=item, groups=[group], scheduled_at=when
         )
 
-    enqueue.assert_called_once_with(args=[post.pk], eta=when)
+    sends = [(q.args, q.eta) for q in queued if q.task == "content.tasks.post_send_task"]
+    assert sends == [([post.pk], when)]
     assert post.state == PostState.DUE
 
 

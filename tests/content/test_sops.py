@@ -1,14 +1,13 @@
 """SOPs: applied in the workspace's time zone to the role holders, reminders on time, ticking, rates."""
 
 import datetime as dt
-from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.utils import timezone
 
-from content import services, tasks
+from content import services
 from content.models import ReminderState, SopTask, TaskStatus
 from groups.models import RoleAssignment
 from suo.models import WebhookDelivery, WebhookEndpoint
@@ -111,21 +110,20 @@ def test_applying_twice_from_the_same_date_is_refused(api_for, tenant_a, group):
 
 
 def test_reminders_are_enqueued_with_their_due_time_on_commit(
-    tenant_a, group, django_capture_on_commit_callbacks
+    tenant_a, group, queued, django_capture_on_commit_callbacks
 ):
     sop = services.sop_save(
         workspace=tenant_a.workspace,
         name="s",
         steps=[{"day_offset": 1, "time": dt.time(9), "role": "lead", "action": "x"}],
     )
-    with (
-        mock.patch.object(tasks.task_remind_task, "apply_async") as enqueue,
-        django_capture_on_commit_callbacks(execute=True),
-    ):
+    with django_capture_on_commit_callbacks(execute=True):
         application = services.sop_apply(sop=sop, community=group, start_date=timezone.localdate())
 
     task = application.created_tasks[0]
-    enqueue.assert_called_once_with(args=[task.pk], eta=task.due_at)
+    assert [(q.task, q.args, q.eta) for q in queued] == [
+        ("content.tasks.task_remind_task", [task.pk], task.due_at)
+    ]
 
 
 def test_a_due_task_is_reminded_once_by_webhook_and_in_app(api_for, tenant_a, group):

@@ -18,12 +18,8 @@ def setup(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def alert_checks_not_queued(monkeypatch):
+def alert_checks_not_queued(queued):
     """Transactional tests run on_commit hooks: keep their alert checks out of the shared broker."""
-    from links.livecodes import tasks
-
-    queued = []
-    monkeypatch.setattr(tasks.check_live_code_alerts, "delay", queued.append)
     return queued
 
 

@@ -160,14 +160,10 @@ def test_an_alert_already_open_sends_no_second_webhook():
 
 
 def test_a_scan_that_crosses_the_line_enqueues_a_check_after_the_request(
-    monkeypatch, django_capture_on_commit_callbacks
+    monkeypatch, queued, django_capture_on_commit_callbacks
 ):
     live_code, _ = make_live_code(WorkspaceFactory(), alias="near", entries=[{"scan_limit": 5, "scans": 3}])
-    enqueued = []
     monkeypatch.setattr(alerts_module, "live_code_alerts_check", None)  # never run in the request
-    from links.livecodes import tasks
-
-    monkeypatch.setattr(tasks.check_live_code_alerts, "delay", lambda pk: enqueued.append(pk))
 
     with django_capture_on_commit_callbacks(execute=True):
         Client().get("/g/near", HTTP_USER_AGENT=PHONE_BROWSER, REMOTE_ADDR="1.2.3.4")  # 4 of 5
@@ -175,20 +171,19 @@ def test_a_scan_that_crosses_the_line_enqueues_a_check_after_the_request(
         Client().get("/g/near", HTTP_USER_AGENT=PHONE_BROWSER, REMOTE_ADDR="1.2.3.6")  # fallback
         Client().get("/g/near", HTTP_USER_AGENT=PHONE_BROWSER, REMOTE_ADDR="1.2.3.7")  # throttled
 
-    assert enqueued == [live_code.pk] * 3
+    assert [(q.task, q.args) for q in queued] == [
+        ("links.livecodes.tasks.check_live_code_alerts", [live_code.pk])
+    ] * 3
     assert not LiveCodeAlert.objects.exists()
 
 
-def test_a_scan_far_from_any_limit_enqueues_nothing(client, monkeypatch):
+def test_a_scan_far_from_any_limit_enqueues_nothing(client, queued, django_capture_on_commit_callbacks):
     make_live_code(WorkspaceFactory(), alias="calm", entries=[{}])
-    from links.livecodes import tasks
 
-    enqueued = []
-    monkeypatch.setattr(tasks.check_live_code_alerts, "delay", lambda pk: enqueued.append(pk))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get("/g/calm", HTTP_USER_AGENT=PHONE_BROWSER)
 
-    client.get("/g/calm", HTTP_USER_AGENT=PHONE_BROWSER)
-
-    assert enqueued == []
+    assert queued == []
 
 
 def test_the_task_checks_the_alerts():

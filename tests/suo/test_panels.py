@@ -34,3 +34,16 @@ def test_registering_a_key_again_replaces_the_panel(clean_registry):
     start = dt.datetime(2026, 11, 2, tzinfo=dt.UTC)
     data = panels.panel("a.first").build(PanelFilters(workspace=None, start=start, end=start))
     assert data.rows == [{"day": start.date()}]
+
+
+def test_figures_of_a_metric_are_added_up_and_none_without_any(monkeypatch):
+    monkeypatch.setattr(panels, "FIGURES", {})
+    start = dt.datetime(2026, 11, 2, tzinfo=dt.UTC)
+    filters = PanelFilters(workspace=None, start=start, end=start)
+    assert panels.figure_total("clicks", filters) is None
+
+    panels.register_figure(panels.Figure(key="a.clicks", metric="clicks", compute=lambda f: 3))
+    panels.register_figure(panels.Figure(key="b.clicks", metric="clicks", compute=lambda f: 4))
+    panels.register_figure(panels.Figure(key="c.views", metric="views", compute=lambda f: 100))
+
+    assert panels.figure_total("clicks", filters) == 7

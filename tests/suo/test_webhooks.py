@@ -4,13 +4,11 @@ import hashlib
 import hmac
 import json
 from datetime import timedelta
-from unittest import mock
 
 import pytest
 from django.utils import timezone
 
 from suo.models import WebhookDelivery, WebhookEndpoint
-from suo.tasks import webhook_deliver_task
 from suo.webhooks import backoff_seconds, verify, webhook_deliver, webhook_emit, webhooks_reconcile
 from tests.suo.factories import PASSWORD, WorkspaceFactory
 from tests.suo.local_http import LocalServer, answer_with
@@ -143,24 +141,25 @@ def test_reconciler_sends_due_deliveries_whose_task_was_lost(workspace):
 
 
 def test_api_manages_endpoints_and_queues_a_test(
-    api_for, tenant_a, tenant_b, django_capture_on_commit_callbacks
+    api_for, tenant_a, tenant_b, queued, django_capture_on_commit_callbacks
 ):
     client = api_for(tenant_a.operator)
     with Receiver() as receiver:
         created = client.post(
             "/api/webhooks/", {"name": "机器人", "url": receiver.url, "event_types": ["member.joined"]}
         )
-        with mock.patch.object(webhook_deliver_task, "delay") as delay:
-            with django_capture_on_commit_callbacks(execute=True):
-                queued = client.post(f"/api/webhooks/{created.json()['id']}/test/")
-            assert receiver.requests == []  # nothing is sent inside the web request
-            delay.assert_called_once_with(queued.json()["id"])
-            webhook_deliver_task(*delay.call_args.args)  # what the worker does
+        with django_capture_on_commit_callbacks(execute=True):
+            test_call = client.post(f"/api/webhooks/{created.json()['id']}/test/")
+        assert receiver.requests == []  # nothing is sent inside the web request
+        assert [(q.task, q.args) for q in queued] == [
+            ("suo.tasks.webhook_deliver_task", [test_call.json()["id"]])
+        ]
+        queued[0].run()  # what the worker does
     log = client.get(f"/api/webhooks/{created.json()['id']}/deliveries/")
     bad = client.post("/api/webhooks/", {"name": "x", "url": "not a url", "event_types": ["nope"]})
 
     assert created.status_code == 201 and len(created.json()["secret"]) == 48
-    assert queued.status_code == 202 and queued.json()["state"] == "due"
+    assert test_call.status_code == 202 and test_call.json()["state"] == "due"
     assert receiver.requests[0][0]["X-Suo-Event"] == "webhook.test"
     assert log.json()["count"] == 1
     assert log.json()["results"][0]["state"] == "succeeded"
@@ -172,14 +171,13 @@ def test_api_manages_endpoints_and_queues_a_test(
     assert client.post(f"/api/webhooks/{foreign.pk}/test/").status_code == 404
 
 
-def test_admin_send_test_button_queues_and_the_page_shows_the_result(client, tenant_a, tenant_b):
+def test_admin_send_test_button_queues_and_the_page_shows_the_result(client, tenant_a, tenant_b, queued):
     foreign = endpoint_for(tenant_b.workspace, "http://127.0.0.1:9/")
     assert client.login(username=tenant_a.operator.username, password=PASSWORD)
     with Receiver() as receiver:
         ours = endpoint_for(tenant_a.workspace, receiver.url)
         page = client.get(f"/admin/suo/webhookendpoint/{ours.pk}/change/")
-        with mock.patch.object(webhook_deliver_task, "delay"):
-            sent = client.post(f"/admin/suo/webhookendpoint/{ours.pk}/send-test/", follow=True)
+        sent = client.post(f"/admin/suo/webhookendpoint/{ours.pk}/send-test/", follow=True)
         assert receiver.requests == []
         webhook_deliver(delivery_id=WebhookDelivery.objects.get(endpoint=ours).pk)  # the worker's part
         after = client.get(f"/admin/suo/webhookendpoint/{ours.pk}/change/")

@@ -1,0 +1,133 @@
+"""Lifecycle rows of the dashboards: per-workspace thresholds, cold-group flags, migrations."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from groups.models import Community
+from suo.models import Workspace
+
+DEFAULT_COLD_RATE = Decimal("0.2")
+DEFAULT_COLD_WEEKS = 3
+DEFAULT_MIGRATION_DAYS = 14
+
+
+class LifecycleSettings(models.Model):
+    """When a group counts as cold, per workspace (a workspace without a row uses the defaults)."""
+
+    workspace = models.OneToOneField(
+        Workspace, on_delete=models.CASCADE, related_name="lifecycle_settings", verbose_name=_("workspace")
+    )
+    cold_messages_per_member = models.DecimalField(
+        _("cold below (messages per member per week)"),
+        max_digits=6,
+        decimal_places=2,
+        default=DEFAULT_COLD_RATE,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1000"))],
+    )
+    cold_weeks = models.PositiveSmallIntegerField(
+        _("for how many weeks in a row"),
+        default=DEFAULT_COLD_WEEKS,
+        validators=[MinValueValidator(1), MaxValueValidator(26)],
+    )
+    migration_active_days = models.PositiveSmallIntegerField(
+        _("migration: active in the last N days"),
+        default=DEFAULT_MIGRATION_DAYS,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+    )
+
+    class Meta:
+        verbose_name = _("group lifecycle settings")
+        verbose_name_plural = _("group lifecycle settings")
+        ordering = ["workspace"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(cold_weeks__gte=1), name="lifecycle_cold_weeks_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(cold_messages_per_member__gte=0), name="lifecycle_cold_rate_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Lifecycle settings of %(workspace)s") % {"workspace": self.workspace})
+
+
+class ColdGroupFlag(models.Model):
+    """A group found cold by the sweep; it stays open until the group warms up again or is archived."""
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
+    )
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="cold_flags", verbose_name=_("group")
+    )
+    flagged_at = models.DateTimeField(_("flagged at"))
+    weeks = models.JSONField(
+        _("weekly activity"),
+        default=list,
+        help_text=_("The weeks that made it cold: week start, messages, members, messages per member."),
+    )
+    threshold = models.DecimalField(_("threshold"), max_digits=6, decimal_places=2)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("cold group")
+        verbose_name_plural = _("cold groups")
+        ordering = ["-flagged_at", "-pk"]
+        indexes = [models.Index(fields=["workspace", "resolved_at"], name="coldflag_ws_resolved")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community"], condition=models.Q(resolved_at__isnull=True), name="coldflag_one_open"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.community.name} · {self.flagged_at:%Y-%m-%d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+
+class GroupMigration(models.Model):
+    """Active members moved from a (cold) group to another one; the memberships keep the history."""
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
+    )
+    source = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="migrations_out", verbose_name=_("from group")
+    )
+    target = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="migrations_in", verbose_name=_("to group")
+    )
+    active_days = models.PositiveSmallIntegerField(_("active in the last N days"))
+    moved = models.PositiveIntegerField(_("members moved"), default=0)
+    already_in_target = models.PositiveIntegerField(_("already in the target group"), default=0)
+    archived_source = models.BooleanField(_("source group archived"), default=False)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("group migration")
+        verbose_name_plural = _("group migrations")
+        ordering = ["-at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(source=models.F("target")), name="migration_source_is_not_target"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source.name} → {self.target.name} ({self.moved})"

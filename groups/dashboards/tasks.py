@@ -1,0 +1,11 @@
+"""Celery tasks of the dashboards: thin, they call the lifecycle services."""
+
+from celery import shared_task
+
+
+@shared_task(ignore_result=True)
+def cold_groups_sweep() -> int:
+    """Periodic: flag cold groups of every workspace (idempotent: one open flag per group)."""
+    from groups.dashboards.services import cold_groups_sweep as sweep
+
+    return sweep()
