@@ -2,6 +2,7 @@ import re
 from io import StringIO
 
 import pytest
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
@@ -55,3 +56,13 @@ def test_seed_demo_is_idempotent_and_prints_the_logins():
         "moderator",
         "analyst",
     }
+
+
+def test_seed_demo_runs_the_demo_of_every_app_it_names():
+    from links.livecodes.models import LiveCode
+    from suo.management.commands.seed_demo import APPS_WITH_DEMO
+
+    assert all(label in apps.app_configs for label in APPS_WITH_DEMO)
+    call_command("seed_demo", stdout=StringIO())
+
+    assert LiveCode.objects.filter(code="xh-join").exists()  # livecodes' own demo

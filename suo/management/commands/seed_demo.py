@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 
 from suo.demo import DEMO_LOGINS, DEMO_PASSWORD
 
-# Each app adds its own demo data in <app>/demo.py with seed(workspaces) after suo's.
-APPS_WITH_DEMO = ["groups", "groups.dashboards", "links", "livecodes", "content"]
+# Each app (by its label) adds its own demo data in <app>/demo.py with seed(workspaces) after suo's.
+APPS_WITH_DEMO = ["groups", "dashboards", "links", "livecodes", "content"]
 
 
 class Command(BaseCommand):
@@ -22,9 +22,10 @@ class Command(BaseCommand):
         with transaction.atomic():
             workspaces = demo.seed()
             for label in APPS_WITH_DEMO:
-                if not apps.is_installed(label):
+                config = apps.app_configs.get(label)
+                if config is None:
                     continue
-                name = f"{apps.get_app_config(label).name}.demo"
+                name = f"{config.name}.demo"
                 try:
                     module = import_module(name)
                 except ModuleNotFoundError as exc:
