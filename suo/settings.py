@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "groups",
     "links",
     "content",
+    "groups.campaigns.apps.CampaignsConfig",
 ]
 
 MIDDLEWARE = [
@@ -192,6 +193,19 @@ CELERY_BEAT_SCHEDULE["links.livecodes.sweep_alerts"] = {
     "options": {"expires": 290},
 }
 
+# Campaigns: phase starts, play closings and referral checks run on time by ETA tasks; these
+# reconcilers do whatever a lost task or a stopped worker left behind (idempotent, in order).
+CELERY_BEAT_SCHEDULE["campaigns.reconcile"] = {
+    "task": "groups.campaigns.tasks.campaigns_reconcile",
+    "schedule": 30.0,
+    "options": {"expires": 25},
+}
+CELERY_BEAT_SCHEDULE["campaigns.fission_reconcile"] = {
+    "task": "groups.campaigns.tasks.fission_reconcile",
+    "schedule": 300.0,
+    "options": {"expires": 290},
+}
+
 # --- auth, API ------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -247,6 +261,16 @@ SPECTACULAR_SETTINGS = {
         "LeaveReasonEnum": "groups.models.members.LeaveReason",
         "CommunityKindEnum": "groups.models.community.CommunityKind",
         "PenaltyActionEnum": "groups.models.moderation.PenaltyAction",
+        "CampaignPhaseEnum": "groups.campaigns.models.flash.CampaignPhase",
+        "ScheduledPhaseEnum": "groups.campaigns.models.flash.SCHEDULED_PHASES",
+        "TransitionStateEnum": "groups.campaigns.models.flash.TransitionState",
+        "FollowUpStateEnum": "groups.campaigns.models.flash.FollowUpState",
+        "PlayKindEnum": "groups.campaigns.models.plays.PlayKind",
+        "PlayOutcomeEnum": "groups.campaigns.models.plays.PlayOutcome",
+        "PlayEntryStateEnum": "groups.campaigns.models.plays.EntryState",
+        "PlayAlertKindEnum": "groups.campaigns.models.plays.PlayAlertKind",
+        "ReferralStateEnum": "groups.campaigns.models.fission.ReferralState",
+        "ReferralReasonEnum": "groups.campaigns.models.fission.ReferralReason",
     },
 }
 

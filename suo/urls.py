@@ -14,6 +14,7 @@ urlpatterns = [
     path("desk/", desk, name="desk"),
     path("desk/screenshots/<int:pk>/", desk_screenshot, name="desk-screenshot"),
     path("g/", include("links.livecodes.urls")),
+    path("c/", include("groups.campaigns.urls")),
     # Last: short codes take whatever path is left (reserved words keep them off the prefixes above).
     path("", include("links.urls")),
 ]

@@ -47,5 +47,6 @@ urlpatterns = [
     path("links/from-qr/", LinkFromQrView.as_view(), name="link-from-qr"),
     path("desk/members/", DeskSearchView.as_view(), name="desk-members"),
     path("desk/preview/", DeskPreviewView.as_view(), name="desk-preview"),
+    path("", include("groups.campaigns.api.urls")),
     path("", include(router.urls)),
 ]
