@@ -15,7 +15,9 @@ def phases_from(start: datetime, step: timedelta = timedelta(hours=1)) -> list[d
 
 
 def flash_group(workspace, **fields) -> Community:
-    return CommunityFactory(workspace=workspace, kind="flash", state=fields.pop("state", "planning"), **fields)
+    return CommunityFactory(
+        workspace=workspace, kind="flash", state=fields.pop("state", "planning"), **fields
+    )
 
 
 def make_campaign(
@@ -63,21 +65,35 @@ def members_in(group: Community, count: int) -> list[Member]:
         ]
     )
     if members and members[0].pk is None:
-        members = list(Member.objects.filter(workspace=group.workspace, external_id__startswith=f"{group.pk}-buyer-"))
+        members = list(
+            Member.objects.filter(workspace=group.workspace, external_id__startswith=f"{group.pk}-buyer-")
+        )
     Membership.objects.bulk_create(
         [
-            Membership(workspace=group.workspace, community=group, member=member, joined_at=timezone.now(), source="link")
+            Membership(
+                workspace=group.workspace,
+                community=group,
+                member=member,
+                joined_at=timezone.now(),
+                source="link",
+            )
             for member in members
         ]
     )
     return members
 
 
-def make_play(workspace, *, kind: str, group: Community | None = None, opens_at=None, closes_at=None, **fields) -> Play:
+def make_play(
+    workspace, *, kind: str, group: Community | None = None, opens_at=None, closes_at=None, **fields
+) -> Play:
     group = group or CommunityFactory(workspace=workspace, kind="benefit")
     opens_at = opens_at or timezone.now() + timedelta(minutes=5)
     closes_at = closes_at or opens_at + timedelta(days=1)
-    defaults = {"lottery": {"winners_count": 3}, "checkin": {"streak_days": 3}, "group_buy": {"min_participants": 3}}
+    defaults = {
+        "lottery": {"winners_count": 3},
+        "checkin": {"streak_days": 3},
+        "group_buy": {"min_participants": 3},
+    }
     return services.play_create(
         workspace=workspace,
         group=group,
@@ -87,4 +103,3 @@ def make_play(workspace, *, kind: str, group: Community | None = None, opens_at=
         closes_at=closes_at,
         **{**defaults[kind], **fields},
     )
-

@@ -21,7 +21,11 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def hook(tenant_a):
     return WebhookEndpoint.objects.create(
-        workspace=tenant_a.workspace, name="bot", url="https://bot.example/hook", secret="s", event_types=["*"]
+        workspace=tenant_a.workspace,
+        name="bot",
+        url="https://bot.example/hook",
+        secret="s",
+        event_types=["*"],
     )
 
 
@@ -51,9 +55,11 @@ def test_new_campaign_is_draft_with_one_due_transition_per_phase_when_created(te
 def test_each_transition_gets_an_eta_task_at_its_start_when_the_campaign_is_saved(
     tenant_a, django_capture_on_commit_callbacks
 ):
-    with mock.patch.object(tasks.campaign_advance_task, "apply_async") as send:
-        with django_capture_on_commit_callbacks(execute=True):
-            campaign = make_campaign(tenant_a.workspace)
+    with (
+        mock.patch.object(tasks.campaign_advance_task, "apply_async") as send,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        campaign = make_campaign(tenant_a.workspace)
 
     planned = {row.pk: row.due_at for row in campaign.transitions.all()}
     sent = {call.kwargs["args"][0]: call.kwargs["eta"] for call in send.call_args_list}
@@ -107,7 +113,9 @@ def test_reconciler_catches_up_in_order_without_skipping_or_doubling_messages_af
     ]
     texts = [m["message"]["text"] for m in deliveries("message.scheduled")]
     assert texts == ["preheat 消息", "ignite 消息", "wrap_up 消息"]
-    done = list(PhaseTransition.objects.filter(campaign=campaign, state="done").order_by("done_at", "position"))
+    done = list(
+        PhaseTransition.objects.filter(campaign=campaign, state="done").order_by("done_at", "position")
+    )
     assert [row.phase for row in done] == ["preheat", "ignite", "wrap_up"]
     assert all(row.messages_sent == 1 for row in done)
 
@@ -134,9 +142,11 @@ def test_patching_a_time_reschedules_and_the_stale_eta_task_finds_nothing_to_do(
     old_due = preheat.due_at
     new_due = old_due + timedelta(minutes=30)
 
-    with mock.patch.object(tasks.campaign_advance_task, "apply_async") as send:
-        with django_capture_on_commit_callbacks(execute=True):
-            services.campaign_update(campaign=campaign, phases=[{"phase": "preheat", "starts_at": new_due}])
+    with (
+        mock.patch.object(tasks.campaign_advance_task, "apply_async") as send,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        services.campaign_update(campaign=campaign, phases=[{"phase": "preheat", "starts_at": new_due}])
 
     assert [(c.kwargs["args"][0], c.kwargs["eta"]) for c in send.call_args_list] == [(preheat.pk, new_due)]
     with time_machine.travel(old_due + timedelta(seconds=1), tick=False):
@@ -162,7 +172,8 @@ def test_reschedule_is_refused_when_out_of_order_or_in_the_past(tenant_a, change
 
     with pytest.raises(ValidationError) as refused:
         services.campaign_update(
-            campaign=campaign, phases=[{"phase": change["phase"], "starts_at": timezone.now() + change["offset"]}]
+            campaign=campaign,
+            phases=[{"phase": change["phase"], "starts_at": timezone.now() + change["offset"]}],
         )
 
     assert field in refused.value.message_dict
@@ -193,7 +204,9 @@ def test_create_refuses_missing_out_of_order_and_past_phases(tenant_a):
     }
     for name, phases in cases.items():
         with pytest.raises(ValidationError):
-            services.campaign_create(workspace=tenant_a.workspace, group=group, name=name, slug=name, phases=phases)
+            services.campaign_create(
+                workspace=tenant_a.workspace, group=group, name=name, slug=name, phases=phases
+            )
 
     assert not Campaign.objects.exists()
     assert not PhaseTransition.objects.exists()
@@ -205,7 +218,9 @@ def test_campaigns_are_refused_in_benefit_groups_and_overlapping_in_one_group(te
         make_campaign(tenant_a.workspace, group=benefit)
     first = make_campaign(tenant_a.workspace)
     with pytest.raises(ValidationError) as overlap:
-        make_campaign(tenant_a.workspace, group=first.group, slug="again", start=timezone.now() + timedelta(hours=2))
+        make_campaign(
+            tenant_a.workspace, group=first.group, slug="again", start=timezone.now() + timedelta(hours=2)
+        )
 
     assert "group" in wrong_kind.value.message_dict
     assert "phases" in overlap.value.message_dict
@@ -233,7 +248,9 @@ def test_a_flash_group_follows_the_campaign_and_cools_after_it_closes(tenant_a):
     campaign.group.refresh_from_db()
     assert campaign.group.state == "cooling"
     moves = list(
-        CommunityStateChange.objects.filter(community=campaign.group).order_by("at", "pk").values_list("to_state", flat=True)
+        CommunityStateChange.objects.filter(community=campaign.group)
+        .order_by("at", "pk")
+        .values_list("to_state", flat=True)
     )
     assert moves == ["recruiting", "active", "cooling"]
 

@@ -14,6 +14,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from groups.campaigns.errors import refusal
 from groups.campaigns.models import (
     Campaign,
     CampaignPhase,
@@ -92,9 +93,7 @@ def lure_create(
         link, live_code = spec.get("link"), spec.get("live_code")
         for key, row in (("link", link), ("live_code", live_code)):
             if row is not None and row.workspace_id != campaign.workspace_id:
-                raise ValidationError(
-                    {f"channels.{index}.{key}": _("Not found in this workspace.")}, code="does_not_exist"
-                )
+                raise refusal(f"channels.{index}.{key}", _("Not found in this workspace."), "does_not_exist")
         if spec.get("url"):
             try:
                 link = link_create(
@@ -203,9 +202,10 @@ def campaign_join(
 ) -> Membership:
     """Let a member join the campaign's group through a lure channel and/or an inviter."""
     if campaign.phase not in RUNNING:
-        raise ValidationError(
-            {"campaign": _("The campaign is not running; joins are taken from preheat to wrap-up.")},
-            code="campaign_not_running",
+        raise refusal(
+            "campaign",
+            _("The campaign is not running; joins are taken from preheat to wrap-up."),
+            "campaign_not_running",
         )
     channel = (channel or "").strip()
     lure_channel = None
@@ -224,7 +224,7 @@ def campaign_join(
                 else _("%(inviter)s was invited by %(member)s: invitations cannot go round in a loop.")
                 % {"inviter": inviter.display_name, "member": member.display_name}
             )
-            raise ValidationError({"inviter": message}, code=problem)
+            raise refusal("inviter", message, problem)
     if inviter is not None:
         source = JoinSource.REFERRAL
     elif lure_channel is not None:
@@ -372,14 +372,13 @@ def conversion_record(
     """Mark a member who joined through the campaign as converted (a paid entitlement), attributed
     to the lure and link of their join channel and to their inviter."""
     if member.workspace_id != campaign.workspace_id:
-        raise ValidationError(
-            {"member": _("The member does not exist in this workspace.")}, code="does_not_exist"
-        )
+        raise refusal("member", _("The member does not exist in this workspace."), "does_not_exist")
     stay = _campaign_stay(campaign, member)
     if stay is None:
-        raise ValidationError(
-            {"member": _("%(member)s did not join through this campaign.") % {"member": member.display_name}},
-            code="not_in_campaign",
+        raise refusal(
+            "member",
+            _("%(member)s did not join through this campaign.") % {"member": member.display_name},
+            "not_in_campaign",
         )
     if entitlement is None:
         if not product:
@@ -409,12 +408,10 @@ def conversion_record(
         with transaction.atomic():
             conversion.save()
     except IntegrityError:
-        raise ValidationError(
-            {
-                "member": _("%(member)s is already marked converted in this campaign.")
-                % {"member": member.display_name}
-            },
-            code="already_converted",
+        raise refusal(
+            "member",
+            _("%(member)s is already marked converted in this campaign.") % {"member": member.display_name},
+            "already_converted",
         ) from None
     audit_record(
         actor=by,

@@ -16,6 +16,7 @@ from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from groups.campaigns.errors import refusal
 from groups.campaigns.models import (
     PHASES,
     Campaign,
@@ -99,9 +100,7 @@ def _merge_schedule(
 
 def _check_group(workspace: Workspace, group: Community) -> None:
     if group.workspace_id != workspace.pk:
-        raise ValidationError(
-            {"group": _("The group does not exist in this workspace.")}, code="does_not_exist"
-        )
+        raise refusal("group", _("The group does not exist in this workspace."), "does_not_exist")
     if group.kind not in CAMPAIGN_KINDS:
         raise ValidationError(
             {"group": _("Campaigns run in flash or lead-gen groups; benefit groups have plays.")}

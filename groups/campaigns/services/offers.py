@@ -16,6 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from groups.campaigns.errors import refusal
 from groups.campaigns.models import (
     PHASES,
     Campaign,
@@ -52,9 +53,10 @@ class SoldOut(Exception):
 
 def _check_open_for_offers(campaign: Campaign) -> None:
     if campaign.phase not in OFFERS_OPEN_UNTIL:
-        raise ValidationError(
-            {"campaign": _("The campaign is past its ignite phase; offers cannot be added or changed.")},
-            code="campaign_over",
+        raise refusal(
+            "campaign",
+            _("The campaign is past its ignite phase; offers cannot be added or changed."),
+            "campaign_over",
         )
 
 
@@ -100,12 +102,10 @@ def offer_update(*, offer: Offer, by=None, **changes) -> Offer:
         # Conditional, so a claim landing at the same moment is counted before the check.
         if not Offer.objects.filter(pk=offer.pk, claimed__lte=stock).update(stock=stock):
             claimed = Offer.objects.filter(pk=offer.pk).values_list("claimed", flat=True).get()
-            raise ValidationError(
-                {
-                    "stock": _("%(claimed)s have already been claimed; the stock cannot be lower.")
-                    % {"claimed": claimed}
-                },
-                code="stock_below_claimed",
+            raise refusal(
+                "stock",
+                _("%(claimed)s have already been claimed; the stock cannot be lower.") % {"claimed": claimed},
+                "stock_below_claimed",
             )
         offer.refresh_from_db(fields=["stock", "claimed"])
     for name, value in changes.items():
@@ -147,9 +147,7 @@ def offer_claim(
             {"Idempotency-Key": _("At most %(n)s characters.") % {"n": IDEMPOTENCY_KEY_MAX}}
         )
     if member.workspace_id != offer.workspace_id:
-        raise ValidationError(
-            {"member": _("The member does not exist in this workspace.")}, code="does_not_exist"
-        )
+        raise refusal("member", _("The member does not exist in this workspace."), "does_not_exist")
     replay = _replay(offer, member, key)
     if replay is not None:
         return replay
@@ -161,24 +159,20 @@ def offer_claim(
             if campaign.phase in (CampaignPhase.WRAP_UP, CampaignPhase.CLOSED)
             else "not_started"
         )
-        raise ValidationError(
-            {
-                "campaign": _("Claims are open during the ignite phase only; the campaign is “%(phase)s”.")
-                % {"phase": campaign.get_phase_display()}
-            },
-            code=code,
+        raise refusal(
+            "campaign",
+            _("Claims are open during the ignite phase only; the campaign is “%(phase)s”.")
+            % {"phase": campaign.get_phase_display()},
+            code,
         )
     for _attempt in range(offer.per_member_limit + 1):
         count = Claim.objects.filter(offer=offer, member=member).count()
         if count >= offer.per_member_limit:
-            raise ValidationError(
-                {
-                    "member": _(
-                        "%(member)s has already claimed %(count)s of “%(offer)s”, the limit per member."
-                    )
-                    % {"member": member.display_name, "count": count, "offer": offer.name}
-                },
-                code="over_limit",
+            raise refusal(
+                "member",
+                _("%(member)s has already claimed %(count)s of “%(offer)s”, the limit per member.")
+                % {"member": member.display_name, "count": count, "offer": offer.name},
+                "over_limit",
             )
         try:
             with transaction.atomic():
@@ -206,7 +200,7 @@ def offer_claim(
             continue
         break
     else:
-        raise ValidationError({"member": _("Too many claims at once; try again.")}, code="busy")
+        raise refusal("member", _("Too many claims at once; try again."), "busy")
     stock, claimed = Offer.objects.filter(pk=offer.pk).values_list("stock", "claimed").get()
     claim.remaining_after = stock - claimed
     claim.save(update_fields=["remaining_after"])
@@ -249,9 +243,7 @@ def message_create(
     if link is not None and url:
         raise ValidationError({"url": _("Give a link or a url, not both.")})
     if link is not None and link.workspace_id != campaign.workspace_id:
-        raise ValidationError(
-            {"link": _("The link does not exist in this workspace.")}, code="does_not_exist"
-        )
+        raise refusal("link", _("The link does not exist in this workspace."), "does_not_exist")
     if url:
         link = link_create(
             workspace=campaign.workspace,
@@ -306,9 +298,7 @@ def member_link(*, campaign: Campaign, member: Member) -> str:
     MEMBER_LINK_MAX_AGE; it names the member only by id, inside the signature.
     """
     if member.workspace_id != campaign.workspace_id:
-        raise ValidationError(
-            {"members": _("The member does not exist in this workspace.")}, code="does_not_exist"
-        )
+        raise refusal("members", _("The member does not exist in this workspace."), "does_not_exist")
     token = signing.dumps([campaign.pk, member.pk], salt=MEMBER_LINK_SALT, compress=True)
     return f"{campaign.countdown_url}?t={token}"
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from groups.campaigns import lottery
+from groups.campaigns.errors import refusal
 from groups.campaigns.models import EntryState, Play, PlayEntry, PlayKind, PlayOutcome, PlayReward
 from groups.campaigns.payloads import group_brief, member_brief
 from groups.campaigns.services.fatigue import fatigue_check_kind, fatigue_check_participation
@@ -63,9 +64,7 @@ def play_create(
     """A play on a benefit group's calendar. A lottery's seed is drawn now and only its commitment shown."""
     errors = {}
     if group.workspace_id != workspace.pk:
-        raise ValidationError(
-            {"group": _("The group does not exist in this workspace.")}, code="does_not_exist"
-        )
+        raise refusal("group", _("The group does not exist in this workspace."), "does_not_exist")
     if group.kind != CommunityKind.BENEFIT:
         errors["group"] = _("Plays run in benefit groups.")
     elif group.state == CommunityState.ARCHIVED:
@@ -126,26 +125,21 @@ def play_enter(*, play: Play, member: Member, order_id: str = "", by=None) -> Pl
     """Enter a lottery or group-buy (once), or check in for today (once a day, in the workspace's zone)."""
     play = Play.objects.select_related("workspace", "group").get(pk=play.pk)
     if member.workspace_id != play.workspace_id:
-        raise ValidationError(
-            {"member": _("The member does not exist in this workspace.")}, code="does_not_exist"
-        )
+        raise refusal("member", _("The member does not exist in this workspace."), "does_not_exist")
     now = timezone.now()
     if not (play.opens_at <= now < play.closes_at) or play.closed_at is not None:
-        raise ValidationError(
-            {
-                "non_field_errors": [
-                    _("Entries are taken between %(opens)s and %(closes)s.")
-                    % {
-                        "opens": timezone.localtime(
-                            play.opens_at, ZoneInfo(play.workspace.timezone)
-                        ).strftime("%Y-%m-%d %H:%M"),
-                        "closes": timezone.localtime(
-                            play.closes_at, ZoneInfo(play.workspace.timezone)
-                        ).strftime("%Y-%m-%d %H:%M"),
-                    }
-                ]
+        raise refusal(
+            "non_field_errors",
+            _("Entries are taken between %(opens)s and %(closes)s.")
+            % {
+                "opens": timezone.localtime(play.opens_at, ZoneInfo(play.workspace.timezone)).strftime(
+                    "%Y-%m-%d %H:%M"
+                ),
+                "closes": timezone.localtime(play.closes_at, ZoneInfo(play.workspace.timezone)).strftime(
+                    "%Y-%m-%d %H:%M"
+                ),
             },
-            code="outside_window",
+            "outside_window",
         )
     entry = PlayEntry(
         workspace_id=play.workspace_id,
@@ -171,9 +165,7 @@ def play_enter(*, play: Play, member: Member, order_id: str = "", by=None) -> Pl
             if play.kind == PlayKind.CHECKIN
             else _("%(member)s has already entered this play.")
         )
-        raise ValidationError(
-            {"member": message % {"member": member.display_name}}, code="already_entered"
-        ) from None
+        raise refusal("member", message % {"member": member.display_name}, "already_entered") from None
     ActivityEvent.objects.create(
         workspace_id=play.workspace_id, member=member, community=play.group, name=play.title[:100], at=now
     )
@@ -325,11 +317,12 @@ def _settle_group_buy(play: Play) -> list:
 def play_draw(*, play: Play, by=None) -> Play:
     """Draw a lottery after its window (the closing job does it too); drawing again changes nothing."""
     if play.kind != PlayKind.LOTTERY:
-        raise ValidationError({"kind": _("Only lotteries are drawn.")}, code="not_a_lottery")
+        raise refusal("kind", _("Only lotteries are drawn."), "not_a_lottery")
     if timezone.now() < play.closes_at:
-        raise ValidationError(
-            {"non_field_errors": [_("The entry window is still open; the draw comes after it closes.")]},
-            code="window_open",
+        raise refusal(
+            "non_field_errors",
+            _("The entry window is still open; the draw comes after it closes."),
+            "window_open",
         )
     play_close(play_id=play.pk)
     return Play.objects.select_related("group").get(pk=play.pk)
