@@ -222,22 +222,19 @@ class CampaignViewSet(
         summary="Each phase transition with its planned and actual time",
         responses=TransitionOutput(many=True),
     )
-    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    @action(detail=True, methods=["get"], filter_backends=[])
     def transitions(self, request, pk=None):
         campaign = self.get_object()
-        rows = PhaseTransition.objects.filter(campaign=campaign).order_by("position")
-        return Response(TransitionOutput(rows, many=True).data)
+        page = self.paginate_queryset(PhaseTransition.objects.filter(campaign=campaign).order_by("position"))
+        return self.get_paginated_response(TransitionOutput(page, many=True).data)
 
     @extend_schema(summary="The campaign's scheduled messages", responses=MessageOutput(many=True))
-    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    @action(detail=True, methods=["get"], filter_backends=[])
     def messages(self, request, pk=None):
         campaign = self.get_object()
-        rows = (
-            ScheduledMessage.objects.filter(campaign=campaign)
-            .select_related("link")
-            .order_by("phase", "position", "pk")
-        )
-        return Response(MessageOutput(rows, many=True).data)
+        rows = ScheduledMessage.objects.filter(campaign=campaign).select_related("link")
+        page = self.paginate_queryset(rows.order_by("phase", "position", "pk"))
+        return self.get_paginated_response(MessageOutput(page, many=True).data)
 
     @extend_schema(
         summary="Schedule a message for a phase (sent as a message.scheduled webhook when it starts)",
