@@ -106,13 +106,17 @@ class TransitionInline(WorkspaceScopedInline):
         return False
 
 
+OFFER_FIELDS = ["name", "price", "stock", "per_member_limit", "position"]
+FOLLOW_UP_FIELDS = ["state", "assignee", "note"]
+
+
 class OfferForm(ServiceForm, forms.ModelForm):
     class Meta:
         model = Offer
-        fields = ["name", "price", "stock", "per_member_limit", "position"]
+        fields = OFFER_FIELDS
 
     def service_call(self):
-        values = {name: self.cleaned_data.get(name) for name in self._meta.fields}
+        values = {name: self.cleaned_data.get(name) for name in OFFER_FIELDS}
         if self.instance.pk:
             return services.offer_update, {"offer": self.instance, **values}
         return services.offer_create, {"campaign": self.instance.campaign, **values}
@@ -307,12 +311,12 @@ class ClaimAdmin(ReadOnlyAdmin):
 class FollowUpForm(ServiceForm, forms.ModelForm):
     class Meta:
         model = FollowUpTask
-        fields = ["state", "assignee", "note"]
+        fields = FOLLOW_UP_FIELDS
 
     def service_call(self):
         return services.followup_update, {
             "task": self.instance,
-            **{k: self.cleaned_data.get(k) for k in self._meta.fields},
+            **{k: self.cleaned_data.get(k) for k in FOLLOW_UP_FIELDS},
         }
 
 
@@ -331,5 +335,5 @@ class FollowUpTaskAdmin(WorkspaceScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         services.followup_update(
-            task=obj, by=request.user, **{k: form.cleaned_data.get(k) for k in FollowUpForm._meta.fields}
+            task=obj, by=request.user, **{k: form.cleaned_data.get(k) for k in FOLLOW_UP_FIELDS}
         )
