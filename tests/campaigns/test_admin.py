@@ -112,6 +112,7 @@ def test_a_schedule_out_of_order_comes_back_as_a_form_error_on_its_field(login, 
 def test_moving_a_phase_in_the_admin_reschedules_it(login, tenant_a):
     campaign = make_campaign(tenant_a.workspace)
     later = (campaign.transitions.get(phase="ignite").due_at + timedelta(minutes=20)).replace(microsecond=0)
+    preheat_before = campaign.transitions.get(phase="preheat").due_at  # microseconds the form does not show
     client = login(tenant_a.operator)
     assert client.get(f"/admin/campaigns/campaign/{campaign.pk}/change/").status_code == 200
     data = campaign_fields(campaign)
@@ -122,10 +123,7 @@ def test_moving_a_phase_in_the_admin_reschedules_it(login, tenant_a):
 
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert campaign.transitions.get(phase="ignite").due_at == later
-    assert (
-        campaign.transitions.get(phase="preheat").due_at
-        == Campaign.objects.get(pk=campaign.pk).transitions.get(phase="preheat").due_at
-    )
+    assert campaign.transitions.get(phase="preheat").due_at == preheat_before
 
 
 def test_offers_are_added_inline_through_the_service_and_stock_cannot_drop_below_claims(login, tenant_a):
