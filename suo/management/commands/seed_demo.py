@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 
 from suo.demo import DEMO_LOGINS, DEMO_PASSWORD
 
-# Each app adds its own demo data in <app>/demo.py with seed(workspaces) after suo's.
-APPS_WITH_DEMO = ["groups", "links", "content"]
+# Each app (by label) adds its own demo data in <app>/demo.py with seed(workspaces) after suo's.
+APPS_WITH_DEMO = ["groups", "links", "content", "campaigns"]
 
 
 class Command(BaseCommand):
@@ -22,12 +22,14 @@ class Command(BaseCommand):
         with transaction.atomic():
             workspaces = demo.seed()
             for label in APPS_WITH_DEMO:
-                if not apps.is_installed(label):
+                try:
+                    name = f"{apps.get_app_config(label).name}.demo"  # e.g. groups.campaigns.demo
+                except LookupError:  # not installed
                     continue
                 try:
-                    module = import_module(f"{label}.demo")
+                    module = import_module(name)
                 except ModuleNotFoundError as exc:
-                    if exc.name != f"{label}.demo":
+                    if exc.name != name:
                         raise
                     continue
                 module.seed(workspaces)
