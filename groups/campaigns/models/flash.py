@@ -111,7 +111,7 @@ class Campaign(models.Model):
 
 
 class TransitionState(models.TextChoices):
-    DUE = "due", _("Due")
+    DUE = "due", _("To run")
     DONE = "done", _("Done")
 
 
@@ -286,6 +286,11 @@ class ScheduledMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_phase_display()}: {self.text[:40]}"
+
+    @property
+    def url(self) -> str:
+        """Where the message's tracked link leads (shown beside it in the admin)."""
+        return self.link.url if self.link_id else ""
 
 
 class CampaignVisit(models.Model):
