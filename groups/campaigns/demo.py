@@ -146,29 +146,26 @@ def _benefit_calendar(workspace, rng: random.Random) -> None:
                 else:
                     streak = 0
         PlayEntry.objects.bulk_create(entries)
-    if not Play.objects.filter(group=group, title="周末拼团：有机水果礼盒").exists():
-        services.play_create(
-            workspace=workspace,
-            group=group,
-            kind="group_buy",
-            title="周末拼团：有机水果礼盒",
-            opens_at=now + timedelta(days=1),
-            closes_at=now + timedelta(days=3),
-            min_participants=10,
-            deal_price="89.00",
-            prize="满 10 人成团",
-        )
-    if not Play.objects.filter(group=group, title="下周五福利抽奖").exists():
-        services.play_create(
-            workspace=workspace,
-            group=group,
-            kind="lottery",
-            title="下周五福利抽奖",
-            opens_at=now + timedelta(days=6),
-            closes_at=now + timedelta(days=7),
-            winners_count=5,
-            prize="品牌帆布袋",
-        )
+    upcoming = [
+        {
+            "kind": "group_buy",
+            "title": "周末拼团：有机水果礼盒",
+            "days": (1, 3),
+            "min_participants": 10,
+            "deal_price": "89.00",
+        },
+        {
+            "kind": "lottery",
+            "title": "下周五福利抽奖",
+            "days": (6, 7),
+            "winners_count": 5,
+            "prize": "品牌帆布袋",
+        },
+    ]
+    for spec in upcoming:
+        opens, closes = (now + timedelta(days=day) for day in spec.pop("days"))
+        if not Play.objects.filter(group=group, title=spec["title"]).exists():
+            services.play_create(workspace=workspace, group=group, opens_at=opens, closes_at=closes, **spec)
 
 
 def _fission(workspace, rng: random.Random) -> None:

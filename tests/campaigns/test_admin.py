@@ -8,7 +8,7 @@ from django.utils import timezone
 from groups.campaigns import services
 from groups.campaigns.models import Campaign, FollowUpTask, Offer, Play
 from tests.campaigns.factories import flash_group, make_campaign, make_offer, make_play
-from tests.campaigns.helpers import run_until
+from tests.campaigns.helpers import claimed_and_wrapped_up, run_until
 from tests.groups.factories import CommunityFactory, MemberFactory
 from tests.suo.factories import PASSWORD
 
@@ -197,13 +197,7 @@ def test_changelists_show_only_the_users_workspace(login, tenant_a, tenant_b):
 
 
 def test_follow_up_tasks_are_worked_through_in_the_admin(login, tenant_a):
-    campaign = make_campaign(tenant_a.workspace)
-    offer = make_offer(campaign)
-    member = MemberFactory(workspace=tenant_a.workspace)
-    traveller = run_until(campaign, "ignite")
-    services.offer_claim(offer=offer, member=member)
-    traveller.stop()
-    run_until(campaign, "wrap_up").stop()
+    campaign, _member = claimed_and_wrapped_up(tenant_a.workspace)
     task = FollowUpTask.objects.get(campaign=campaign)
     client = login(tenant_a.operator)
 

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from groups.campaigns import services
 from groups.campaigns.models import FollowUpTask, Play
-from tests.campaigns.factories import make_campaign, make_offer, make_play
-from tests.campaigns.helpers import run_until
+from tests.campaigns.factories import make_campaign, make_play
+from tests.campaigns.helpers import claimed_and_wrapped_up, run_until
 from tests.campaigns.test_api_flash import assert_error
 from tests.groups.factories import CommunityFactory, MemberFactory, MembershipFactory
 
@@ -215,13 +215,7 @@ def test_a_conversion_over_http_names_lure_link_and_inviter(tenant_a, api_for, f
 
 
 def test_follow_up_tasks_are_listed_and_finished_over_http(tenant_a, tenant_b, api_for):
-    campaign = make_campaign(tenant_a.workspace)
-    offer = make_offer(campaign)
-    member = MemberFactory(workspace=tenant_a.workspace)
-    traveller = run_until(campaign, "ignite")
-    services.offer_claim(offer=offer, member=member)
-    traveller.stop()
-    run_until(campaign, "wrap_up").stop()
+    campaign, member = claimed_and_wrapped_up(tenant_a.workspace)
     api = api_for(tenant_a.moderator)
 
     listed = api.get(f"/api/follow-ups/?campaign={campaign.pk}&state=open").json()

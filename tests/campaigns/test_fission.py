@@ -14,24 +14,13 @@ from groups.ingest import events_ingest
 from groups.models import Membership
 from groups.services import entitlement_grant, membership_leave
 from links.models import Link
-from suo.models import AuditRecord, WebhookDelivery, WebhookEndpoint
+from suo.models import AuditRecord, WebhookDelivery
 from tests.campaigns.factories import make_campaign
 from tests.campaigns.helpers import run_until
 from tests.groups.factories import CommunityFactory, MemberFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
 DAY = timedelta(days=1)
-
-
-@pytest.fixture
-def hook(tenant_a):
-    return WebhookEndpoint.objects.create(
-        workspace=tenant_a.workspace,
-        name="bot",
-        url="https://bot.example/hook",
-        secret="s",
-        event_types=["*"],
-    )
 
 
 @pytest.fixture

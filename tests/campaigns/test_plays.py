@@ -10,22 +10,11 @@ from django.core.exceptions import ValidationError
 from groups.campaigns import selectors, services
 from groups.campaigns.models import PlayAlert, PlayEntry, PlayReward
 from groups.models import ActivityEvent
-from suo.models import WebhookDelivery, WebhookEndpoint
+from suo.models import WebhookDelivery
 from tests.campaigns.factories import make_play
 from tests.groups.factories import CommunityFactory, MemberFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def hook(tenant_a):
-    return WebhookEndpoint.objects.create(
-        workspace=tenant_a.workspace,
-        name="bot",
-        url="https://bot.example/hook",
-        secret="s",
-        event_types=["*"],
-    )
 
 
 def rerun(verify: dict, count: int) -> list[int]:

@@ -11,22 +11,11 @@ from django.utils import timezone
 from groups.campaigns import services, tasks
 from groups.campaigns.models import Campaign, PhaseTransition, ScheduledMessage
 from groups.models import CommunityStateChange, Membership
-from suo.models import AuditRecord, WebhookDelivery, WebhookEndpoint
+from suo.models import AuditRecord, WebhookDelivery
 from tests.campaigns.factories import flash_group, make_campaign, phases_from
 from tests.groups.factories import CommunityFactory, MemberFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def hook(tenant_a):
-    return WebhookEndpoint.objects.create(
-        workspace=tenant_a.workspace,
-        name="bot",
-        url="https://bot.example/hook",
-        secret="s",
-        event_types=["*"],
-    )
 
 
 def deliveries(event_type: str) -> list[dict]:

@@ -7,22 +7,11 @@ from groups.campaigns import services
 from groups.campaigns.models import FollowUpTask
 from groups.models import Member
 from groups.services import role_assign
-from suo.models import AuditRecord, WebhookDelivery, WebhookEndpoint
+from suo.models import AuditRecord, WebhookDelivery
 from tests.campaigns.factories import make_campaign, make_offer, members_in
 from tests.campaigns.helpers import run_until
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def hook(tenant_a):
-    return WebhookEndpoint.objects.create(
-        workspace=tenant_a.workspace,
-        name="bot",
-        url="https://bot.example/hook",
-        secret="s",
-        event_types=["*"],
-    )
 
 
 @pytest.fixture

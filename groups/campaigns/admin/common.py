@@ -3,7 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from suo.admin_scoping import WorkspaceScopedAdmin
+from suo.admin_scoping import WorkspaceScopedAdmin, WorkspaceScopedInline
 
 
 class _RolledBack(Exception):
@@ -54,7 +54,9 @@ class ServiceForm:
         pass  # the service decides, under its own lock or unique index
 
 
-class ReadOnlyAdmin(WorkspaceScopedAdmin):
+class ReadOnlyMixin:
+    """Rows written only by the services (transitions, claims, entries, referrals...): shown, never edited."""
+
     def has_add_permission(self, request, *args):
         return False
 
@@ -63,3 +65,11 @@ class ReadOnlyAdmin(WorkspaceScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(ReadOnlyMixin, WorkspaceScopedAdmin):
+    pass
+
+
+class ReadOnlyInline(ReadOnlyMixin, WorkspaceScopedInline):
+    extra = 0

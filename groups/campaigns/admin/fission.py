@@ -5,10 +5,10 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from groups.campaigns import services
-from groups.campaigns.admin.common import ReadOnlyAdmin, ServiceForm
+from groups.campaigns.admin.common import ReadOnlyAdmin, ReadOnlyInline, ServiceForm
 from groups.campaigns.models import Conversion, Lure, LureChannel, Referral, ReferralReward
 from links.models import LiveCode
-from suo.admin_scoping import WorkspaceScopedAdmin, WorkspaceScopedInline
+from suo.admin_scoping import WorkspaceScopedAdmin
 from suo.tenancy import scoped_for_user
 
 
@@ -43,17 +43,10 @@ class LureForm(ServiceForm, forms.ModelForm):
         return services.lure_create, self.service_kwargs()
 
 
-class LureChannelInline(WorkspaceScopedInline):
+class LureChannelInline(ReadOnlyInline):
     model = LureChannel
-    extra = 0
     fields = ["channel", "link", "live_code"]
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Lure)

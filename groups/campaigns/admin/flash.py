@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from groups.campaigns import selectors, services
-from groups.campaigns.admin.common import ReadOnlyAdmin, ServiceForm
+from groups.campaigns.admin.common import ReadOnlyAdmin, ReadOnlyInline, ServiceForm
 from groups.campaigns.models import (
     PHASES,
     Campaign,
@@ -25,19 +25,11 @@ from groups.campaigns.models import (
     ScheduledMessage,
     TransitionState,
 )
+from groups.campaigns.services.flash import EDITABLE
 from suo.admin_scoping import WorkspaceScopedAdmin, WorkspaceScopedInline
 
 PHASE_FIELDS = {phase: f"{phase}_at" for phase in PHASES}
-CAMPAIGN_FIELDS = [
-    "name",
-    "slug",
-    "description",
-    "thank_you_message",
-    "thank_you_red_packet",
-    "referral_stay_days",
-    "referral_invitees_per_reward",
-    "referral_reward",
-]
+CAMPAIGN_FIELDS = ["slug", *EDITABLE]
 
 
 class CampaignForm(ServiceForm, forms.ModelForm):
@@ -89,21 +81,11 @@ class CampaignForm(ServiceForm, forms.ModelForm):
         }
 
 
-class TransitionInline(WorkspaceScopedInline):
+class TransitionInline(ReadOnlyInline):
     model = PhaseTransition
-    extra = 0
     fields = ["phase", "due_at", "state", "done_at", "messages_sent", "note"]
     readonly_fields = fields
     ordering = ["position"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 OFFER_FIELDS = ["name", "price", "stock", "per_member_limit", "position"]

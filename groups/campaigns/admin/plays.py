@@ -7,9 +7,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from groups.campaigns import services
-from groups.campaigns.admin.common import ReadOnlyAdmin, ServiceForm
+from groups.campaigns.admin.common import ReadOnlyAdmin, ReadOnlyInline, ServiceForm
 from groups.campaigns.models import Play, PlayAlert, PlayEntry, PlayReward
-from suo.admin_scoping import WorkspaceScopedAdmin, WorkspaceScopedInline
+from suo.admin_scoping import WorkspaceScopedAdmin
 
 PLAY_FIELDS = [
     "workspace",
@@ -40,21 +40,11 @@ class PlayForm(ServiceForm, forms.ModelForm):
         return services.play_create, self.service_kwargs()
 
 
-class EntryInline(WorkspaceScopedInline):
+class EntryInline(ReadOnlyInline):
     model = PlayEntry
-    extra = 0
     fields = ["member", "day", "streak", "order_id", "state", "rank", "created_at"]
     readonly_fields = fields
     ordering = ["rank", "created_at", "pk"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Play)

@@ -29,9 +29,9 @@ from groups.campaigns.models import (
     TransitionState,
 )
 from groups.campaigns.payloads import campaign_brief, member_brief
+from groups.campaigns.services.offers import tracked_link
 from groups.models import Entitlement, JoinSource, LeaveReason, Member, Membership
 from groups.services import entitlement_grant, membership_join
-from links.services import link_create
 from suo.audit import audit_record
 from suo.webhooks import webhook_emit_many
 
@@ -96,14 +96,8 @@ def lure_create(
                 raise refusal(f"channels.{index}.{key}", _("Not found in this workspace."), "does_not_exist")
         if spec.get("url"):
             try:
-                link = link_create(
-                    workspace=campaign.workspace,
-                    url=spec["url"],
-                    by=by,
-                    title=f"{campaign.name} · {lure.name} · {label}"[:200],
-                    tags=[campaign.slug],
-                    source=label,
-                    group=campaign.group,
+                link = tracked_link(
+                    campaign=campaign, url=spec["url"], title=f"{lure.name} · {label}", source=label, by=by
                 )
             except ValidationError as exc:
                 raise ValidationError({f"channels.{index}.url": exc.messages}) from None

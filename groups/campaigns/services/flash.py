@@ -33,7 +33,8 @@ from suo.models import Workspace
 from suo.webhooks import webhook_emit_many
 
 CAMPAIGN_KINDS = (CommunityKind.FLASH, CommunityKind.LEAD_GEN)
-EDITABLE = {
+# What campaign_create / campaign_update take besides group, slug and phases (the admin's form too).
+EDITABLE = (
     "name",
     "description",
     "thank_you_message",
@@ -41,7 +42,7 @@ EDITABLE = {
     "referral_stay_days",
     "referral_invitees_per_reward",
     "referral_reward",
-}
+)
 
 
 def _phase_label(phase: str) -> str:
@@ -147,7 +148,7 @@ def campaign_create(
     *, workspace: Workspace, group: Community, name: str, slug: str, phases: list[dict], by=None, **fields
 ) -> Campaign:
     """A campaign in `group` with a start time for each phase; phase is `draft` until preheat."""
-    unknown = set(fields) - EDITABLE
+    unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise ValidationError({name: _("This field cannot be set.") for name in unknown})
     _check_group(workspace, group)
@@ -192,7 +193,7 @@ def campaign_update(*, campaign: Campaign, by=None, phases: list[dict] | None = 
         raise ValidationError({"group": _("A campaign stays in its group; create a new campaign instead.")})
     fields.pop("group", None)
     slug = fields.pop("slug", None)
-    unknown = set(fields) - EDITABLE
+    unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise ValidationError({name: _("This field cannot be changed.") for name in unknown})
     before = snapshot(campaign, [*EDITABLE, "slug"])

@@ -221,6 +221,19 @@ def offer_claim(
 # --- messages ---------------------------------------------------------------------------------
 
 
+def tracked_link(*, campaign: Campaign, url: str, title: str, source: str, by=None) -> Link:
+    """A short link for the campaign: tagged with its slug, attributed to its group, `source` as channel."""
+    return link_create(
+        workspace=campaign.workspace,
+        url=url,
+        by=by,
+        title=f"{campaign.name} · {title}"[:200],
+        tags=[campaign.slug],
+        source=source,
+        group=campaign.group,
+    )
+
+
 @transaction.atomic
 def message_create(
     *,
@@ -245,14 +258,8 @@ def message_create(
     if link is not None and link.workspace_id != campaign.workspace_id:
         raise refusal("link", _("The link does not exist in this workspace."), "does_not_exist")
     if url:
-        link = link_create(
-            workspace=campaign.workspace,
-            url=url,
-            by=by,
-            title=f"{campaign.name} · {CampaignPhase(phase).label}",
-            tags=[campaign.slug],
-            source=campaign.slug,
-            group=campaign.group,
+        link = tracked_link(
+            campaign=campaign, url=url, title=str(CampaignPhase(phase).label), source=campaign.slug, by=by
         )
     message = ScheduledMessage(
         workspace_id=campaign.workspace_id,
