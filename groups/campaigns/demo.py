@@ -1,8 +1,9 @@
 """Demo campaigns: a flash sale starting a few minutes after seed_demo, a benefit calendar (a drawn
 lottery, a running check-in, an upcoming group-buy) and a fission drive with a leaderboard.
 
-Idempotent: the fission drive and the plays are made once; the flash sale is planned again on
-every run (a fresh one when the last has already started), so `make run` always has one to watch.
+Idempotent: the fission drive and the plays are made once; the flash sale is left alone while it
+is still to start, and planned again otherwise (a fresh one when the last one already ran), so
+`make run` always has one to watch.
 """
 
 import random
@@ -42,7 +43,9 @@ def _flash(workspace) -> None:
     ]
     campaign = Campaign.objects.filter(slug=FLASH_SLUG).first()
     if campaign is not None and campaign.phase == CampaignPhase.DRAFT:
-        services.campaign_update(campaign=campaign, phases=phases)
+        preheat = campaign.transitions.get(phase=CampaignPhase.PREHEAT).due_at
+        if preheat <= now:  # planned by an earlier run, and no worker started it: plan it again
+            services.campaign_update(campaign=campaign, phases=phases)
         return
     if campaign is not None:
         campaign.delete()  # the last demo sale already ran: plan a new one
