@@ -15,6 +15,7 @@ from groups.models import Membership
 from groups.services import entitlement_grant, membership_leave
 from links.models import Link
 from suo.models import AuditRecord, WebhookDelivery
+from suo.panels import PanelFilters, panel
 from tests.campaigns.factories import make_campaign
 from tests.campaigns.helpers import run_until
 from tests.groups.factories import CommunityFactory, MemberFactory, MembershipFactory
@@ -261,3 +262,22 @@ def test_joins_are_taken_only_while_the_campaign_runs(tenant_a):
         services.campaign_join(campaign=campaign, member=MemberFactory(workspace=tenant_a.workspace))
 
     assert refused.value.error_dict["campaign"][0].code == "campaign_not_running"
+
+
+def test_the_leaderboard_panel_counts_only_its_workspaces_qualified_invitees(running, tenant_b):
+    campaign, inviter = running
+    _invitee, referral = invite(campaign, inviter)
+    other_group = CommunityFactory(workspace=tenant_b.workspace, kind="lead_gen", state="active")
+    other = make_campaign(tenant_b.workspace, group=other_group, slug="b-fission", step=timedelta(days=10))
+    run_until(other, "preheat").stop()
+    outsider = MemberFactory(workspace=tenant_b.workspace)
+    MembershipFactory(community=other_group, member=outsider)
+    invite(other, outsider)
+    check_all_at(referral.qualifies_at + timedelta(minutes=1))
+    start = referral.joined_at - DAY
+
+    data = panel("campaigns.referral_leaderboard").build(
+        PanelFilters(workspace=campaign.workspace, start=start, end=start + 30 * DAY)
+    )
+
+    assert data.rows == [{"inviter": inviter.display_name, "qualified": 1, "rewards": 1}]
