@@ -6,11 +6,7 @@ from groups.campaigns.services.fission import (
     conversion_record,
     conversions_discover,
     fission_reconcile,
-    invitation_problem,
     lure_create,
-    referral_check,
-    referral_track,
-    referrals_discover,
 )
 from groups.campaigns.services.flash import (
     attribution_stamp,
@@ -20,18 +16,23 @@ from groups.campaigns.services.flash import (
     campaign_update,
     campaigns_reconcile,
 )
+from groups.campaigns.services.messages import message_create, message_delete, tracked_link
 from groups.campaigns.services.offers import (
     SoldOut,
     member_from_token,
     member_link,
-    message_create,
-    message_delete,
     offer_claim,
     offer_create,
     offer_update,
     visit_record,
 )
 from groups.campaigns.services.plays import play_close, play_create, play_draw, play_enter, plays_reconcile
+from groups.campaigns.services.referrals import (
+    invitation_problem,
+    referral_check,
+    referral_track,
+    referrals_discover,
+)
 from groups.campaigns.services.wrapup import followup_update, outcome_tag
 
 __all__ = [
@@ -67,5 +68,6 @@ __all__ = [
     "referral_check",
     "referral_track",
     "referrals_discover",
+    "tracked_link",
     "visit_record",
 ]

@@ -22,10 +22,11 @@ from groups.campaigns.models import (
     Campaign,
     CampaignPhase,
     PhaseTransition,
-    ScheduledMessage,
     TransitionState,
 )
 from groups.campaigns.payloads import campaign_brief
+from groups.campaigns.services.messages import phase_message_events
+from groups.campaigns.services.wrapup import lifecycle_follow, wrap_up_run
 from groups.models import Community, CommunityKind, CommunityState, Membership
 from suo.audit import audit_record, snapshot
 from suo.db import save_or_field_error
@@ -291,8 +292,6 @@ def _advance_one(campaign_id: int) -> PhaseTransition | None:
 
 
 def _apply(campaign: Campaign, transition: PhaseTransition, now: datetime) -> None:
-    from groups.campaigns.services.wrapup import lifecycle_follow, wrap_up_run
-
     previous = campaign.phase
     campaign.phase, campaign.phase_changed_at = transition.phase, now
     campaign.save(update_fields=["phase", "phase_changed_at", "updated_at"])
@@ -310,7 +309,7 @@ def _apply(campaign: Campaign, transition: PhaseTransition, now: datetime) -> No
             },
         )
     ]
-    events.extend(_message_events(campaign, transition.phase, now))
+    events.extend(phase_message_events(campaign, transition.phase, now))
     if transition.phase == CampaignPhase.WRAP_UP:
         notes.append(wrap_up_run(campaign=campaign, now=now, events=events))
     transition.messages_sent = sum(1 for kind, _payload in events if kind == "message.scheduled")
@@ -325,58 +324,6 @@ def _apply(campaign: Campaign, transition: PhaseTransition, now: datetime) -> No
         after={"phase": transition.phase, "planned_at": transition.due_at, "note": transition.note},
         workspace=campaign.workspace_id,
     )
-
-
-def _message_events(campaign: Campaign, phase: str, now: datetime) -> list[tuple[str, dict]]:
-    """The phase's messages (and the thank-you at wrap-up), each marked sent in this transaction."""
-    messages = list(
-        ScheduledMessage.objects.filter(campaign=campaign, phase=phase, sent_at__isnull=True)
-        .select_related("link")
-        .order_by("position", "pk")
-    )
-    ScheduledMessage.objects.filter(pk__in=[m.pk for m in messages]).update(sent_at=now)
-    brief = campaign_brief(campaign)
-    events = []
-    for message in messages:
-        link = message.link
-        events.append(
-            (
-                "message.scheduled",
-                {
-                    "campaign": brief,
-                    "phase": phase,
-                    "kind": "message",
-                    "message": {
-                        "id": message.pk,
-                        "text": message.text,
-                        "link": {"id": link.pk, "code": link.code, "short_url": link.short_url}
-                        if link
-                        else None,
-                        "red_packet": None,
-                    },
-                    "send_at": now,
-                },
-            )
-        )
-    if phase == CampaignPhase.WRAP_UP and campaign.thank_you_message:
-        events.append(
-            (
-                "message.scheduled",
-                {
-                    "campaign": brief,
-                    "phase": phase,
-                    "kind": "thank_you",
-                    "message": {
-                        "id": None,
-                        "text": campaign.thank_you_message,
-                        "link": None,
-                        "red_packet": campaign.thank_you_red_packet,
-                    },
-                    "send_at": now,
-                },
-            )
-        )
-    return events
 
 
 def attribution_stamp(*, campaign: Campaign, now: datetime | None = None) -> int:

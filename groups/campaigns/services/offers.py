@@ -18,20 +18,14 @@ from django.utils.translation import gettext as _
 
 from groups.campaigns.errors import refusal
 from groups.campaigns.models import (
-    PHASES,
     Campaign,
     CampaignPhase,
     CampaignVisit,
     Claim,
     Offer,
-    PhaseTransition,
-    ScheduledMessage,
-    TransitionState,
 )
 from groups.campaigns.payloads import campaign_brief, member_brief
 from groups.models import Member
-from links.models import Link
-from links.services import link_create
 from suo.audit import audit_record, snapshot
 from suo.webhooks import webhook_emit
 
@@ -216,83 +210,6 @@ def offer_claim(
         },
     )
     return claim
-
-
-# --- messages ---------------------------------------------------------------------------------
-
-
-def tracked_link(*, campaign: Campaign, url: str, title: str, source: str, by=None) -> Link:
-    """A short link for the campaign: tagged with its slug, attributed to its group, `source` as channel."""
-    return link_create(
-        workspace=campaign.workspace,
-        url=url,
-        by=by,
-        title=f"{campaign.name} · {title}"[:200],
-        tags=[campaign.slug],
-        source=source,
-        group=campaign.group,
-    )
-
-
-@transaction.atomic
-def message_create(
-    *,
-    campaign: Campaign,
-    phase: str,
-    text: str,
-    link: Link | None = None,
-    url: str = "",
-    position: int = 0,
-    by=None,
-) -> ScheduledMessage:
-    """A message for a phase; `url` makes a tracked short link for it (tagged with the campaign)."""
-    if phase not in PHASES:
-        raise ValidationError({"phase": _("Use preheat, ignite, wrap_up or closed.")})
-    if PhaseTransition.objects.filter(campaign=campaign, phase=phase, state=TransitionState.DONE).exists():
-        raise ValidationError({"phase": _("This phase has already started; its messages went out.")})
-    text = (text or "").strip()
-    if not text:
-        raise ValidationError({"text": _("Write the message.")})
-    if link is not None and url:
-        raise ValidationError({"url": _("Give a link or a url, not both.")})
-    if link is not None and link.workspace_id != campaign.workspace_id:
-        raise refusal("link", _("The link does not exist in this workspace."), "does_not_exist")
-    if url:
-        link = tracked_link(
-            campaign=campaign, url=url, title=str(CampaignPhase(phase).label), source=campaign.slug, by=by
-        )
-    message = ScheduledMessage(
-        workspace_id=campaign.workspace_id,
-        campaign=campaign,
-        phase=phase,
-        text=text,
-        link=link,
-        position=position,
-    )
-    message.full_clean(exclude=["workspace", "campaign", "link"])
-    message.save()
-    audit_record(
-        actor=by,
-        verb="campaign.message_added",
-        target=campaign,
-        after={"phase": phase, "text": text, "link": link.pk if link else None},
-        workspace=campaign.workspace_id,
-    )
-    return message
-
-
-@transaction.atomic
-def message_delete(*, message: ScheduledMessage, by=None) -> None:
-    if message.sent_at is not None:
-        raise ValidationError({"message": _("The message has already been sent.")})
-    audit_record(
-        actor=by,
-        verb="campaign.message_removed",
-        target=message.campaign,
-        before={"phase": message.phase, "text": message.text},
-        workspace=message.workspace_id,
-    )
-    message.delete()
 
 
 # --- members' personal links -------------------------------------------------------------------
