@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.db import connection
 
-from groups.campaigns import services
+from groups.campaigns import services, tasks
 from groups.campaigns.models import Claim, Offer
 from tests.campaigns.factories import make_campaign, make_offer, members_in
 
@@ -48,6 +48,12 @@ def claim_all(jobs, *, threads: int | None = None) -> list:
     with ThreadPoolExecutor(max_workers=threads) as pool:
         results = list(pool.map(worker, chunks))
     return [outcome for chunk in results for outcome in chunk]
+
+
+@pytest.fixture(autouse=True)
+def no_broker(monkeypatch):
+    """Transactional tests run on_commit hooks: the test plays the worker, nothing goes to the broker."""
+    monkeypatch.setattr(tasks.campaign_advance_task, "apply_async", lambda *a, **k: None)
 
 
 @pytest.fixture

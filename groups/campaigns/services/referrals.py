@@ -91,8 +91,10 @@ def referral_track(*, campaign: Campaign, membership: Membership) -> Referral | 
             referral.save()
     except IntegrityError:
         return None
-    if not problem:
+    if not problem and referral.qualifies_at > timezone.now():
         _enqueue_check(referral)
+    # A join found after its stay was already over (imports, late discovery): the caller or the
+    # reconciler checks it at once; a task with a past ETA would only queue up behind others.
     return referral
 
 
