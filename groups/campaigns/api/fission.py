@@ -17,13 +17,13 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from groups.api import MembershipSerializer
 from groups.campaigns import selectors, services
 from groups.campaigns.api.common import CampaignErrorSerializer
 from groups.campaigns.models import Campaign, Conversion, FollowUpState, FollowUpTask, LureChannel, Referral
-from groups.models import Entitlement, Member
+from groups.models import Entitlement, Member, Membership
 from groups.services import JoinRefused
-from links.models import Link, LiveCode
+from links.livecodes.models import LiveCode
+from links.models import Link
 from suo.api.errors import error_body
 from suo.api.pagination import Pagination
 from suo.api.scoping import ScopedPrimaryKeyRelatedField, WorkspaceScopedMixin
@@ -123,13 +123,32 @@ class CampaignJoinInput(serializers.Serializer):
     invite_code = serializers.CharField(required=False, allow_blank=True, max_length=32)
 
 
+class CampaignJoinOutput(serializers.ModelSerializer):
+    group = serializers.IntegerField(source="community_id", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = [
+            "id",
+            "group",
+            "member",
+            "joined_at",
+            "source",
+            "channel",
+            "campaign",
+            "inviter",
+            "is_active",
+        ]
+        read_only_fields = fields
+
+
 class JoinsView(CampaignChildView):
     write_roles = MODERATE_ROLES
 
     @extend_schema(
         summary="A member joins the campaign's group through a lure channel and/or an inviter",
         request=CampaignJoinInput,
-        responses={201: MembershipSerializer, 400: OpenApiResponse(CampaignErrorSerializer)},
+        responses={201: CampaignJoinOutput, 400: OpenApiResponse(CampaignErrorSerializer)},
     )
     def post(self, request, campaign_pk):
         campaign = self.campaign()
@@ -142,7 +161,7 @@ class JoinsView(CampaignChildView):
                 "join_refused", refused.messages[0], {}, unmet=[item.as_dict() for item in refused.unmet]
             )
             return Response(body, status=status.HTTP_400_BAD_REQUEST)
-        return Response(MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
+        return Response(CampaignJoinOutput(membership).data, status=status.HTTP_201_CREATED)
 
 
 class ConversionInput(serializers.Serializer):
