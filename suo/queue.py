@@ -9,14 +9,13 @@ model instances, and nothing is sent for a transaction that rolls back.
 
 import datetime as dt
 
+from celery import current_app
 from django.db import transaction
-
-from suo.celery import app
 
 
 def send(task: str, args: list, eta: dt.datetime | None = None) -> None:
-    """Publish now (tests replace this to run or inspect what would be queued)."""
-    app.send_task(task, args=args, eta=eta)
+    """Publish now, through the current Celery app (suo's; tests replace this or the app)."""
+    current_app.send_task(task, args=args, eta=eta)
 
 
 def enqueue_on_commit(task: str, *args, eta: dt.datetime | None = None) -> None:

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "links",
     "links.livecodes",
     "content",
+    "groups.campaigns.apps.CampaignsConfig",
 ]
 
 MIDDLEWARE = [
@@ -246,6 +247,18 @@ CELERY_BEAT_SCHEDULE.update(
 )
 # Hit and low-performer flags rank items over the last N sent posts of their purpose category.
 CONTENT_RANKING_POSTS = env.int("CONTENT_RANKING_POSTS", default=20)
+# Campaigns: phase starts, play closings and referral checks run on time by ETA tasks; these
+# reconcilers do whatever a lost task or a stopped worker left behind (idempotent, in order).
+CELERY_BEAT_SCHEDULE["campaigns.reconcile"] = {
+    "task": "groups.campaigns.tasks.campaigns_reconcile",
+    "schedule": 30.0,
+    "options": {"expires": 25},
+}
+CELERY_BEAT_SCHEDULE["campaigns.fission_reconcile"] = {
+    "task": "groups.campaigns.tasks.fission_reconcile",
+    "schedule": 300.0,
+    "options": {"expires": 290},
+}
 
 # --- auth, API ------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -312,6 +325,16 @@ SPECTACULAR_SETTINGS = {
         "PostStateEnum": "content.models.posts.PostState",
         "TaskStatusEnum": "content.models.sops.TaskStatus",
         "TaskReminderEnum": "content.models.sops.ReminderState",
+        "CampaignPhaseEnum": "groups.campaigns.models.flash.CampaignPhase",
+        "ScheduledPhaseEnum": "groups.campaigns.models.flash.SCHEDULED_PHASES",
+        "TransitionStateEnum": "groups.campaigns.models.flash.TransitionState",
+        "FollowUpStateEnum": "groups.campaigns.models.flash.FollowUpState",
+        "PlayKindEnum": "groups.campaigns.models.plays.PlayKind",
+        "PlayOutcomeEnum": "groups.campaigns.models.plays.PlayOutcome",
+        "PlayEntryStateEnum": "groups.campaigns.models.plays.EntryState",
+        "PlayAlertKindEnum": "groups.campaigns.models.plays.PlayAlertKind",
+        "ReferralStateEnum": "groups.campaigns.models.fission.ReferralState",
+        "ReferralReasonEnum": "groups.campaigns.models.fission.ReferralReason",
     },
 }
 

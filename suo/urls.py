@@ -17,6 +17,7 @@ urlpatterns = [
     path("content/images/<int:pk>/<str:kind>/", library_image, name="content-image"),
     path("dash/", include("groups.dashboards.urls")),
     path("g/", include("links.livecodes.urls")),
+    path("c/", include("groups.campaigns.urls")),
     # Last: short codes take whatever path is left (reserved words keep them off the prefixes above).
     path("", include("links.urls")),
 ]

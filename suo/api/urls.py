@@ -70,5 +70,6 @@ urlpatterns = [
     path("lifecycle-settings/", LifecycleSettingsView.as_view(), name="lifecycle-settings"),
     # Before the router, whose migrations/{pk}/ would otherwise take "preview".
     path("migrations/preview/", MigrationPreviewView.as_view(), name="migration-preview"),
+    path("", include("groups.campaigns.api.urls")),
     path("", include(router.urls)),
 ]

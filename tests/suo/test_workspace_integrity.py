@@ -8,11 +8,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from content.models import Title
+from groups.campaigns import services as campaign_services
+from groups.campaigns.models import ReferralReward
 from groups.models import Entitlement, InviteCode, RoleAssignment, Tag
 from groups.moderation import services as moderation
 from links.models import Link, LinkTag
 from suo.models import WebhookEndpoint
 from suo.workspace_integrity import scoped_many_to_many, scoped_references
+from tests.campaigns.factories import make_campaign, make_offer, make_play
 from tests.content.factories import (
     AbcScriptFactory,
     ContentItemFactory,
@@ -26,6 +29,7 @@ from tests.content.factories import (
 )
 from tests.groups.factories import (
     CommunityFactory,
+    EntitlementFactory,
     InviteCodeFactory,
     MemberFactory,
     MembershipFactory,
@@ -81,6 +85,25 @@ MAKERS = {
     "content.Sop": lambda ws: SopFactory(workspace=ws),
     "content.SopStep": lambda ws: SopStepFactory(workspace=ws),
     "content.SopApplication": lambda ws: SopApplicationFactory(workspace=ws),
+    "groups.Membership": lambda ws: MembershipFactory(
+        community=CommunityFactory(workspace=ws), member=MemberFactory(workspace=ws)
+    ),
+    "groups.Entitlement": lambda ws: EntitlementFactory(member=MemberFactory(workspace=ws)),
+    "campaigns.Campaign": lambda ws: make_campaign(ws),
+    "campaigns.Offer": lambda ws: make_offer(make_campaign(ws)),
+    "campaigns.Play": lambda ws: make_play(ws, kind="lottery"),
+    "campaigns.Lure": lambda ws: campaign_services.lure_create(
+        campaign=make_campaign(ws),
+        name="免费资料",
+        channels=[{"channel": "公众号", "url": "https://example.com/a"}],
+    ),
+    "campaigns.ReferralReward": lambda ws: ReferralReward.objects.create(
+        workspace=ws,
+        campaign=make_campaign(ws),
+        inviter=MemberFactory(workspace=ws),
+        number=1,
+        granted_at=timezone.now(),
+    ),
 }
 
 REFERENCES = [(model, field) for model in apps.get_models() for field in scoped_references(model)]

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from suo.demo import DEMO_LOGINS, DEMO_PASSWORD
 
 # Each app (by its label) adds its own demo data in <app>/demo.py with seed(workspaces) after suo's.
-APPS_WITH_DEMO = ["groups", "dashboards", "links", "livecodes", "content"]
+APPS_WITH_DEMO = ["groups", "dashboards", "links", "livecodes", "content", "campaigns"]
 
 
 class Command(BaseCommand):

@@ -1,0 +1,24 @@
+"""Pieces shared by the campaigns API modules."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import serializers
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_PARAMETER = OpenApiParameter(
+    IDEMPOTENCY_HEADER,
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="Any unique string up to 64 characters: a retried request gets the first answer.",
+)
+
+
+class CampaignErrorSerializer(serializers.Serializer):
+    """The project's error body, for the codes the campaigns API adds."""
+
+    code = serializers.CharField(
+        help_text="e.g. invalid, does_not_exist, sold_out, over_limit, not_started, campaign_closed, "
+        "outside_window, already_entered, window_open, self_invite, loop, join_refused."
+    )
+    detail = serializers.CharField()
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))

@@ -1,0 +1,63 @@
+"""Campaign models: flash phases and offers, benefit plays, lead-gen fission."""
+
+from groups.campaigns.models.fission import (
+    Conversion,
+    Lure,
+    LureChannel,
+    Referral,
+    ReferralReason,
+    ReferralReward,
+    ReferralState,
+)
+from groups.campaigns.models.flash import (
+    PHASES,
+    Campaign,
+    CampaignPhase,
+    CampaignVisit,
+    Claim,
+    FollowUpState,
+    FollowUpTask,
+    Offer,
+    PhaseTransition,
+    ScheduledMessage,
+    TransitionState,
+)
+from groups.campaigns.models.plays import (
+    EntryState,
+    Play,
+    PlayAlert,
+    PlayAlertKind,
+    PlayEntry,
+    PlayKind,
+    PlayOutcome,
+    PlayReward,
+)
+
+__all__ = [
+    "PHASES",
+    "Campaign",
+    "CampaignPhase",
+    "CampaignVisit",
+    "Claim",
+    "Conversion",
+    "EntryState",
+    "FollowUpState",
+    "FollowUpTask",
+    "Lure",
+    "LureChannel",
+    "Offer",
+    "PhaseTransition",
+    "Play",
+    "PlayAlert",
+    "PlayAlertKind",
+    "PlayEntry",
+    "PlayKind",
+    "PlayOutcome",
+    "PlayReward",
+    "Referral",
+    "ReferralReason",
+    "ReferralReward",
+    "ReferralState",
+    "ScheduledMessage",
+    "TransitionState",
+]
