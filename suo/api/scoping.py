@@ -1,6 +1,8 @@
 """Workspace scoping for API views: every queryset and every write goes through here."""
 
+from collections.abc import Sequence
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -8,6 +10,9 @@ from rest_framework import permissions, serializers
 
 from suo.models import Workspace
 from suo.tenancy import CONFIGURE_ROLES, READ_ROLES, resolve_workspace, role_in, scoped
+
+if TYPE_CHECKING:
+    from rest_framework.permissions import _PermissionClass
 
 WORKSPACE_HEADER = "X-Workspace"
 
@@ -34,7 +39,10 @@ class WorkspaceScopedMixin:
 
     read_roles = READ_ROLES
     write_roles = CONFIGURE_ROLES
-    permission_classes = [permissions.IsAuthenticated, WorkspaceRolePermission]
+    permission_classes: Sequence["_PermissionClass"] = [
+        permissions.IsAuthenticated,
+        WorkspaceRolePermission,
+    ]
 
     @cached_property
     def workspace(self) -> Workspace:
