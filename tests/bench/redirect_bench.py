@@ -194,11 +194,12 @@ def main() -> None:
     backends = ["embedded", "postgres"] if args.backend == "both" else [args.backend]
     shapes = ["uniform", "zipf"] if args.shape == "both" else [args.shape]
     server = f"{args.workers} sync workers" if args.threads == 1 else f"{args.workers}×{args.threads} gthread"
+    traffic = " and ".join(f"Zipf s={args.zipf_s:g}" if shape == "zipf" else shape for shape in shapes)
     setup = (
-        f"gunicorn {server} behind a TLS proxy (X-Forwarded-Proto: https), wrk -t{args.wrk_threads} "
-        f"-c{args.connections} -d{args.duration}s ×{args.rounds}, {args.links} links, uniform and "
-        f"Zipf s={args.zipf_s:g} traffic over the same links, {os.cpu_count()} cores, load average "
-        f"{os.getloadavg()[0]:.1f} at the start"
+        f"gunicorn {server} behind a TLS proxy (X-Forwarded-Proto: https)"
+        f"{'' if args.no_worker else ' + Celery worker'}, wrk -t{args.wrk_threads} -c{args.connections} "
+        f"-d{args.duration}s ×{args.rounds}, {args.links} links, {traffic} traffic over them, "
+        f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start"
     )
     print(f"redirect benchmark: {setup}", flush=True)
     rows, checks = [], []
