@@ -94,13 +94,17 @@ class Backend:
 
     def __enter__(self):
         print(f"\n== {self.name}: {self.links} links ==", flush=True)
-        if not self.args.no_worker:
-            self.worker = start_worker(self.env)
-        for key, (app, capture) in APPS.items():
-            server_env = {**self.env, "LINKS_CAPTURE": str(capture)}
-            self.servers[key] = serve(app, server_env, self.args.workers, *gunicorn_args(self.args))
-        for key in ("b", "c"):
-            check_redirect(self.servers[key][1], self.first_code)
+        try:
+            if not self.args.no_worker:
+                self.worker = start_worker(self.env)
+            for key, (app, capture) in APPS.items():
+                server_env = {**self.env, "LINKS_CAPTURE": str(capture)}
+                self.servers[key] = serve(app, server_env, self.args.workers, *gunicorn_args(self.args))
+            for key in ("b", "c"):
+                check_redirect(self.servers[key][1], self.first_code)
+        except BaseException:
+            self.__exit__()
+            raise
         return self
 
     def __exit__(self, *exc):

@@ -62,9 +62,9 @@ while True:
         break
     if elapsed > grace:
         for hook in list(hooks):
-            drained_by = "bench"
             try:
                 hook()
+                drained_by = "bench"
             except Exception as error:  # not for this backend (e.g. the Redis flush on SQLite)
                 print(f"{hook.__module__}.{hook.__name__}: {error!r}", file=sys.stderr)
                 hooks.remove(hook)

@@ -47,6 +47,8 @@ class Row:
             missed.append(f"p99 c > {MAX_P99_FACTOR:g}× a")
         if not self.clicks_exact:
             missed.append("clicks")
+        if any(load.other_3xx or load.other for loads in self.loads.values() for load in loads):
+            missed.append("answers other than 302")
         return missed
 
     def clicks_cell(self) -> str:
