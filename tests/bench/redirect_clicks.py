@@ -76,11 +76,9 @@ print(clicks - clicks_before, counted - counted_before, f"{elapsed:.2f}", draine
 
 DEFAULT_HOOKS = ",".join(
     [
-        "links.capture:flush_click_buffer",  # the Redis buffer's flush (today's PostgreSQL + Redis)
-        "links.capture:drain_spool",  # a local spool's drain, wherever it is defined
-        "links.spool:drain",
-        "links.spool:drain_spool",
-        "links.spool:drain_all",
+        "links.tasks:flush_clicks",  # what beat runs every second: the Redis buffer or the spool
+        "links.spool:drain",  # the embedded spool's drain, where it exists
+        "links.capture:flush_click_buffer",  # the Redis buffer's flush (fails on SQLite: dropped)
     ]
 )
 
