@@ -36,6 +36,8 @@ def bench_env(var: Path, *, tls_proxy: bool = False, **extra: str) -> dict:
     return {
         **inherited,
         "DJANGO_SETTINGS_MODULE": "suo.settings",
+        # This checkout's code in every process (gunicorn, Celery), not the venv's editable install.
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), inherited.get("PYTHONPATH")])),
         "SUO_VAR_DIR": str(var),
         "DEBUG": "False",
         "SECRET_KEY": "bench-" + "x" * 50,
