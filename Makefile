@@ -76,8 +76,10 @@ messages: $(VENV)/.installed
 		--ignore=.venv --ignore=var --ignore=tests --ignore=build
 	$(BIN)/python manage.py compilemessages -l zh_Hans --ignore=.venv --ignore=var
 
-# The public redirect under load: bare WSGI 302 vs suo without and with click capture, on the
-# embedded default and on PostgreSQL + Redis (see tests/bench/redirect_bench.py).
+# The public redirect under load behind a TLS proxy, uniform and Zipf-skewed traffic: bare WSGI 302
+# vs suo without and with click capture, on the embedded default and on PostgreSQL + Redis, the
+# clicks stored vs the 302s served (also after a worker SIGKILL), a Markdown table and issue 12's
+# targets (see tests/bench/redirect_bench.py; BENCH_ARGS="--help" lists the options).
 bench-redirect: $(VENV)/.installed-test
 	./scripts/system-deps.sh wrk
 	$(BIN)/python -m tests.bench.redirect_bench $(BENCH_ARGS)

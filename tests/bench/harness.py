@@ -16,24 +16,34 @@ PYTHON = sys.executable
 GUNICORN = str(Path(PYTHON).parent / "gunicorn")
 
 
-def bench_env(var: Path, **extra: str) -> dict:
-    """Production-like settings (DEBUG off, quiet logs) in a scratch folder; no inherited services."""
+def bench_env(var: Path, *, tls_proxy: bool = False, **extra: str) -> dict:
+    """Production-like settings (DEBUG off, quiet logs) in a scratch folder; no inherited services.
+
+    Plain http on 127.0.0.1, unless `tls_proxy`: then suo is set up as behind a TLS-terminating
+    proxy (BEHIND_TLS_PROXY, https required and trusted from X-Forwarded-Proto), the way a
+    deployment runs; the load generator must then send `X-Forwarded-Proto: https`.
+    """
     inherited = {
         k: v
         for k, v in os.environ.items()
         if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
+    security = (
+        {"BEHIND_TLS_PROXY": "True", "SECURE_SSL_REDIRECT": "True"}
+        if tls_proxy
+        else {"SECURE_SSL_REDIRECT": "False", "SESSION_COOKIE_SECURE": "False", "CSRF_COOKIE_SECURE": "False"}
+    )
     return {
         **inherited,
         "DJANGO_SETTINGS_MODULE": "suo.settings",
+        # This checkout's code in every process (gunicorn, Celery), not the venv's editable install.
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), inherited.get("PYTHONPATH")])),
         "SUO_VAR_DIR": str(var),
         "DEBUG": "False",
         "SECRET_KEY": "bench-" + "x" * 50,
         "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "False",
-        "SESSION_COOKIE_SECURE": "False",
-        "CSRF_COOKIE_SECURE": "False",
         "LOG_LEVEL": "WARNING",
+        **security,
         **extra,
     }
 
@@ -80,6 +90,31 @@ def serve(app: str, env: dict, workers: int, *extra: str) -> tuple[subprocess.Po
             time.sleep(0.2)
     process.kill()
     sys.exit(f"{app} did not start: {process.stderr.read().decode()[-2000:]}")
+
+
+def worker_pids(master: subprocess.Popen) -> list[int]:
+    """The pids of gunicorn's workers: the master's children."""
+    try:
+        import psutil
+
+        return [child.pid for child in psutil.Process(master.pid).children()]
+    except ImportError:
+        found = subprocess.run(["pgrep", "-P", str(master.pid)], capture_output=True, text=True)
+        return [int(pid) for pid in found.stdout.split()]
+
+
+def start_worker(env: dict) -> subprocess.Popen:
+    """suo's Celery worker with beat (as `make run` starts it), for the tasks that flush clicks."""
+    command = [str(Path(PYTHON).parent / "celery"), "-A", "suo", "worker", "--beat", "--concurrency", "1",
+               "--loglevel", "WARNING", "--hostname", f"bench{os.getpid()}@%h"]  # fmt: skip
+    return subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 def stop(process: subprocess.Popen) -> None:

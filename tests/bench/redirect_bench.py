@@ -1,165 +1,225 @@
 """`make bench-redirect`: the public redirect under load, against a bare WSGI 302 in the same run.
 
-For each backend (the embedded default, then PostgreSQL + Redis) it builds 100k links, serves
-(a) a bare WSGI app that returns a fixed 302, (b) suo's redirect with click capture off and
-(c) suo's redirect with capture on, each with the same gunicorn settings, loads each with wrk
-for the same time, prints req/s and p50/p99 and the ratios b/a and c/a, then checks that the
-clicks recorded equal the redirects served and measures how fast the flusher stores them.
+Set up as a deployment runs it (issue 12): gunicorn (4 sync workers unless --workers/--threads,
+the same settings for every app) behind a TLS-terminating proxy — BEHIND_TLS_PROXY=True, https
+required, wrk sends `X-Forwarded-Proto: https` and `X-Forwarded-For` (LINKS_TRUSTED_PROXIES=1) —
+and suo's Celery worker with beat running beside it, as `make run` starts it.
+
+For each backend (the embedded default: SQLite, no Redis; then PostgreSQL + Redis) it builds one
+set of links (100k unless --links) and serves (a) a bare WSGI app that answers a fixed 302,
+(b) suo's redirect with click capture off and (c) with capture on, all at once. For each traffic
+shape over those links — uniform, and Zipf-skewed (s = 1.1: a few hot links, a long tail) — it
+loads a, b and c with wrk for the same time (--rounds times, interleaved; the median counts),
+then waits until the clicks stored equal the 302s wrk received and says how long that took. A
+last run on c kills one web worker with SIGKILL half-way and checks that no answered click is lost.
+It ends with a Markdown table (for the README) and whether issue 12's targets are met.
 """
 
 import argparse
+import http.client
 import os
-import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from tests.bench.harness import PYTHON, ROOT, bench_env, ensure_database, run_django, serve, stop, wrk
+from tests.bench import redirect_wrk
+from tests.bench.harness import (
+    PYTHON,
+    ROOT,
+    bench_env,
+    ensure_database,
+    serve,
+    start_worker,
+    stop,
+    worker_pids,
+)
+from tests.bench.redirect_clicks import ClickWaiter, Drained, seed
+from tests.bench.redirect_report import KillCheck, Row, kill_table, table, verdicts
 
-LUA = ROOT / "tests" / "bench" / "wrk_codes.lua"
 PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/suo_bench")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
-
-SEED = """
-import random, string, sys, django
-django.setup()
-from links.models import Link
-from suo.models import Workspace
-count, path = int(sys.argv[1]), sys.argv[2]
-workspace, _ = Workspace.objects.get_or_create(slug="bench", defaults={"name": "bench"})
-Link.objects.filter(workspace=workspace).delete()
-alphabet = string.ascii_letters + string.digits
-rng = random.Random(7)
-codes = list({"".join(rng.choice(alphabet) for _ in range(7)) for _ in range(count)})[:count]
-Link.objects.bulk_create(
-    [Link(workspace=workspace, code=c, url=f"https://example.com/p/{i}", antiblock="direct")
-     for i, c in enumerate(codes)],
-    batch_size=5000,
-)
-open(path, "w").write("\\n".join(codes))
-print(len(codes))
-"""
-
-COUNT_CLICKS = """
-import django; django.setup()
-from links.models import Click, Link
-from django.db.models import Sum
-print(Click.objects.count(), Link.objects.aggregate(s=Sum("click_count"))["s"] or 0)
-"""
-
-DRAIN = """
-import time, django; django.setup()
-from links.capture import buffered_count, flush_click_buffer
-pending = buffered_count()
-started = time.perf_counter()
-stored = 0
-while buffered_count():
-    stored += flush_click_buffer(batch_size=2000, max_batches=1000)
-elapsed = time.perf_counter() - started
-print(pending, stored, f"{elapsed:.3f}")
-"""
+BACKENDS = {
+    "embedded": ("embedded (SQLite)", {}),
+    "postgres": ("PostgreSQL + Redis", {"DATABASE_URL": PG_URL, "REDIS_URL": REDIS_URL}),
+}
+APPS = {  # variant: (WSGI app, click capture)
+    "a": ("tests.bench.bare_wsgi:application", True),
+    "b": ("suo.wsgi:application", False),
+    "c": ("suo.wsgi:application", True),
+}
+WARM_UP_SECONDS = 2
 
 
-def bench_backend(name: str, extra_env: dict, args, workdir: Path) -> dict:
-    var = workdir / re.sub(r"[^a-z]+", "-", name.lower()).strip("-")
-    var.mkdir(parents=True)
-    env = bench_env(var, LINKS_TRUSTED_PROXIES="1", CODES_FILE=str(var / "codes.txt"), **extra_env)
-    if "REDIS_URL" in extra_env:
-        import redis
+def gunicorn_args(args) -> list[str]:
+    if args.threads > 1:
+        return ["--worker-class", "gthread", "--threads", str(args.threads)]
+    return ["--worker-class", "sync"]
 
-        redis.Redis.from_url(extra_env["REDIS_URL"]).flushdb()
-    subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    links = run_django(SEED, env, str(args.links), str(var / "codes.txt"))
-    print(f"\n== {name}: {links} links ==", flush=True)
 
-    results = {}
-    for label, app, capture in [
-        ("a bare WSGI 302", "tests.bench.bare_wsgi:application", True),
-        ("b suo, no capture", "suo.wsgi:application", False),
-        ("c suo, capture", "suo.wsgi:application", True),
-    ]:
-        server_env = {**env, "LINKS_CAPTURE": str(capture)}
-        process, port = serve(app, server_env, args.workers, "--worker-class", "sync")
+def check_redirect(port: int, code: str) -> None:
+    """One request as wrk sends it must be a 302 to the link (not a 301 to https, not a page)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("GET", f"/{code}", headers={"X-Forwarded-Proto": "https", "User-Agent": "Mozilla/5.0"})
+    response = connection.getresponse()
+    location = response.getheader("Location", "")
+    if response.status != 302 or not location.startswith("https://example.com/p/"):
+        sys.exit(f"/{code} answered {response.status} {location!r}, not a 302 to the link: check the setup")
+
+
+class Backend:
+    """One backend's links, its three servers and the Celery worker, for the runs on it."""
+
+    def __init__(self, key: str, args, workdir: Path):
+        self.name, extra_env = BACKENDS[key]
+        self.args = args
+        var = workdir / key
+        var.mkdir(parents=True)
+        codes_file = var / "codes.txt"
+        self.env = bench_env(var, tls_proxy=True, LINKS_TRUSTED_PROXIES="1", CODES_FILE=str(codes_file),
+                             BENCH_SEED=str(args.seed), ZIPF_S=str(args.zipf_s), **extra_env)  # fmt: skip
+        if "REDIS_URL" in extra_env:
+            import redis
+
+            redis.Redis.from_url(extra_env["REDIS_URL"]).flushdb()
+        subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=ROOT, env=self.env, check=True)
+        self.links = seed(self.env, args.links, str(codes_file))
+        self.first_code = codes_file.read_text().split("\n", 1)[0]
+        self.options = redirect_wrk.WrkOptions(args.duration, args.connections, args.wrk_threads)
+        self.servers: dict[str, tuple[subprocess.Popen, int]] = {}
+        self.worker = None
+
+    def __enter__(self):
+        print(f"\n== {self.name}: {self.links} links ==", flush=True)
         try:
-            wrk(
-                port, LUA, duration=2, connections=args.connections, env=env
-            )  # warm-up: imports, connections, caches
-            time.sleep(1)  # let the server finish what the warm-up left queued
-            if label.startswith("c"):
-                run_django(_RESET_CLICKS, env)
-            results[label] = wrk(port, LUA, duration=args.duration, connections=args.connections, env=env)
-        finally:
+            if not self.args.no_worker:
+                self.worker = start_worker(self.env)
+            for key, (app, capture) in APPS.items():
+                server_env = {**self.env, "LINKS_CAPTURE": str(capture)}
+                self.servers[key] = serve(app, server_env, self.args.workers, *gunicorn_args(self.args))
+            for key in ("b", "c"):
+                check_redirect(self.servers[key][1], self.first_code)
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        for process, _port in self.servers.values():
             stop(process)
-        r = results[label]
+        if self.worker:
+            stop(self.worker)
+
+    def load(
+        self, key: str, shape: str, duration: int | None = None
+    ) -> tuple[redirect_wrk.Load, Drained | None]:
+        """One wrk run on variant `key`; for c, also the clicks it stored (waiting for the drain)."""
+        waiter = ClickWaiter(self.env) if key == "c" else None
+        load = redirect_wrk.run(self.servers[key][1], self.env, shape, self.options, duration=duration)
+        return load, self.drain(waiter, load) if waiter else None
+
+    def drain(self, waiter: ClickWaiter, load: redirect_wrk.Load, in_flight: int = 0) -> Drained:
+        return waiter.wait(
+            served=load.redirects, since=time.time(), in_flight=self.args.connections + in_flight,
+            timeout=self.args.drain_timeout, grace=self.args.drain_grace,
+        )  # fmt: skip
+
+    def run_shape(self, shape: str) -> Row:
+        row = Row(self.name, shape)
+        for key in APPS:  # warm-up: imports, connections, caches; its clicks are stored first
+            self.load(key, shape, duration=WARM_UP_SECONDS)
+        time.sleep(1)
+        for _ in range(self.args.rounds):
+            for key in APPS:
+                load, drained = self.load(key, shape)
+                row.loads[key].append(load)
+                print(f"{shape:<8} {key}  {load.describe()}", flush=True)
+                if drained:
+                    row.clicks.append(drained)
+                    print(f"{'':<11}{drained.describe()}", flush=True)
         print(
-            f"{label:<20} {r.rps:>9.0f} req/s   p50 {r.p50_ms:6.2f} ms   p99 {r.p99_ms:6.2f} ms   "
-            f"requests {r.requests}  non-3xx {r.non_3xx}  socket errors {r.socket_errors}",
+            f"{shape:<8} b/a {row.rps('b') / row.rps('a'):.2f}  c/a {row.capture_ratio:.2f}  "
+            f"p99 c/a {row.p99_factor:.2f}",
             flush=True,
         )
+        return row
 
-    a, b, c = (results[k] for k in ("a bare WSGI 302", "b suo, no capture", "c suo, capture"))
-    served = c.requests - c.non_3xx
-    drain = None
-    if "REDIS_URL" in extra_env:
-        pending, stored, seconds = run_django(DRAIN, env).split()
-        drain = (int(pending), int(stored), float(seconds))
-    clicks, counted = map(int, run_django(COUNT_CLICKS, env).split())
-    print(
-        f"ratio b/a {b.rps / a.rps:.2f}   ratio c/a {c.rps / a.rps:.2f}   p99 c/a {c.p99_ms / a.p99_ms:.2f}"
+    def kill_check(self, shape: str) -> KillCheck:
+        """Load c and SIGKILL one of its web workers half-way; every 302 answered must be a click."""
+        master, port = self.servers["c"]
+        waiter = ClickWaiter(self.env)
+        running = redirect_wrk.start(port, self.env, shape, self.options)
+        time.sleep(self.options.duration / 2)
+        victim = worker_pids(master)[0]
+        os.kill(victim, signal.SIGKILL)
+        load = redirect_wrk.finish(running)
+        drained = self.drain(waiter, load, in_flight=1)  # the killed worker's request may be a click
+        workers = worker_pids(master)
+        respawned = len(workers) == self.args.workers and victim not in workers
+        print(f"SIGKILL worker {victim} at {self.options.duration / 2:g} s: {load.describe()}")
+        print(f"{'':<11}{drained.describe()}", flush=True)
+        return KillCheck(self.name, shape, load, drained, respawned)
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    # wrk stops with up to one request per connection still in the server: those are served and
-    # counted but never reported back to wrk, so clicks may exceed the responses wrk completed.
-    print(
-        f"redirects completed (c) {served}   clicks recorded {clicks}   link counters {counted}   "
-        f"lost {max(0, served - clicks)}   in flight at stop {max(0, clicks - served)} "
-        f"(at most {args.connections}, one per connection)"
+    parser.add_argument("--backend", choices=["embedded", "postgres", "both"], default="both")
+    parser.add_argument("--shape", choices=["uniform", "zipf", "both"], default="both")
+    parser.add_argument("--links", type=int, default=100_000, help="links, the same set for both shapes")
+    parser.add_argument("--zipf-s", type=float, default=1.1, help="Zipf exponent of the skewed traffic")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--connections", type=int, default=32, help="wrk -c")
+    parser.add_argument("--wrk-threads", type=int, default=2, help="wrk -t")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers, for every app")
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (>1: gthread)")
+    parser.add_argument("--rounds", type=int, default=1, help="interleaved a/b/c runs per shape; medians")
+    parser.add_argument("--seed", type=int, default=7, help="wrk's per-thread generators start from it")
+    parser.add_argument("--drain-timeout", type=float, default=30, help="seconds to wait for the clicks")
+    parser.add_argument(
+        "--drain-grace",
+        type=float,
+        default=5,
+        help="seconds the app has to store clicks alone before the bench drains",
     )
-    if drain:
-        pending, stored, seconds = drain
-        print(
-            f"flusher: {stored} clicks stored in {seconds:.2f} s = {stored / max(seconds, 1e-9):.0f} clicks/s"
-        )
-    return {"a": a, "b": b, "c": c, "served": served, "clicks": clicks, "drain": drain}
-
-
-_RESET_CLICKS = """
-import django; django.setup()
-from django.conf import settings
-from links.capture import redis_client
-from links.models import Click, Link
-if settings.LINKS_CLICK_BUFFER == "redis":
-    redis_client().delete(settings.LINKS_BUFFER_KEY)  # warm-up visits are not part of the run
-Click.objects.all().delete(); Link.objects.update(click_count=0, unique_click_count=0)
-print("ok")
-"""
+    parser.add_argument("--no-kill", action="store_true", help="skip the SIGKILL check")
+    parser.add_argument("--no-worker", action="store_true", help="no Celery worker beside gunicorn")
+    return parser.parse_args()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--links", type=int, default=100_000)
-    parser.add_argument("--duration", type=int, default=10)
-    parser.add_argument("--connections", type=int, default=16)
-    # gunicorn's advice, 2 × cores + 1, for every app alike.
-    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
-    parser.add_argument("--backend", choices=["embedded", "postgres", "both"], default="both")
-    args = parser.parse_args()
+    args = parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: scripts/system-deps.sh wrk")
-    print(
-        f"redirect benchmark: {args.links} links, wrk -t2 -c{args.connections} -d{args.duration}s, "
-        f"gunicorn {args.workers} sync workers, {os.cpu_count()} cores"
+    backends = ["embedded", "postgres"] if args.backend == "both" else [args.backend]
+    shapes = ["uniform", "zipf"] if args.shape == "both" else [args.shape]
+    server = f"{args.workers} sync workers" if args.threads == 1 else f"{args.workers}×{args.threads} gthread"
+    traffic = " and ".join(f"Zipf s={args.zipf_s:g}" if shape == "zipf" else shape for shape in shapes)
+    setup = (
+        f"gunicorn {server} behind a TLS proxy (X-Forwarded-Proto: https)"
+        f"{'' if args.no_worker else ' + Celery worker'}, wrk -t{args.wrk_threads} -c{args.connections} "
+        f"-d{args.duration}s ×{args.rounds}, {args.links} links, {traffic} traffic over them, "
+        f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start"
     )
+    print(f"redirect benchmark: {setup}", flush=True)
+    rows, checks = [], []
     with tempfile.TemporaryDirectory(prefix="suo-bench-") as tmp:
-        if args.backend in ("embedded", "both"):
-            bench_backend("embedded (SQLite, direct writes)", {}, args, Path(tmp))
-        if args.backend in ("postgres", "both"):
-            ensure_database(PG_URL)
-            bench_backend(
-                "PostgreSQL + Redis buffer", {"DATABASE_URL": PG_URL, "REDIS_URL": REDIS_URL}, args, Path(tmp)
-            )
+        for key in backends:
+            if key == "postgres":
+                ensure_database(PG_URL)
+            with Backend(key, args, Path(tmp)) as backend:
+                rows += [backend.run_shape(shape) for shape in shapes]
+                if not args.no_kill:
+                    checks.append(backend.kill_check(shapes[-1]))
+    print(f"\n{setup}; load average {os.getloadavg()[0]:.1f} at the end\n")
+    print(table(rows))
+    if checks:
+        print("\n" + kill_table(checks))
+    print("\nissue 12's targets:\n" + verdicts(rows, checks))
 
 
 if __name__ == "__main__":
