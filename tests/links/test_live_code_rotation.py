@@ -9,7 +9,7 @@ from django.db import connections
 from django.test import Client
 from django.utils import timezone
 
-from links.capture import flush_click_buffer
+from links.tasks import flush_clicks
 from links.livecodes.models import LiveCodeEntry
 from links.livecodes.services import entry_add, entry_update, live_code_pick_entry
 from links.models import Click
@@ -129,8 +129,7 @@ def _visit(code: str, n: int) -> tuple[int, str]:
 
 
 def _settle(settings) -> None:
-    if settings.LINKS_CLICK_BUFFER == "redis":
-        flush_click_buffer()
+    flush_clicks()  # the Redis buffer or the embedded spool into the database
 
 
 @pytest.mark.django_db(transaction=True)
