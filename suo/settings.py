@@ -201,7 +201,9 @@ LINKS_SPOOL_DIR = env.str("LINKS_SPOOL_DIR", default=str(VAR_DIR / "clicks"))
 # The redirect's per-process link cache is proven current on every visit: through version tokens
 # under this Redis key prefix, or (no Redis) through this file, which every link change grows.
 LINKS_CACHE_KEY = env.str("LINKS_CACHE_KEY", default="suo:links:cache")
-LINKS_CACHE_GENERATION_FILE = env.str("LINKS_CACHE_GENERATION_FILE", default=str(VAR_DIR / "links.generation"))
+LINKS_CACHE_GENERATION_FILE = env.str(
+    "LINKS_CACHE_GENERATION_FILE", default=str(VAR_DIR / "links.generation")
+)
 LINKS_BLOCKED_DOMAINS = env.list("LINKS_BLOCKED_DOMAINS", default=[])
 LINKS_COUNTRY_HEADER = env.str("LINKS_COUNTRY_HEADER", default="")  # e.g. CF-IPCountry from a trusted proxy
 # Reverse proxies in front of suo that each append the address they saw to X-Forwarded-For,
