@@ -68,6 +68,7 @@ def isolated_cache_and_click_buffer(settings, tmp_path):
     settings.CACHES = caches
     settings.LINKS_BUFFER_KEY = f"suo:test:{token}:links:clicks"
     settings.LINKS_SPOOL_DIR = str(tmp_path / "clicks")
+    settings.LINKS_CACHE_KEY = f"suo:test:{token}:links:cache"
     link_cache.clear()
 
 
