@@ -18,6 +18,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -262,9 +263,8 @@ def _still_there(visits: list[Visit]) -> list[Visit]:
         if ids:
             model = Click._meta.get_field(name).related_model
             existing = set(model.objects.filter(pk__in=ids).values_list("pk", flat=True))
-            kept = [
-                v if getattr(v, field) in existing | {None} else replace(v, **{field: None}) for v in kept
-            ]
+            cleared: dict[str, Any] = {field: None}
+            kept = [v if getattr(v, field) in existing | {None} else replace(v, **cleared) for v in kept]
     return kept
 
 

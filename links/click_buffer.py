@@ -42,7 +42,8 @@ class Recorded(IntEnum):
 
 @lru_cache(maxsize=1)
 def _script() -> Script:
-    return Script(None, _RECORD.encode())  # run through the current client: tests point it elsewhere
+    # No client of its own: each call names the current one (tests point it elsewhere).
+    return Script(None, _RECORD.encode())  # type: ignore[arg-type]
 
 
 def limit_key(link_id: int) -> str:
@@ -55,5 +56,5 @@ def record(
     """Run the script (EVALSHA; the script is loaded again by redis-py if Redis lost it).
     `tokens` ("", "") skips the currency check: the caller read the link from the database."""
     keys = [token_key(GLOBAL), token_key(code), settings.LINKS_BUFFER_KEY, limit_key(link_id)]
-    args = [tokens[0], tokens[1], payload, max_clicks or 0, capped]
+    args: list[str | int] = [tokens[0], tokens[1], payload, max_clicks or 0, capped]
     return Recorded(_script()(keys=keys, args=args, client=redis_client()))
