@@ -7,6 +7,7 @@ class LinksConfig(AppConfig):
     verbose_name = _("Links and QR codes")
 
     def ready(self) -> None:
-        from links import dashboard
+        from links import dashboard, link_cache
 
         dashboard.register()
+        link_cache.connect()

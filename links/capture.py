@@ -1,10 +1,12 @@
 """Click capture: what a counted visit records, and how it reaches the database without loss.
 
-With Redis (REDIS_URL) the redirect only appends the visit to a Redis list; `flush_click_buffer`
-(a Celery beat task) moves batches into the database. A batch is removed from the list only
-after its transaction committed, and visits carry an event id that is unique in the database, so a
-worker killed half-way leaves the batch in the list and the next run stores each visit once.
-On the embedded default the visit is written to SQLite directly, through the same `store_visits`.
+With Redis (REDIS_URL) the redirect only appends the visit to a Redis list (links.click_buffer:
+in the same round trip that proves its cached link current); `flush_click_buffer` (a Celery beat
+task) moves batches into the database. A batch is removed from the list only after its
+transaction committed, and visits carry an event id that is unique in the database, so a worker
+killed half-way leaves the batch in the list and the next run stores each visit once.
+On the embedded default the visit is appended to a local spool file (links.spool), which the same
+beat task drains into SQLite, through the same `store_visits`.
 """
 
 import datetime as dt
@@ -13,16 +15,19 @@ import hmac
 import json
 import logging
 import uuid
+from collections import Counter
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
-from links.models import Click
+from links.models import Click, Link
 from links.platforms import os_and_device
 
 logger = logging.getLogger(__name__)
@@ -44,6 +49,7 @@ class Visit:
     visitor: str
     live_code_id: int | None = None  # a scan of a live group code (links.livecodes)
     entry_id: int | None = None  # the group shown; None when the fallback page was
+    capped: bool = False  # claimed against the click limit in Redis: the flush adds it to capped_clicks
 
 
 def client_ip(meta) -> str:
@@ -113,15 +119,28 @@ def redis_client():
     return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
 
 
+def serialized(visit: Visit) -> str:
+    # vars(): the fields as they are; asdict() deep-copies them, a cost on every redirect.
+    return json.dumps(vars(visit), separators=(",", ":"))
+
+
 def capture(visit: Visit) -> None:
-    """Record a visit: buffered in Redis when configured, else straight into the database."""
-    if settings.LINKS_CLICK_BUFFER == "redis":
+    """Record a visit: buffered in Redis or spooled when configured, else straight into the database."""
+    buffer = settings.LINKS_CLICK_BUFFER
+    if buffer == "redis":
         try:
-            # vars(): the fields as they are; asdict() deep-copies them, a cost on every redirect.
-            redis_client().rpush(settings.LINKS_BUFFER_KEY, json.dumps(vars(visit), separators=(",", ":")))
+            redis_client().rpush(settings.LINKS_BUFFER_KEY, serialized(visit))
             return
         except Exception:  # Redis is down: the visit must not be lost, write it directly
             logger.exception("click buffer unavailable; writing the visit to the database")
+    elif buffer == "spool":
+        from links import spool  # spool builds on this module
+
+        try:
+            spool.append(visit)
+            return
+        except OSError:  # a full or read-only disk: the visit must not be lost, write it directly
+            logger.exception("click spool unavailable; writing the visit to the database")
     store_visits([visit], known_new=True)
 
 
@@ -244,9 +263,8 @@ def _still_there(visits: list[Visit]) -> list[Visit]:
         if ids:
             model = Click._meta.get_field(name).related_model
             existing = set(model.objects.filter(pk__in=ids).values_list("pk", flat=True))
-            kept = [
-                v if getattr(v, field) in existing | {None} else replace(v, **{field: None}) for v in kept
-            ]
+            cleared: dict[str, Any] = {field: None}
+            kept = [v if getattr(v, field) in existing | {None} else replace(v, **cleared) for v in kept]
     return kept
 
 
@@ -286,6 +304,9 @@ def store_visits(visits: list[Visit], *, known_new: bool = False) -> int:
             )
     if rows:
         _sql.store(rows)
+    capped = Counter(v.link_id for v in visits if v.capped and v.link_id is not None)
+    for link_id, claims in capped.items():  # few: only links with a click limit, on Redis
+        Link.objects.filter(pk=link_id).update(capped_clicks=F("capped_clicks") + claims)
     return len(rows)
 
 

@@ -1,7 +1,9 @@
 """The plain-302 case of a short link, answered before Django's request machinery.
 
 Most visits are an ordinary browser (or an app whose mode is `direct`) opening an active link
-without a password: one indexed lookup, the click capture, a 302. That case is served here,
+without a password: the link from this process's cache (links.link_cache), the click capture, a
+302 — on PostgreSQL + Redis one Redis round trip that proves the cached link current and buffers
+the click; embedded one stat() and one append to the spool file. That case is served here,
 in front of the Django WSGI app, with the same rules as links.views.follow (the same decision,
 links.redirect.decide, and the same visit recording). Anything else — bots, pages, passwords,
 expired or denied links, a wrong host, plain http when https is required — falls through to
@@ -15,10 +17,11 @@ from django.core import signals
 from django.http.request import split_domain_port, validate_host
 from django.utils.encoding import iri_to_uri
 
+from links import link_cache
+from links.click_buffer import Recorded
 from links.platforms import VisitorPlatform, detect
 from links.redirect import HANDED_OVER, OPEN, decide
-from links.selectors import link_for_fast_redirect
-from links.services import link_visit_record
+from links.services import link_visit_build, link_visit_capture
 from links.validation import RESERVED_CODES
 
 CODE_PATH = re.compile(r"/([A-Za-z0-9_-]{1,64})")
@@ -52,15 +55,31 @@ def redirect_target(environ) -> str | None:
     platform = detect(environ.get("HTTP_USER_AGENT", ""))
     if platform == VisitorPlatform.BOT:
         return None  # its page needs more of the link than is read here: the view looks it up
-    link = link_for_fast_redirect(match.group(1))
-    if decide(link, platform=platform, method="GET") is not OPEN:
-        if link is not None:
-            environ[HANDED_OVER] = link  # the view answers with a page, without a second lookup
-        return None
-    location = iri_to_uri(link.url)  # a header is Latin-1: Chinese paths and queries are %-encoded
-    if not link_visit_record(link=link, meta=environ, platform=platform):
-        return None  # the limit was reached meanwhile: the view looks again and shows the 410 page
-    return location
+    code = match.group(1)
+    entry = link_cache.cached(code)
+    fresh = entry is None
+    if fresh:
+        entry = link_cache.load(code)
+    for _attempt in range(3):
+        link = entry.link if entry is not None else None
+        if decide(link, platform=platform, method="GET") is not OPEN:
+            if not fresh:  # a page, a 404 or a 410 is decided on the row as the database has it
+                entry, fresh = link_cache.load(code), True
+                continue
+            if link is not None:
+                environ[HANDED_OVER] = link  # the view answers with a page, without a second lookup
+            return None
+        assert entry is not None and link is not None
+        location = iri_to_uri(link.url)  # a header is Latin-1: Chinese paths and queries are %-encoded
+        visit = link_visit_build(link=link, meta=environ, platform=platform)
+        result = link_visit_capture(link=link, visit=visit, tokens=entry.tokens)
+        if result is Recorded.STALE:  # the link changed since this process read it
+            entry, fresh = link_cache.load(code), True
+            continue
+        if result is Recorded.FULL:
+            return None  # the limit was reached meanwhile: the view looks again and shows the 410 page
+        return location
+    return None  # changed under us again and again: the view decides on its own lookup
 
 
 class ShortLinkFastPath:

@@ -260,3 +260,14 @@ class Click(models.Model):
     def __str__(self) -> str:
         target = f"/g/{self.live_code_id}" if self.live_code_id else self.link_id
         return f"{target} @ {self.at:%Y-%m-%d %H:%M}"
+
+
+class SpoolOffset(models.Model):
+    """How far links.spool drained a spool file: saved in the transaction that stored the visits
+    before it, so a drain that dies mid-batch redoes exactly that batch."""
+
+    name = models.CharField(max_length=100, unique=True)
+    offset = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.offset}"

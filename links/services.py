@@ -1,7 +1,9 @@
 """Writes of the links app: each function is one transaction and returns what it changed."""
 
 import contextlib
+import logging
 from collections.abc import Iterable
+from dataclasses import replace
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
@@ -11,8 +13,11 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from redis.exceptions import RedisError
 
-from links.capture import build_visit, capture
+from links import click_buffer
+from links.capture import Visit, build_visit, capture, serialized
+from links.click_buffer import Recorded
 from links.codes import save_with_code
 from links.models import Link, LinkSettings, LinkTag
 from links.validation import (
@@ -24,6 +29,8 @@ from links.validation import (
 )
 from suo.models import Workspace
 from suo.queue import enqueue_on_commit
+
+logger = logging.getLogger(__name__)
 
 MAX_TAGS = 20
 PASSWORD_TRIES_PER_MINUTE = 5
@@ -196,19 +203,53 @@ def claim_capped_click(link: Link) -> bool:
 def link_visit_record(*, link: Link, meta, platform: str) -> bool:
     """Count a visit: against the click limit, then as a click (`meta`: request.META or the WSGI
     environ). False when the limit was reached meanwhile: nothing is counted."""
-    if link.max_clicks is not None and not claim_capped_click(link):
-        return False
-    if settings.LINKS_CAPTURE:
-        capture(
-            build_visit(
-                meta=meta,
+    visit = link_visit_build(link=link, meta=meta, platform=platform)
+    return link_visit_capture(link=link, visit=visit) is Recorded.OK
+
+
+def link_visit_build(*, link: Link, meta, platform: str) -> Visit | None:
+    """The click a visit makes, or None when capture is switched off (LINKS_CAPTURE)."""
+    if not settings.LINKS_CAPTURE:
+        return None
+    return build_visit(
+        meta=meta,
+        link_id=link.pk,
+        workspace_id=link.workspace_id,
+        workspace_tz=link.workspace.timezone,
+        platform=platform,
+    )
+
+
+def link_visit_capture(*, link: Link, visit: Visit | None, tokens: tuple[str, str] = ("", "")) -> Recorded:
+    """Claim the click limit and record the visit. `tokens`: the version tokens a cached link was
+    read under (links.link_cache), proven in the same Redis round trip; STALE when they moved, or
+    when Redis cannot prove them (the caller reads the link again and passes none)."""
+    buffered = settings.LINKS_CLICK_BUFFER == "redis"
+    if buffered or any(tokens):
+        limited = buffered and link.max_clicks is not None
+        payload = serialized(replace(visit, capped=limited)) if visit is not None and buffered else ""
+        try:
+            result = click_buffer.record(
+                code=link.code,
                 link_id=link.pk,
-                workspace_id=link.workspace_id,
-                workspace_tz=link.workspace.timezone,
-                platform=platform,
+                max_clicks=link.max_clicks if limited else None,
+                capped=link.capped_clicks,
+                payload=payload,
+                tokens=tokens,
             )
-        )
-    return True
+        except RedisError:
+            logger.exception("Redis unavailable for the click buffer; counting in the database")
+            if any(tokens):
+                return Recorded.STALE
+        else:
+            if buffered or result is not Recorded.OK:
+                return result
+    # The embedded spool (or a direct write, or Redis down): the limit is claimed in the database.
+    if link.max_clicks is not None and not claim_capped_click(link):
+        return Recorded.FULL
+    if visit is not None:
+        capture(visit)
+    return Recorded.OK
 
 
 class TooManyPasswordTries(Exception):

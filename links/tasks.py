@@ -2,6 +2,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from links import spool
 from links.capture import flush_click_buffer
 from links.models import Link
 from links.preview import fetch_preview
@@ -9,10 +10,13 @@ from links.preview import fetch_preview
 
 @shared_task
 def flush_clicks() -> int:
-    """Beat runs this every second on the Redis path; it is idempotent, so runs may overlap or be missed."""
-    if settings.LINKS_CLICK_BUFFER != "redis":
-        return 0
-    return flush_click_buffer()
+    """Beat runs this every second: the Redis buffer or the embedded spool into the database. It is
+    idempotent, so runs may overlap (one of them works, the others return) or be missed."""
+    if settings.LINKS_CLICK_BUFFER == "redis":
+        return flush_click_buffer()
+    if settings.LINKS_CLICK_BUFFER == "spool":
+        return spool.drain()
+    return 0
 
 
 @shared_task(autoretry_for=(), ignore_result=True)

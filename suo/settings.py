@@ -191,11 +191,19 @@ WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 SAFE_FETCH_ALLOW_PRIVATE = env.bool("SAFE_FETCH_ALLOW_PRIVATE", default=False)
 
 # --- links -----------------------------------------------------------------------------------
-# Where a counted visit goes: "redis" (a buffer flushed by a Celery task) or "direct" (a write in
-# the request, the embedded default on SQLite).
-LINKS_CLICK_BUFFER = env.str("LINKS_CLICK_BUFFER", default="redis" if REDIS_URL else "direct")
+# Where a counted visit goes: "redis" (a buffer flushed by a Celery task), "spool" (an append-only
+# file per web process under LINKS_SPOOL_DIR, drained by the same task: the embedded default) or
+# "direct" (a database write in the request).
+LINKS_CLICK_BUFFER = env.str("LINKS_CLICK_BUFFER", default="redis" if REDIS_URL else "spool")
 LINKS_CAPTURE = env.bool("LINKS_CAPTURE", default=True)
 LINKS_BUFFER_KEY = env.str("LINKS_BUFFER_KEY", default="suo:links:clicks")
+LINKS_SPOOL_DIR = env.str("LINKS_SPOOL_DIR", default=str(VAR_DIR / "clicks"))
+# The redirect's per-process link cache is proven current on every visit: through version tokens
+# under this Redis key prefix, or (no Redis) through this file, which every link change grows.
+LINKS_CACHE_KEY = env.str("LINKS_CACHE_KEY", default="suo:links:cache")
+LINKS_CACHE_GENERATION_FILE = env.str(
+    "LINKS_CACHE_GENERATION_FILE", default=str(VAR_DIR / "links.generation")
+)
 LINKS_BLOCKED_DOMAINS = env.list("LINKS_BLOCKED_DOMAINS", default=[])
 LINKS_COUNTRY_HEADER = env.str("LINKS_COUNTRY_HEADER", default="")  # e.g. CF-IPCountry from a trusted proxy
 # Reverse proxies in front of suo that each append the address they saw to X-Forwarded-For,
@@ -205,7 +213,7 @@ LINKS_COUNTRY_HEADER = env.str("LINKS_COUNTRY_HEADER", default="")  # e.g. CF-IP
 LINKS_TRUSTED_PROXIES = env.int(
     "LINKS_TRUSTED_PROXIES", default=1 if env.bool("LINKS_TRUST_X_FORWARDED_FOR", default=False) else 0
 )
-if LINKS_CLICK_BUFFER == "redis":
+if LINKS_CLICK_BUFFER != "direct":
     CELERY_BEAT_SCHEDULE["links.flush_clicks"] = {
         "task": "links.tasks.flush_clicks",
         "schedule": 1.0,

@@ -57,13 +57,19 @@ def api_for():
 
 
 @pytest.fixture(autouse=True)
-def isolated_cache_and_click_buffer(settings):
-    """Each test gets its own cache namespace and click buffer: parallel workers share one Redis."""
+def isolated_cache_and_click_buffer(settings, tmp_path):
+    """Each test gets its own cache namespace, click buffer and spool: parallel workers share one
+    Redis and var/. The redirect's link cache starts empty (test databases are rolled back)."""
+    from links import link_cache
+
     token = uuid.uuid4().hex[:10]
     caches = copy.deepcopy(settings.CACHES)
     caches["default"]["KEY_PREFIX"] = f"test-{token}"
     settings.CACHES = caches
     settings.LINKS_BUFFER_KEY = f"suo:test:{token}:links:clicks"
+    settings.LINKS_SPOOL_DIR = str(tmp_path / "clicks")
+    settings.LINKS_CACHE_KEY = f"suo:test:{token}:links:cache"
+    link_cache.clear()
 
 
 @pytest.fixture(autouse=True)

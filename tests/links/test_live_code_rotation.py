@@ -9,11 +9,11 @@ from django.db import connections
 from django.test import Client
 from django.utils import timezone
 
-from links.capture import flush_click_buffer
 from links.livecodes.models import LiveCodeEntry
 from links.livecodes.services import entry_add, entry_update, live_code_pick_entry
 from links.models import Click
 from links.qr_upload import read_qr_upload
+from links.tasks import flush_clicks
 from tests.links.livecode_helpers import PHONE_BROWSER, group_qr_png, group_url, make_live_code
 from tests.suo.factories import WorkspaceFactory
 
@@ -129,8 +129,7 @@ def _visit(code: str, n: int) -> tuple[int, str]:
 
 
 def _settle(settings) -> None:
-    if settings.LINKS_CLICK_BUFFER == "redis":
-        flush_click_buffer()
+    flush_clicks()  # the Redis buffer or the embedded spool into the database
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,0 +1,137 @@
+"""The embedded click spool: every spooled visit is stored once, however the drain dies."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from links import spool
+from links.capture import Visit
+from links.models import Click, SpoolOffset
+from tests.links.factories import LinkFactory
+from tests.links.hot_path_helpers import ROOT, database_url
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+DRAIN_FOREVER = """
+import django; django.setup()
+from links import spool
+while True:
+    spool.drain(max_batches=1)
+"""
+
+
+def _visits(link, count: int, visitors: int = 500) -> list[Visit]:
+    return [
+        Visit(
+            event_id=f"{n:032x}",
+            link_id=link.pk,
+            workspace_id=link.workspace_id,
+            at=time.time(),
+            day="2026-11-25",
+            platform="mobile",
+            user_agent="Mozilla/5.0",
+            referrer_host="",
+            country="",
+            visitor=f"v{n % visitors}",
+        )
+        for n in range(count)
+    ]
+
+
+def _spool_from_a_finished_writer(settings, visits: list[Visit]) -> None:
+    """Write as a web worker would, then let the file go as a dead worker's would."""
+    for visit in visits:
+        spool.append(visit)
+    os.close(spool._writer.fd)
+    spool._writer.fd = None
+
+
+def _assert_stored_once(link, total: int, visitors: int = 500) -> None:
+    link.refresh_from_db()
+    assert Click.objects.filter(link=link).count() == link.click_count == total
+    assert link.unique_click_count == Click.objects.filter(link=link, is_unique=True).count() == visitors
+
+
+def test_a_drain_killed_mid_batch_stores_nothing_twice(settings):
+    link = LinkFactory()
+    total = 20_000
+    _spool_from_a_finished_writer(settings, _visits(link, total))
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(settings),
+        "DJANGO_SETTINGS_MODULE": "suo.settings",
+        "LINKS_SPOOL_DIR": str(settings.LINKS_SPOOL_DIR),
+    }
+    drain = subprocess.Popen([sys.executable, "-c", DRAIN_FOREVER], cwd=ROOT, env=env)
+    try:
+        deadline = time.monotonic() + 120
+        while not Click.objects.exists() and time.monotonic() < deadline:
+            time.sleep(0.005)
+        time.sleep(0.05)  # well inside a later batch
+    finally:
+        drain.send_signal(signal.SIGKILL)  # no cleanup, no rollback but the database's own
+        drain.wait(10)
+    assert 0 < Click.objects.count() < total
+
+    while spool.drain():
+        pass
+
+    _assert_stored_once(link, total)
+    assert not list(Path(settings.LINKS_SPOOL_DIR).glob("*.log"))  # drained and deleted
+    assert not SpoolOffset.objects.exists()
+
+
+def test_a_batch_that_fails_is_redone_whole(settings, monkeypatch):
+    link = LinkFactory()
+    _spool_from_a_finished_writer(settings, _visits(link, 8000))
+    saves = []
+    real = SpoolOffset.objects.update_or_create
+
+    def dies_in_the_second_batch(**kwargs):
+        saves.append(kwargs)
+        if len(saves) == 2:
+            raise RuntimeError("killed between storing the visits and saving the offset")
+        return real(**kwargs)
+
+    monkeypatch.setattr(SpoolOffset.objects, "update_or_create", dies_in_the_second_batch)
+    with pytest.raises(RuntimeError):
+        spool.drain()
+    stored_before = Click.objects.count()
+    monkeypatch.undo()
+
+    spool.drain()
+
+    assert 0 < stored_before < 8000
+    _assert_stored_once(link, 8000)
+
+
+def test_lost_offsets_store_nothing_twice(settings):
+    link = LinkFactory()
+    visits = _visits(link, 3000)
+    for visit in visits:
+        spool.append(visit)  # a live writer: its file stays after the drain
+    spool.drain()
+    SpoolOffset.objects.all().delete()
+
+    spool.drain()
+
+    _assert_stored_once(link, 3000)
+    assert len(list(Path(settings.LINKS_SPOOL_DIR).glob("*.log"))) == 1
+
+
+def test_a_torn_last_line_of_a_dead_writer_is_dropped_and_the_file_deleted(settings):
+    link = LinkFactory()
+    _spool_from_a_finished_writer(settings, _visits(link, 10, visitors=10))
+    (path,) = Path(settings.LINKS_SPOOL_DIR).glob("*.log")
+    with open(path, "ab") as spooled:
+        spooled.write(b'{"event_id":"ff')  # a write that never returned: no 302 was sent
+
+    assert spool.drain() == 10
+
+    _assert_stored_once(link, 10, visitors=10)
+    assert not path.exists()
