@@ -63,8 +63,8 @@ while True:
     if elapsed > grace:
         for hook in list(hooks):
             try:
-                hook()
-                drained_by = "bench"
+                if hook():  # it stored visits that the app had not stored yet
+                    drained_by = "bench"
             except Exception as error:  # not for this backend (e.g. the Redis flush on SQLite)
                 print(f"{hook.__module__}.{hook.__name__}: {error!r}", file=sys.stderr)
                 hooks.remove(hook)
