@@ -36,7 +36,7 @@ print(len(codes))
 # more clicks are stored. Whatever drains visits into the database (a Celery beat task, the web
 # workers' own drain) has `grace` s to do it alone; after that the bench lends a hand with the
 # drain functions it finds (BENCH_DRAIN_HOOKS, module:function, each called without arguments
-# where it exists) and says so. Prints: clicks, link counters, seconds after wrk, who drained.
+# where it exists; empty: none) and says so. Prints: clicks, link counters, seconds after wrk, who drained.
 WAIT = """
 import importlib, os, sys, time, django
 django.setup()
@@ -45,8 +45,8 @@ from links.models import Click, Link
 def counts():
     return Click.objects.count(), Link.objects.aggregate(s=Sum("click_count"))["s"] or 0
 hooks = []
-for name in os.environ.get("BENCH_DRAIN_HOOKS", "").split(","):
-    module, _, function = name.strip().partition(":")
+for name in filter(None, os.environ.get("BENCH_DRAIN_HOOKS", "").replace(" ", "").split(",")):
+    module, _, function = name.partition(":")
     try:
         hooks.append(getattr(importlib.import_module(module), function))
     except (ImportError, AttributeError):
@@ -63,8 +63,8 @@ while True:
     if elapsed > grace:
         for hook in list(hooks):
             try:
-                hook()
-                drained_by = "bench"
+                if hook():  # it stored visits that the app had not stored yet
+                    drained_by = "bench"
             except Exception as error:  # not for this backend (e.g. the Redis flush on SQLite)
                 print(f"{hook.__module__}.{hook.__name__}: {error!r}", file=sys.stderr)
                 hooks.remove(hook)
