@@ -245,9 +245,11 @@ def _scope(filters: PanelFilters) -> tuple[str, int] | None:
     if not filters.group_ids:
         return filters.kind, 0
     group = filters.group_ids[0]
-    if filters.kind:
-        if not Community.objects.filter(pk=group, workspace=filters.workspace, kind=filters.kind).exists():
-            return None
+    if (
+        filters.kind
+        and not Community.objects.filter(pk=group, workspace=filters.workspace, kind=filters.kind).exists()
+    ):
+        return None
     return "", group
 
 

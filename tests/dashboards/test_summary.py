@@ -138,7 +138,7 @@ def test_with_too_many_members_queued_the_view_uses_the_live_query(history, monk
 def test_a_workspace_never_reads_another_ones_cells(history, tenant_b, api_for):
     other = dataset.build(tenant_b.workspace, api_for(tenant_b.operator))
     g = CommunityFactory(workspace=tenant_b.workspace, kind="lead_gen", external_id="room-b-extra")
-    for n in range(5):
+    for _ in range(5):
         MembershipFactory(
             community=g, member=MemberFactory(workspace=tenant_b.workspace), joined_at=dataset.local(11, 3)
         )
