@@ -200,6 +200,9 @@ class RetentionCell(models.Model):
                 fields=["workspace", "kind", "group", "day", "prev", "week"], name="dash_cell_key"
             )
         ]
+        indexes = [  # cells back to 0 are deleted after each refresh step
+            models.Index(fields=["workspace"], condition=models.Q(change=0, size=0), name="dash_cell_zero")
+        ]
 
     def __str__(self) -> str:
         return f"{self.day}/{self.prev}/{self.week}"

@@ -132,10 +132,6 @@ def _members(column: str, members: list[int] | None) -> str:
     return f" AND {column} IN ({', '.join(str(int(m)) for m in members)})" if members else " AND 1 = 0"
 
 
-def _queued(column: str) -> str:
-    return f" AND {column} IN (SELECT member_id FROM {QUEUE} WHERE workspace_id = %(ws)s)"
-
-
 def _live_stays(workspace: Workspace, members: str) -> str:
     return LIVE_STAYS.format(
         membership=sql.TABLES["membership"],
@@ -179,11 +175,22 @@ def _recount(workspace: Workspace, members: list[int] | None) -> None:
     _exec(f"DELETE FROM {CELLS} WHERE workspace_id = %(ws)s AND change = 0 AND size = 0", params)
 
 
+def _hash_joins(cursor) -> None:
+    """PostgreSQL, for the rest of the transaction: a member's share joins its cohort entries to
+    its spans, both from CTEs the planner guesses at 1 row, so it would loop over one for each row
+    of the other; with the stays picked by id (index scans) nothing needs a nested loop."""
+    cursor.execute(
+        "SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true), "
+        "set_config('enable_nestloop', 'off', true)"
+    )
+
+
 def _lock() -> None:
-    """One refresh at a time (PostgreSQL; SQLite writers are serialised anyway)."""
+    """One refresh at a time (PostgreSQL; SQLite writers are serialised anyway), with room to sort."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext('dashboards.retention_summary'))")
+            _hash_joins(cursor)
 
 
 def refresh(*, batch: int = BATCH, max_batches: int = 200) -> int:
@@ -253,6 +260,49 @@ def _scope(filters: PanelFilters) -> tuple[str, int] | None:
     return "", group
 
 
+def queued(workspace: Workspace, limit: int = MAX_QUEUED) -> list[int]:
+    """The workspace's queued members (at most limit + 1 of them)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT member_id FROM {QUEUE} WHERE workspace_id = %s LIMIT %s",
+            [workspace.pk, limit + 1],
+        )
+        return [int(row[0]) for row in cursor.fetchall()]
+
+
+def _read_query(workspace: Workspace, *, corrected: list[int]) -> str:
+    corrections = ""
+    if corrected:
+        # The ids are written out (integers): the planner then knows how few rows to expect.
+        kept = KEPT_STAYS.format(stays=STAYS, members=_members("member_id", corrected))
+        live = _live_stays(workspace, _members("m.member_id", corrected))
+        corrections = CORRECTION.format(sign="-", share=_share(kept), alias="o") + CORRECTION.format(
+            sign="", share=_share(live), alias="l"
+        )
+    return READ.format(cells=CELLS, corrections=corrections)
+
+
+def _read_params(filters: PanelFilters, scope: tuple[str, int]) -> dict:
+    zone = filters.start.tzinfo
+    day0 = dt.date(2000, 1, 3)
+    return {
+        **_params(filters.workspace),
+        "kind": scope[0],
+        "grp": scope[1],
+        "first": (filters.start.astimezone(zone).date() - day0).days,
+        "last": (filters.end.astimezone(zone).date() - day0).days,
+    }
+
+
+def explain(filters: PanelFilters) -> str:
+    """EXPLAIN ANALYZE of the summary's read (PostgreSQL), for the benchmark's notes."""
+    scope = _scope(filters) or ("", 0)
+    corrected = queued(filters.workspace)
+    with sql.tuned(), connection.cursor() as cursor:
+        _hash_joins(cursor)
+        return sql.explain(_read_query(filters.workspace, corrected=corrected), _read_params(filters, scope))
+
+
 def read(filters: PanelFilters, now_week: int) -> list[tuple[int, int, list[int]]] | None:
     """[(cohort week, size, [held at the end of week k, k = 0..ended])], or None when too many
     members are queued (the caller then runs the live query)."""
@@ -260,31 +310,15 @@ def read(filters: PanelFilters, now_week: int) -> list[tuple[int, int, list[int]
     if scope is None:
         return []
     workspace = filters.workspace
-    params = _params(workspace)
-    zone = filters.start.tzinfo
-    day0 = dt.date(2000, 1, 3)
-    params.update(
-        kind=scope[0],
-        grp=scope[1],
-        first=(filters.start.astimezone(zone).date() - day0).days,
-        last=(filters.end.astimezone(zone).date() - day0).days,
-    )
-    with sql.tuned(), connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT COUNT(*) FROM (SELECT 1 FROM {QUEUE} WHERE workspace_id = %s LIMIT %s) q",
-            [workspace.pk, MAX_QUEUED + 1],
-        )
-        (queued,) = cursor.fetchone()
-        if queued > MAX_QUEUED:
+    params = _read_params(filters, scope)
+    with sql.tuned():
+        members = queued(workspace)
+        if len(members) > MAX_QUEUED:
             return None
-        corrections = ""
-        if queued:
-            kept = KEPT_STAYS.format(stays=STAYS, members=_queued("member_id"))
-            live = _live_stays(workspace, _queued("m.member_id"))
-            corrections = CORRECTION.format(sign="-", share=_share(kept), alias="o") + CORRECTION.format(
-                sign="", share=_share(live), alias="l"
-            )
-        rows = sql.fetch(READ.format(cells=CELLS, corrections=corrections), params)
+        if members and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                _hash_joins(cursor)
+        rows = sql.fetch(_read_query(workspace, corrected=members), params)
     sizes: dict[int, int] = {}
     changes: dict[int, dict[int, int]] = {}
     for cw, k, d, n in rows:

@@ -175,5 +175,9 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['workspace', 'member_id'], name='dash_stay_ws_member')],
             },
         ),
+        migrations.AddIndex(
+            model_name='retentioncell',
+            index=models.Index(condition=models.Q(('change', 0), ('size', 0)), fields=['workspace'], name='dash_cell_zero'),
+        ),
         migrations.RunPython(forward, backward),
     ]
