@@ -31,13 +31,17 @@ GROUP BY m.member_id
 """
 
 NEW_AND_CONVERTED = """
-WITH joined AS ({members_in_period})
-SELECT COUNT(*),
-    COALESCE(SUM(CASE WHEN EXISTS (
-        SELECT 1 FROM {entitlement} e
-        WHERE e.member_id = j.member_id AND e.revoked_at IS NULL AND e.granted_at >= j.first_at
-    ) THEN 1 ELSE 0 END), 0)
-FROM joined j
+WITH joined AS ({members_in_period}),
+paid AS (
+    -- A member converted when a paid entitlement (not revoked) was granted at or after their first
+    -- join: their latest such grant is then at or after it. One pass over the entitlements, joined
+    -- by hash, instead of a look-up per new member.
+    SELECT e.member_id, MAX(e.granted_at) AS last_at FROM {entitlement} e
+    WHERE e.workspace_id = %(ws)s AND e.revoked_at IS NULL
+    GROUP BY e.member_id
+)
+SELECT COUNT(*), COALESCE(SUM(CASE WHEN p.last_at >= j.first_at THEN 1 ELSE 0 END), 0)
+FROM joined j LEFT JOIN paid p ON p.member_id = j.member_id
 """
 
 ACTIVE_MEMBERS = """
@@ -53,17 +57,23 @@ SELECT COUNT(DISTINCT a.member_id) FROM ({active}) a{joined_that_way}
 """
 
 EXITS = """
-SELECT
-    COALESCE(SUM(CASE WHEN m.joined_at < %(start)s AND (m.left_at IS NULL OR m.left_at >= %(start)s)
-        THEN 1 ELSE 0 END), 0),
-    COALESCE(SUM(CASE WHEN m.left_at >= %(start)s AND m.left_at < %(end)s THEN 1 ELSE 0 END), 0),
-    COALESCE(SUM(CASE WHEN m.left_at >= %(start)s AND m.left_at < %(end)s
-        AND m.leave_reason IN (%(kicked)s, %(banned)s) THEN 1 ELSE 0 END), 0),
-    COALESCE(SUM(CASE WHEN m.left_at >= %(start)s AND m.left_at < %(end)s
-        AND m.leave_reason = %(left)s THEN 1 ELSE 0 END), 0)
-FROM {membership} m
-WHERE m.workspace_id = %(ws)s AND m.joined_at < %(end)s
-    AND (m.left_at IS NULL OR m.left_at >= %(start)s){groups}{joins}
+-- Open memberships and those ended from the start on, apart: each part is a range of the index on
+-- (workspace, left_at), and NULL (still in the group) is one end of it.
+SELECT COALESCE(SUM(at_start), 0), COALESCE(SUM(ended), 0), COALESCE(SUM(kicked), 0),
+    COALESCE(SUM(voluntary), 0)
+FROM (
+    SELECT CASE WHEN m.joined_at < %(start)s THEN 1 ELSE 0 END AS at_start, 0 AS ended, 0 AS kicked,
+        0 AS voluntary
+    FROM {membership} m
+    WHERE m.workspace_id = %(ws)s AND m.left_at IS NULL AND m.joined_at < %(end)s{groups}{joins}
+    UNION ALL
+    SELECT CASE WHEN m.joined_at < %(start)s THEN 1 ELSE 0 END,
+        CASE WHEN m.left_at < %(end)s THEN 1 ELSE 0 END,
+        CASE WHEN m.left_at < %(end)s AND m.leave_reason IN (%(kicked)s, %(banned)s) THEN 1 ELSE 0 END,
+        CASE WHEN m.left_at < %(end)s AND m.leave_reason = %(left)s THEN 1 ELSE 0 END
+    FROM {membership} m
+    WHERE m.workspace_id = %(ws)s AND m.left_at >= %(start)s AND m.joined_at < %(end)s{groups}{joins}
+) parts
 """
 
 SERIES = """

@@ -162,6 +162,7 @@ class Command(BaseCommand):
             "groups_membership",
             "groups_messagedailycount",
             "groups_activityevent",
+            "groups_entitlement",
         ):
             self._exec(f"VACUUM ANALYZE {table}")
         counts = {}
