@@ -23,6 +23,7 @@ campaign filters and mode `active` use the live query (retention.py).
 """
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 
@@ -237,7 +238,7 @@ def rebuild(workspace: Workspace) -> None:
 
 def answerable(filters: PanelFilters) -> bool:
     """Whether the summary answers these filters (else the live query does)."""
-    zone = filters.start.tzinfo
+    zone = ZoneInfo(filters.workspace.timezone)
     return (
         filters.mode != "active"
         and not filters.source

@@ -216,6 +216,7 @@ class Command(BaseCommand):
 
     def _measure(self, workspace: Workspace, runs: int) -> None:
         group = Community.objects.filter(workspace=workspace).order_by("pk").first()
+        assert group is not None
 
         def period(days, **extra):
             return self._filters(workspace, days=days, **extra)
@@ -285,9 +286,9 @@ class Command(BaseCommand):
             timings = []
             for _ in range(runs):
                 for step in prepare:
-                    step()
+                    step()  # type: ignore[operator]
                 started = time.perf_counter()
-                run()
+                run()  # type: ignore[operator]
                 timings.append((time.perf_counter() - started) * 1000)
             rows.append((name, min(timings), statistics.median(timings)))
         self.stdout.write("\n| query | best ms | median ms |\n|---|---:|---:|")
