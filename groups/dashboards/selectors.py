@@ -57,23 +57,17 @@ SELECT COUNT(DISTINCT a.member_id) FROM ({active}) a{joined_that_way}
 """
 
 EXITS = """
--- Open memberships and those ended from the start on, apart: each part is a range of the index on
--- (workspace, left_at), and NULL (still in the group) is one end of it.
-SELECT COALESCE(SUM(at_start), 0), COALESCE(SUM(ended), 0), COALESCE(SUM(kicked), 0),
-    COALESCE(SUM(voluntary), 0)
-FROM (
-    SELECT CASE WHEN m.joined_at < %(start)s THEN 1 ELSE 0 END AS at_start, 0 AS ended, 0 AS kicked,
-        0 AS voluntary
-    FROM {membership} m
-    WHERE m.workspace_id = %(ws)s AND m.left_at IS NULL AND m.joined_at < %(end)s{groups}{joins}
-    UNION ALL
-    SELECT CASE WHEN m.joined_at < %(start)s THEN 1 ELSE 0 END,
-        CASE WHEN m.left_at < %(end)s THEN 1 ELSE 0 END,
-        CASE WHEN m.left_at < %(end)s AND m.leave_reason IN (%(kicked)s, %(banned)s) THEN 1 ELSE 0 END,
-        CASE WHEN m.left_at < %(end)s AND m.leave_reason = %(left)s THEN 1 ELSE 0 END
-    FROM {membership} m
-    WHERE m.workspace_id = %(ws)s AND m.left_at >= %(start)s AND m.joined_at < %(end)s{groups}{joins}
-) parts
+SELECT
+    COALESCE(SUM(CASE WHEN m.joined_at < %(start)s AND (m.left_at IS NULL OR m.left_at >= %(start)s)
+        THEN 1 ELSE 0 END), 0),
+    COALESCE(SUM(CASE WHEN m.left_at >= %(start)s AND m.left_at < %(end)s THEN 1 ELSE 0 END), 0),
+    COALESCE(SUM(CASE WHEN m.left_at >= %(start)s AND m.left_at < %(end)s
+        AND m.leave_reason IN (%(kicked)s, %(banned)s) THEN 1 ELSE 0 END), 0),
+    COALESCE(SUM(CASE WHEN m.left_at >= %(start)s AND m.left_at < %(end)s
+        AND m.leave_reason = %(left)s THEN 1 ELSE 0 END), 0)
+FROM {membership} m
+WHERE m.workspace_id = %(ws)s AND m.joined_at < %(end)s
+    AND (m.left_at IS NULL OR m.left_at >= %(start)s){groups}{joins}
 """
 
 SERIES = """
