@@ -176,6 +176,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 6 * 3600.0,
         "options": {"expires": 3600},
     },
+    # The retention summary recounts the members whose memberships changed (groups/dashboards/summary.py).
+    "dashboards.retention_summary_refresh": {
+        "task": "groups.dashboards.tasks.retention_summary_refresh",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
 }
 
 # --- outbound webhooks (suo.webhooks) -------------------------------------------------------

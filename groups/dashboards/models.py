@@ -131,3 +131,78 @@ class GroupMigration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source.name} → {self.target.name} ({self.moved})"
+
+
+# --- the retention summary (summary.py keeps it; a task refreshes it incrementally) ---------------
+
+
+class SummaryQueue(models.Model):
+    """Members whose memberships changed since the summary last counted them. Database triggers
+    (migration 0002) add a row on every insert, update of the dates/group, or delete of a membership,
+    so any write path is seen, bulk ones included; plain ids, no foreign keys, since rows are added
+    while a workspace's memberships are being deleted."""
+
+    id = models.BigAutoField(primary_key=True)
+    workspace_id = models.BigIntegerField()
+    member_id = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("retention summary queue entry")
+        verbose_name_plural = _("retention summary queue")
+        indexes = [models.Index(fields=["workspace_id", "member_id"], name="dash_queue_ws_member")]
+
+    def __str__(self) -> str:
+        return f"{self.workspace_id}/{self.member_id}"
+
+
+class SummaryStay(models.Model):
+    """The memberships as the summary last counted them (days and weeks in the workspace's time
+    zone), so a member's old share can be taken out of the cells before the new one goes in."""
+
+    id = models.BigAutoField(primary_key=True)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    member_id = models.BigIntegerField()
+    community_id = models.BigIntegerField()
+    kind = models.CharField(max_length=16)
+    join_day = models.IntegerField()
+    left_week = models.IntegerField(null=True)
+
+    class Meta:
+        verbose_name = _("retention summary stay")
+        verbose_name_plural = _("retention summary stays")
+        indexes = [models.Index(fields=["workspace", "member_id"], name="dash_stay_ws_member")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id}@{self.community_id}"
+
+
+class RetentionCell(models.Model):
+    """Counts of the retention triangle, summed over members: for the cohort entries joining on
+    `day` (a member's first join day in the scope after `prev`, their previous join day there),
+    `size` entries start at the cohort week and `change` is +1/-1 where a held span starts/ends at
+    `week`. Scope: all groups (kind "" and group 0), one kind, or one group."""
+
+    id = models.BigAutoField(primary_key=True)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16)
+    group = models.BigIntegerField()
+    day = models.IntegerField()
+    prev = models.IntegerField()
+    week = models.IntegerField()
+    change = models.IntegerField(default=0)
+    size = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("retention summary cell")
+        verbose_name_plural = _("retention summary cells")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "kind", "group", "day", "prev", "week"], name="dash_cell_key"
+            )
+        ]
+        indexes = [  # cells back to 0 are deleted after each refresh step
+            models.Index(fields=["workspace"], condition=models.Q(change=0, size=0), name="dash_cell_zero")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day}/{self.prev}/{self.week}"

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from groups.dashboards import sql
+from groups.dashboards import sql, summary
 from suo.panels import PanelFilters
 
 COHORTS = """
@@ -157,9 +157,25 @@ def _query(filters: PanelFilters, now: dt.datetime) -> tuple[str, dict]:
     return template, params
 
 
-def retention_cohorts(*, filters: PanelFilters, now: dt.datetime | None = None) -> list[Cohort]:
-    """Cohorts of the filter with the retained fraction of each ended week (see the module doc)."""
-    template, params = _query(filters, now or timezone.now())
+def retention_cohorts(
+    *, filters: PanelFilters, now: dt.datetime | None = None, live: bool = False
+) -> list[Cohort]:
+    """Cohorts of the filter with the retained fraction of each ended week (see the module doc):
+    from the summary (summary.py) when it answers the filters, else (or with `live`) in one query."""
+    now = now or timezone.now()
+    if not live and summary.answerable(filters):
+        now_week = sql.week_number(timezone.localtime(now, filters.start.tzinfo).date())
+        counted = summary.read(filters, now_week)
+        if counted is not None:
+            return [
+                Cohort(
+                    cohort=sql.week_start(week),
+                    size=size,
+                    values=[round(float(held) / size, 4) for held in values],
+                )
+                for week, size, values in counted
+            ]
+    template, params = _query(filters, now)
     cohorts: dict[int, Cohort] = {}
     for week, size, k, held in sql.fetch_tuned(template, params):
         row = cohorts.setdefault(int(week), Cohort(cohort=sql.week_start(int(week)), size=int(size)))

@@ -31,13 +31,17 @@ GROUP BY m.member_id
 """
 
 NEW_AND_CONVERTED = """
-WITH joined AS ({members_in_period})
-SELECT COUNT(*),
-    COALESCE(SUM(CASE WHEN EXISTS (
-        SELECT 1 FROM {entitlement} e
-        WHERE e.member_id = j.member_id AND e.revoked_at IS NULL AND e.granted_at >= j.first_at
-    ) THEN 1 ELSE 0 END), 0)
-FROM joined j
+WITH joined AS ({members_in_period}),
+paid AS (
+    -- A member converted when a paid entitlement (not revoked) was granted at or after their first
+    -- join: their latest such grant is then at or after it. One pass over the workspace's
+    -- entitlements joined by hash; for one group (few new members) a look-up per member.
+    SELECT e.member_id, MAX(e.granted_at) AS last_at FROM {entitlement} e
+    WHERE e.workspace_id = %(ws)s AND e.revoked_at IS NULL{paid_members}
+    GROUP BY e.member_id
+)
+SELECT COUNT(*), COALESCE(SUM(CASE WHEN p.last_at >= j.first_at THEN 1 ELSE 0 END), 0)
+FROM joined j LEFT JOIN paid p ON p.member_id = j.member_id
 """
 
 ACTIVE_MEMBERS = """
@@ -152,6 +156,7 @@ def _fragments(filters: PanelFilters, *, divisor: int = 1) -> dict:
         "joins": sql.join_condition(filters, "m"),
         "active": active,
         "joined_that_way": joined_that_way,
+        "paid_members": " AND e.member_id IN (SELECT member_id FROM joined)" if filters.group_ids else "",
         "join_bucket": f"({sql.day_of('m.joined_at', filters.workspace.timezone)}{per})",
         "leave_bucket": f"({sql.day_of('m.left_at', filters.workspace.timezone)}{per})",
     }

@@ -1,0 +1,338 @@
+"""The retention summary: the triangle's counts kept in a small table instead of computed from every
+membership on each view (issue 15, performance). Exact: a view reads the same numbers as the live
+query in retention.py.
+
+Why it can be summed: a member holds a membership at the end of week W when one of their stays in
+the scope's groups started in or before W and had not ended by W's end. That does not depend on the
+cohort, so each member contributes, per scope (all groups, one kind, one group) and per distinct
+join day `day` (their previous join day there being `prev`), one cohort entry: it belongs to the
+cohort of week day/7 for exactly the filters with prev < from <= day < to (the first join inside
+the dates), adds 1 to that cohort's size, and +1/-1 where each merged span of held weeks from the
+cohort week on starts/ends. RetentionCell sums these per (scope, day, prev, week); a view adds the
+cells of its dates and takes the running sum per cohort.
+
+Kept incrementally: database triggers queue a member whenever one of their memberships is written
+(SummaryQueue); `refresh()` (a Celery beat task, every minute) takes queued members in batches,
+subtracts their share as last counted (SummaryStay, a copy of their stays) and adds it back from the
+live memberships. Members still queued when a view runs are corrected in the same statement (old
+share out, live share in), so a view is exact between refreshes too; with too many queued (a large
+import), the view uses the live query until the task has caught up.
+
+The summary answers mode `membership` with dates (whole days), group and kind filters. Source and
+campaign filters and mode `active` use the live query (retention.py).
+"""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.db import connection, transaction
+
+from groups.dashboards import sql
+from groups.dashboards.filters import local_midnight
+from groups.models import Community
+from suo.models import Workspace
+from suo.panels import PanelFilters
+
+QUEUE = "dashboards_summaryqueue"
+STAYS = "dashboards_summarystay"
+CELLS = "dashboards_retentioncell"
+NO_PREV = -1_000_000  # "no earlier join" (a key column, so not NULL)
+OPEN = 1_000_000  # the last held week of a stay still open
+BATCH = 500  # members per refresh step
+MAX_QUEUED = 5_000  # more queued members than this: views use the live query
+
+LIVE_STAYS = """
+SELECT m.member_id, m.community_id, c.kind, {join_day} AS jd, {left_week} AS lw
+FROM {membership} m JOIN {community} c ON c.id = m.community_id
+WHERE m.workspace_id = %(ws)s{members}
+"""
+
+KEPT_STAYS = """
+SELECT member_id, community_id, kind, join_day AS jd, left_week AS lw FROM {stays}
+WHERE workspace_id = %(ws)s{members}
+"""
+
+# A member's share of the cells, from stays (member_id, community_id, kind, jd, lw).
+SHARE = """
+WITH st AS ({stays}),
+sc AS (
+    SELECT member_id, '' AS kind, 0 AS grp, jd, lw FROM st
+    UNION ALL SELECT member_id, kind, 0, jd, lw FROM st
+    UNION ALL SELECT member_id, '', community_id, jd, lw FROM st
+),
+days AS (SELECT DISTINCT member_id, kind, grp, jd FROM sc),
+entries AS (
+    SELECT member_id, kind, grp, jd, jd / 7 AS cw,
+        COALESCE(LAG(jd) OVER (PARTITION BY member_id, kind, grp ORDER BY jd), {no_prev}) AS prev
+    FROM days
+),
+iv AS (
+    SELECT member_id, kind, grp, jd / 7 AS a, COALESCE(lw - 1, {open}) AS b
+    FROM sc WHERE lw IS NULL OR lw - 1 >= jd / 7
+),
+marked AS (
+    SELECT member_id, kind, grp, a, b,
+        CASE WHEN a <= MAX(b) OVER (
+            PARTITION BY member_id, kind, grp ORDER BY a, b ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+        ) THEN 0 ELSE 1 END AS starts
+    FROM iv
+),
+islands AS (
+    SELECT member_id, kind, grp, a, b,
+        SUM(starts) OVER (PARTITION BY member_id, kind, grp ORDER BY a, b ROWS UNBOUNDED PRECEDING) AS island
+    FROM marked
+),
+spans AS (
+    SELECT member_id, kind, grp, MIN(a) AS a, MAX(b) AS b FROM islands GROUP BY member_id, kind, grp, island
+),
+parts AS (
+    SELECT kind, grp, jd, prev, cw AS week, 0 AS d, 1 AS n FROM entries
+    UNION ALL
+    SELECT e.kind, e.grp, e.jd, e.prev, CASE WHEN s.a > e.cw THEN s.a ELSE e.cw END, 1, 0
+    FROM entries e JOIN spans s ON s.member_id = e.member_id AND s.kind = e.kind AND s.grp = e.grp
+    WHERE s.b >= e.cw
+    UNION ALL
+    SELECT e.kind, e.grp, e.jd, e.prev, s.b + 1, -1, 0
+    FROM entries e JOIN spans s ON s.member_id = e.member_id AND s.kind = e.kind AND s.grp = e.grp
+    WHERE s.b >= e.cw AND s.b < {open}
+)
+SELECT kind, grp, jd, prev, week, SUM(d) AS d, SUM(n) AS n FROM parts GROUP BY kind, grp, jd, prev, week
+"""
+
+ADD = """
+INSERT INTO {cells} (workspace_id, kind, "group", day, prev, week, change, size)
+SELECT %(ws)s, kind, grp, jd, prev, week, {sign} d, {sign} n FROM ({share}) x WHERE true
+ON CONFLICT (workspace_id, kind, "group", day, prev, week)
+DO UPDATE SET change = {cells}.change + excluded.change, size = {cells}.size + excluded.size
+"""
+
+READ = """
+SELECT jd / 7 AS cw, week - jd / 7 AS k, SUM(d), SUM(n) FROM (
+    SELECT day AS jd, week, change AS d, size AS n FROM {cells}
+    WHERE workspace_id = %(ws)s AND kind = %(kind)s AND "group" = %(grp)s
+        AND day >= %(first)s AND day < %(last)s AND prev < %(first)s
+    {corrections}
+) x
+GROUP BY jd / 7, week - jd / 7
+"""
+
+CORRECTION = """
+    UNION ALL
+    SELECT jd, week, {sign} d, {sign} n FROM ({share}) {alias}
+    WHERE kind = %(kind)s AND grp = %(grp)s AND jd >= %(first)s AND jd < %(last)s AND prev < %(first)s
+"""
+
+
+def _params(workspace: Workspace) -> dict:
+    return {"ws": workspace.pk, "tz": workspace.timezone, "conn_tz": connection.timezone_name}
+
+
+def _members(column: str, members: list[int] | None) -> str:
+    if members is None:
+        return ""
+    return f" AND {column} IN ({', '.join(str(int(m)) for m in members)})" if members else " AND 1 = 0"
+
+
+def _live_stays(workspace: Workspace, members: str) -> str:
+    return LIVE_STAYS.format(
+        membership=sql.TABLES["membership"],
+        community=sql.TABLES["community"],
+        join_day=sql.day_of("m.joined_at", workspace.timezone),
+        left_week=sql.week_of("m.left_at", workspace.timezone),
+        members=members,
+    )
+
+
+def _share(stays: str) -> str:
+    return SHARE.format(stays=stays, no_prev=NO_PREV, open=OPEN)
+
+
+def _exec(template: str, params: dict) -> None:
+    statement, ordered = sql.render(template, params)
+    with connection.cursor() as cursor:
+        cursor.execute(statement, ordered)
+
+
+# --- keeping it -------------------------------------------------------------------------------
+
+
+def _recount(workspace: Workspace, members: list[int] | None) -> None:
+    """Take `members`' share (None: everyone's) out of the cells as last counted, copy their stays
+    again from the memberships and add the new share."""
+    params = _params(workspace)
+    kept = KEPT_STAYS.format(stays=STAYS, members=_members("member_id", members))
+    if members is None:
+        _exec(f"DELETE FROM {CELLS} WHERE workspace_id = %(ws)s", params)
+    else:
+        _exec(ADD.format(cells=CELLS, sign="-", share=_share(kept)), params)
+    _exec(f"DELETE FROM {STAYS} WHERE workspace_id = %(ws)s{_members('member_id', members)}", params)
+    live = _live_stays(workspace, _members("m.member_id", members))
+    _exec(
+        f"INSERT INTO {STAYS} (workspace_id, member_id, community_id, kind, join_day, left_week) "
+        f"SELECT %(ws)s, member_id, community_id, kind, jd, lw FROM ({live}) x",
+        params,
+    )
+    _exec(ADD.format(cells=CELLS, sign="", share=_share(kept)), params)
+    _exec(f"DELETE FROM {CELLS} WHERE workspace_id = %(ws)s AND change = 0 AND size = 0", params)
+
+
+def _hash_joins(cursor) -> None:
+    """PostgreSQL, for the rest of the transaction: a member's share joins its cohort entries to
+    its spans, both from CTEs the planner guesses at 1 row, so it would loop over one for each row
+    of the other; with the stays picked by id (index scans) nothing needs a nested loop."""
+    cursor.execute(
+        "SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true), "
+        "set_config('enable_nestloop', 'off', true)"
+    )
+
+
+def _lock() -> None:
+    """One refresh at a time (PostgreSQL; SQLite writers are serialised anyway), with room to sort."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('dashboards.retention_summary'))")
+            _hash_joins(cursor)
+
+
+def refresh(*, batch: int = BATCH, max_batches: int = 200) -> int:
+    """Recount the queued members, `batch` at a time (each in its own transaction); the number of
+    members recounted. A write that lands meanwhile queues its member again, so nothing is missed."""
+    done = 0
+    for _ in range(max_batches):
+        with transaction.atomic():
+            _lock()
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT id, workspace_id, member_id FROM {QUEUE} ORDER BY id LIMIT %s", [batch]
+                )
+                rows = cursor.fetchall()
+                if not rows:
+                    return done
+                ids = [row[0] for row in rows]
+                for start in range(0, len(ids), 500):
+                    chunk = ids[start : start + 500]
+                    cursor.execute(
+                        f"DELETE FROM {QUEUE} WHERE id IN ({', '.join(['%s'] * len(chunk))})", chunk
+                    )
+            by_workspace: dict[int, set[int]] = {}
+            for _id, workspace_id, member_id in rows:
+                by_workspace.setdefault(workspace_id, set()).add(member_id)
+            for workspace in Workspace.objects.filter(pk__in=by_workspace):
+                members = sorted(by_workspace[workspace.pk])
+                _recount(workspace, members)
+                done += len(members)
+    return done
+
+
+def rebuild(workspace: Workspace) -> None:
+    """Count a workspace from scratch (`manage.py dashboards_summary`): its queue is emptied first,
+    so a write that lands during the rebuild is queued again and recounted by the next refresh."""
+    with transaction.atomic():
+        _lock()
+        _exec(f"DELETE FROM {QUEUE} WHERE workspace_id = %(ws)s", _params(workspace))
+        _recount(workspace, None)
+
+
+# --- reading it -------------------------------------------------------------------------------
+
+
+def answerable(filters: PanelFilters) -> bool:
+    """Whether the summary answers these filters (else the live query does)."""
+    zone = ZoneInfo(filters.workspace.timezone)
+    return (
+        filters.mode != "active"
+        and not filters.source
+        and not filters.campaign
+        and filters.start == local_midnight(filters.start.astimezone(zone).date(), zone)
+        and filters.end == local_midnight(filters.end.astimezone(zone).date(), zone)
+    )
+
+
+def _scope(filters: PanelFilters) -> tuple[str, int] | None:
+    """(kind, group) of the cells; None when a group of another kind is asked for (no cohorts)."""
+    if not filters.group_ids:
+        return filters.kind, 0
+    group = filters.group_ids[0]
+    if (
+        filters.kind
+        and not Community.objects.filter(pk=group, workspace=filters.workspace, kind=filters.kind).exists()
+    ):
+        return None
+    return "", group
+
+
+def queued(workspace: Workspace, limit: int = MAX_QUEUED) -> list[int]:
+    """The workspace's queued members (at most limit + 1 of them)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT member_id FROM {QUEUE} WHERE workspace_id = %s LIMIT %s",
+            [workspace.pk, limit + 1],
+        )
+        return [int(row[0]) for row in cursor.fetchall()]
+
+
+def _read_query(workspace: Workspace, *, corrected: list[int]) -> str:
+    corrections = ""
+    if corrected:
+        # The ids are written out (integers): the planner then knows how few rows to expect.
+        kept = KEPT_STAYS.format(stays=STAYS, members=_members("member_id", corrected))
+        live = _live_stays(workspace, _members("m.member_id", corrected))
+        corrections = CORRECTION.format(sign="-", share=_share(kept), alias="o") + CORRECTION.format(
+            sign="", share=_share(live), alias="l"
+        )
+    return READ.format(cells=CELLS, corrections=corrections)
+
+
+def _read_params(filters: PanelFilters, scope: tuple[str, int]) -> dict:
+    zone = filters.start.tzinfo
+    day0 = dt.date(2000, 1, 3)
+    return {
+        **_params(filters.workspace),
+        "kind": scope[0],
+        "grp": scope[1],
+        "first": (filters.start.astimezone(zone).date() - day0).days,
+        "last": (filters.end.astimezone(zone).date() - day0).days,
+    }
+
+
+def explain(filters: PanelFilters) -> str:
+    """EXPLAIN ANALYZE of the summary's read (PostgreSQL), for the benchmark's notes."""
+    scope = _scope(filters) or ("", 0)
+    corrected = queued(filters.workspace)
+    with sql.tuned(), connection.cursor() as cursor:
+        _hash_joins(cursor)
+        return sql.explain(_read_query(filters.workspace, corrected=corrected), _read_params(filters, scope))
+
+
+def read(filters: PanelFilters, now_week: int) -> list[tuple[int, int, list[int]]] | None:
+    """[(cohort week, size, [held at the end of week k, k = 0..ended])], or None when too many
+    members are queued (the caller then runs the live query)."""
+    scope = _scope(filters)
+    if scope is None:
+        return []
+    workspace = filters.workspace
+    params = _read_params(filters, scope)
+    with sql.tuned():
+        members = queued(workspace)
+        if len(members) > MAX_QUEUED:
+            return None
+        if members and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                _hash_joins(cursor)
+        rows = sql.fetch(_read_query(workspace, corrected=members), params)
+    sizes: dict[int, int] = {}
+    changes: dict[int, dict[int, int]] = {}
+    for cw, k, d, n in rows:
+        cw, k = int(cw), int(k)
+        sizes[cw] = sizes.get(cw, 0) + int(n or 0)
+        changes.setdefault(cw, {})[k] = changes.setdefault(cw, {}).get(k, 0) + int(d or 0)
+    out = []
+    for cw in sorted(sizes):
+        if sizes[cw] <= 0:
+            continue
+        held, values = 0, []
+        for k in range(max(0, now_week - cw)):
+            held += changes[cw].get(k, 0)
+            values.append(held)
+        out.append((cw, sizes[cw], values))
+    return out
