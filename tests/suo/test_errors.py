@@ -37,6 +37,16 @@ def test_unknown_object_is_404_in_the_same_format(api_for, tenant_a):
     assert response.json()["detail"]
 
 
+@pytest.mark.parametrize(
+    "path", ["/api/groups/999999/", "/api/links/999999/stats/", "/api/campaigns/999999/transitions/"]
+)
+def test_an_unknown_id_is_a_translated_404_that_names_no_python_class(api_for, tenant_a, path):
+    response = api_for(tenant_a.owner).get(path, HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    assert response.status_code == 404
+    assert response.json() == {"code": "not_found", "detail": "在本工作区中不存在。", "fields": {}}
+
+
 def test_messages_follow_the_requested_language(api_for, tenant_a):
     client = api_for(tenant_a.owner)
 
