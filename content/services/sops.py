@@ -131,6 +131,8 @@ def sop_apply(
         raise ValidationError({"group": _("The group belongs to another workspace.")})
     if not sop.is_active:
         raise ValidationError({"sop": _("The SOP is switched off.")})
+    if community.state == CommunityState.ARCHIVED:
+        raise ValidationError({"group": _("The group is archived.")})
     workspace = sop.workspace
     zone = ZoneInfo(workspace.timezone)
     now = timezone.now()

@@ -109,6 +109,18 @@ def test_applying_twice_from_the_same_date_is_refused(api_for, tenant_a, group):
     assert SopTask.objects.count() == 4
 
 
+def test_an_sop_is_not_applied_to_an_archived_group(api_for, tenant_a, group):
+    sop = make_sop(api_for, tenant_a)
+    group.state = "archived"
+    group.save()
+
+    response = api_for(tenant_a.operator).post(f"/api/sops/{sop['id']}/apply/", {"group": group.pk})
+
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"group": ["该社群已归档。"]}
+    assert not SopApplication.objects.exists() and not SopTask.objects.exists()
+
+
 @pytest.mark.parametrize("start_date", ["9999-12-31", "0001-01-01", "2048-01-01"])
 def test_a_start_date_far_from_today_is_a_400_and_nothing_is_written(api_for, tenant_a, group, start_date):
     sop = make_sop(api_for, tenant_a)
