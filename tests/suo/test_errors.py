@@ -72,3 +72,10 @@ def test_non_field_error_is_the_detail():
 
     assert body["detail"] == "Pick one."
     assert body["fields"] == {}
+
+
+def test_a_null_character_is_named_as_such_in_chinese(api_for, tenant_a):
+    response = api_for(tenant_a.owner).post("/api/workspaces/", {"name": "星河\x00"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["fields"]["name"] == ["不能包含空字符（\\0）。"]
