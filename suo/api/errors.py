@@ -37,7 +37,12 @@ def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
                 out.update(_flatten(value, f"{prefix}.{index}" if prefix else str(index)))
         return out
     messages = detail if isinstance(detail, list) else [detail]
-    return {prefix or NON_FIELD: [str(message) for message in messages]}
+    return {prefix or NON_FIELD: [_text(message) for message in messages]}
+
+
+def _text(message) -> str:
+    # DRF hard-codes this one in English (a JSON body of `null`); say it in the user's language.
+    return _("No data provided") if str(message) == "No data provided" else str(message)
 
 
 def _first_code(codes) -> str:

@@ -79,3 +79,12 @@ def test_a_null_character_is_named_as_such_in_chinese(api_for, tenant_a):
 
     assert response.status_code == 400
     assert response.json()["fields"]["name"] == ["不能包含空字符（\\0）。"]
+
+
+def test_a_null_json_body_is_explained_in_chinese(api_for, tenant_a):
+    response = api_for(tenant_a.owner).generic(
+        "POST", "/api/workspaces/", "null", content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["detail"] == "没有提交任何数据：请发送一个 JSON 对象。"
