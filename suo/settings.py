@@ -298,7 +298,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "suo.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "suo.api.errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"qr_decode": env.str("QR_DECODE_RATE", default="60/min")},
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from content.models import ContentItem, ItemStatus, Post, PostDelivery, PostEngagement, PostLink, PostState
 from content.services.common import sweep, user_or_none
 from groups.event_kinds import KindEvent, Rejection
-from groups.models import Community, Membership
+from groups.models import Community, CommunityState, Membership
 from links.services import link_create
 from suo.audit import audit_record
 from suo.models import Workspace
@@ -66,6 +66,11 @@ def _check_groups(workspace: Workspace, groups) -> list[Community]:
         raise ValidationError({"groups": _("At most %(max)d groups per post.") % {"max": MAX_GROUPS}})
     if any(group.workspace_id != workspace.pk for group in groups):
         raise ValidationError({"groups": _("A group belongs to another workspace.")})
+    archived = [group.name for group in groups if group.state == CommunityState.ARCHIVED]
+    if archived:
+        raise ValidationError(
+            {"groups": _("“%(group)s” is archived and takes no posts.") % {"group": archived[0]}}
+        )
     return groups
 
 

@@ -24,6 +24,8 @@ MAX_STEPS = 200
 MAX_DAY_OFFSET = 366
 # Tasks already this overdue when an SOP is applied (a start date in the past) get no reminder.
 NO_REMINDER_AFTER = dt.timedelta(days=1)
+# A start date this far from today is a typo (and year 9999 overflows the due times).
+MAX_START_YEARS = 10
 
 
 def _clean_steps(workspace: Workspace, steps: list[dict]) -> list[dict]:
@@ -129,10 +131,20 @@ def sop_apply(
         raise ValidationError({"group": _("The group belongs to another workspace.")})
     if not sop.is_active:
         raise ValidationError({"sop": _("The SOP is switched off.")})
+    if community.state == CommunityState.ARCHIVED:
+        raise ValidationError({"group": _("The group is archived.")})
     workspace = sop.workspace
     zone = ZoneInfo(workspace.timezone)
     now = timezone.now()
-    start_date = start_date or now.astimezone(zone).date()
+    today = now.astimezone(zone).date()
+    start_date = start_date or today
+    if abs((start_date - today).days) > MAX_START_YEARS * 366:
+        raise ValidationError(
+            {
+                "start_date": _("Pick a start date within %(years)d years of today.")
+                % {"years": MAX_START_YEARS}
+            }
+        )
     application = SopApplication(
         workspace=workspace,
         sop=sop,

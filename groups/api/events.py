@@ -1,5 +1,8 @@
 """/api/events/: bots and platform integrations push join / leave / message / activity events."""
 
+from datetime import timedelta
+
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import (
@@ -19,6 +22,9 @@ from groups.models import (
 )
 from suo.api.scoping import WorkspaceScopedMixin
 from suo.tenancy import MODERATE_ROLES
+
+# Events report what happened; a clock this far ahead of ours is a mistake, not history.
+FUTURE_TOLERANCE = timedelta(hours=1)
 
 
 class EventInput(serializers.Serializer):
@@ -50,6 +56,13 @@ class EventInput(serializers.Serializer):
     name = serializers.CharField(
         max_length=100, required=False, allow_blank=True, default="", help_text="activity"
     )
+
+    def validate_at(self, value):
+        if value > timezone.now() + FUTURE_TOLERANCE:
+            raise serializers.ValidationError(
+                _("This time is in the future; send an event once it has happened.")
+            )
+        return value
 
     def get_fields(self):
         # Types registered by other apps (groups.event_kinds), e.g. content's reply/reaction/share.

@@ -55,7 +55,7 @@ def _claim(request, campaign: Campaign, member) -> tuple[str, str, int]:
     raw = str(request.POST.get("offer", ""))
     offer = (
         Offer.objects.filter(campaign=campaign, pk=int(raw)).first()
-        if raw.isdigit() and len(raw) < 18
+        if raw.isascii() and raw.isdigit() and len(raw) < 18
         else None
     )
     if offer is None:

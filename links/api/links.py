@@ -11,6 +11,7 @@ from links.api.stats import WINDOW_PARAMETERS, StatsInput, StatsOutput
 from links.models import AntiBlockMode, Link
 from links.selectors import link_stats
 from links.services import link_create, link_delete, link_update
+from suo.api.fields import DB_INT_MAX
 from suo.api.scoping import ScopedPrimaryKeyRelatedField, WorkspaceScopedMixin
 from suo.tenancy import CONFIGURE_ROLES
 
@@ -46,7 +47,7 @@ class LinkInput(PublicAddressInput):
         required=False, allow_blank=True, max_length=128, write_only=True, help_text="Empty removes it."
     )
     expires_at = serializers.DateTimeField(required=False, allow_null=True)
-    max_clicks = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    max_clicks = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=DB_INT_MAX)
     tags = serializers.ListField(child=serializers.CharField(max_length=32), required=False, max_length=20)
     source = serializers.CharField(required=False, allow_blank=True, max_length=64)
     group = ScopedPrimaryKeyRelatedField(

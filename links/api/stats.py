@@ -33,11 +33,13 @@ class StatsInput(serializers.Serializer):
             if len(raw) == 10:
                 day = dt.date.fromisoformat(raw)
                 moment = dt.datetime.combine(day + dt.timedelta(days=1 if end else 0), dt.time(), self.zone)
+                # A date is checked as the date the message names (1970-01-01 in UTC+8 starts before 1970).
+                in_range = EARLIEST.date() <= day < LATEST.date()
             else:
                 moment = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
                 if moment.tzinfo is None:
                     moment = moment.replace(tzinfo=self.zone)
-            in_range = EARLIEST <= moment < LATEST
+                in_range = EARLIEST <= moment < LATEST
         except OverflowError:  # e.g. the day after 9999-12-31
             in_range = False
         except ValueError:

@@ -6,7 +6,10 @@
 field (dotted path for nested ones, `non_field_errors` for the whole body) to its messages.
 """
 
+import re
+
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.exceptions import ErrorDetail
@@ -16,6 +19,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from suo.tenancy import NoWorkspace, WorkspaceAmbiguous, WorkspaceError, WorkspaceNotFound
 
 NON_FIELD = "non_field_errors"
+# get_object_or_404's message: English, and it names a Python class ("No SopTask matches the given query.").
+LOOKUP_MISS = re.compile(r"^No \w+ matches the given query\.$")
 
 
 def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
@@ -32,7 +37,12 @@ def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
                 out.update(_flatten(value, f"{prefix}.{index}" if prefix else str(index)))
         return out
     messages = detail if isinstance(detail, list) else [detail]
-    return {prefix or NON_FIELD: [str(message) for message in messages]}
+    return {prefix or NON_FIELD: [_text(message) for message in messages]}
+
+
+def _text(message) -> str:
+    # DRF hard-codes this one in English (a JSON body of `null`); say it in the user's language.
+    return _("No data provided") if str(message) == "No data provided" else str(message)
 
 
 def _first_code(codes) -> str:
@@ -86,6 +96,8 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(_django_detail(exc))
     if isinstance(exc, exceptions.ValidationError):
         return validation_error_response(exc)
+    if isinstance(exc, Http404) and (not exc.args or LOOKUP_MISS.match(str(exc.args[0]))):
+        exc = exceptions.NotFound(_("Not found in this workspace."))
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

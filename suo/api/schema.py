@@ -1,4 +1,21 @@
-"""Documents the shared error body on every operation of the OpenAPI schema."""
+"""The OpenAPI schema: operation descriptions from the view's own docstring, and the shared error
+body documented on every operation."""
+
+import inspect
+
+from drf_spectacular import openapi
+from drf_spectacular.plumbing import get_doc
+
+
+class AutoSchema(openapi.AutoSchema):
+    """Describe an operation by its action's docstring or the view class's own docstring, never one
+    inherited from a base class or mixin (notes for developers, repeated on every view using it)."""
+
+    def get_description(self) -> str:  # type: ignore[override]
+        action_or_method = getattr(self.view, getattr(self.view, "action", self.method.lower()), None)
+        own = self.view.__class__.__dict__.get("__doc__")
+        return get_doc(action_or_method) or (inspect.cleandoc(own) if own else "")
+
 
 ERROR_SCHEMA = {
     "type": "object",

@@ -230,3 +230,23 @@ def test_follow_up_tasks_are_listed_and_finished_over_http(tenant_a, tenant_b, a
     assert_error(foreign, 400, "does_not_exist", "assignee")
     assert FollowUpTask.objects.get(pk=task_id).assignee == tenant_a.moderator
     assert api_for(tenant_b.owner).get(f"/api/follow-ups/{task_id}/").status_code == 404
+
+
+def test_a_play_created_with_the_documented_fields_only_is_named_after_its_kind(tenant_a, api_for):
+    group = CommunityFactory(workspace=tenant_a.workspace, kind="benefit")
+    opens = timezone.now() + timedelta(minutes=5)
+
+    created = api_for(tenant_a.operator).post(
+        "/api/plays/",
+        {
+            "group": group.pk,
+            "kind": "lottery",
+            "opens_at": opens.isoformat(),
+            "closes_at": (opens + timedelta(hours=2)).isoformat(),
+            "winners_count": 1,
+        },
+        format="json",
+    )
+
+    assert created.status_code == 201, created.content
+    assert created.json()["title"] == "抽奖"

@@ -138,6 +138,18 @@ def test_sold_out_and_over_the_limit_say_so_in_the_page(client, campaign, tenant
     assert Claim.objects.count() == 3
 
 
+@pytest.mark.parametrize("offer", ["²", "١", "", "abc", "-1"])
+def test_a_malformed_offer_id_is_a_400_in_the_page(client, campaign, tenant_a, offer):
+    member = MemberFactory(workspace=tenant_a.workspace)
+    token = personal(campaign, member).split("t=", 1)[1]
+    traveller = run_until(campaign, "ignite")
+    response = client.post("/c/double11", {"t": token, "offer": offer, "key": "k"})
+    traveller.stop()
+
+    assert response.status_code == 400
+    assert not Claim.objects.exists()
+
+
 def test_claims_are_rate_limited_per_visitor(client, campaign, tenant_a):
     member = MemberFactory(workspace=tenant_a.workspace)
     token = personal(campaign, member).split("t=", 1)[1]

@@ -143,6 +143,21 @@ def test_an_archived_item_cannot_be_posted(api_for, tenant_a):
     assert "item" in response.json()["fields"]
 
 
+def test_an_archived_group_takes_no_posts_and_nothing_is_stored(api_for, tenant_a, item):
+    live = group_with_members(tenant_a.workspace, 1)
+    archived = group_with_members(tenant_a.workspace, 1)
+    archived.state = "archived"
+    archived.save()
+
+    response = api_for(tenant_a.operator).post(
+        "/api/posts/", {"item": item.pk, "groups": [live.pk, archived.pk]}
+    )
+
+    assert response.status_code == 400
+    assert archived.name in response.json()["fields"]["groups"][0]
+    assert not Post.objects.exists() and not Link.objects.exists()
+
+
 def test_cancelling_a_scheduled_post_switches_its_links_off(api_for, tenant_a, item):
     group = group_with_members(tenant_a.workspace, 1)
     post = services.post_create(

@@ -8,7 +8,7 @@ import time_machine
 from django.utils import timezone
 
 from content import services
-from content.models import ReminderState, SopTask, TaskStatus
+from content.models import ReminderState, SopApplication, SopTask, TaskStatus
 from groups.models import RoleAssignment
 from suo.models import WebhookDelivery, WebhookEndpoint
 from tests.groups.factories import CommunityFactory, MemberFactory
@@ -107,6 +107,32 @@ def test_applying_twice_from_the_same_date_is_refused(api_for, tenant_a, group):
 
     assert again.status_code == 400
     assert SopTask.objects.count() == 4
+
+
+def test_an_sop_is_not_applied_to_an_archived_group(api_for, tenant_a, group):
+    sop = make_sop(api_for, tenant_a)
+    group.state = "archived"
+    group.save()
+
+    response = api_for(tenant_a.operator).post(f"/api/sops/{sop['id']}/apply/", {"group": group.pk})
+
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"group": ["该社群已归档。"]}
+    assert not SopApplication.objects.exists() and not SopTask.objects.exists()
+
+
+@pytest.mark.parametrize("start_date", ["9999-12-31", "0001-01-01", "2048-01-01"])
+def test_a_start_date_far_from_today_is_a_400_and_nothing_is_written(api_for, tenant_a, group, start_date):
+    sop = make_sop(api_for, tenant_a)
+
+    with time_machine.travel(dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC), tick=False):
+        response = api_for(tenant_a.operator).post(
+            f"/api/sops/{sop['id']}/apply/", {"group": group.pk, "start_date": start_date}
+        )
+
+    assert response.status_code == 400
+    assert "start_date" in response.json()["fields"]
+    assert not SopApplication.objects.exists() and not SopTask.objects.exists()
 
 
 def test_reminders_are_enqueued_with_their_due_time_on_commit(

@@ -1,9 +1,10 @@
 """POST /api/events/: batches, idempotency by id, per-event errors, message counts per day."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 
 from groups.models import ActivityEvent, InboundEvent, Member, Membership, MessageDailyCount
 from suo.models import WebhookDelivery, WebhookEndpoint
@@ -356,3 +357,23 @@ def test_member_left_webhook_has_the_same_shape_from_an_event_as_from_the_api(ap
     )
     assert set(payloads[0]["member"]) == {"id", "display_name", "platform", "external_id"}
     assert payloads[0]["member"]["id"] == by_event.member_id
+
+
+def test_an_event_dated_in_the_future_is_rejected_and_writes_nothing(api_for, tenant_a, group):
+    soon = (timezone.now() + timedelta(minutes=5)).isoformat()
+    later = (timezone.now() + timedelta(days=30)).isoformat()
+    base = {"type": "join", "platform": "wechat", "group_external_id": "room-1"}
+
+    body = post(
+        api_for,
+        tenant_a,
+        [
+            {**base, "id": "clock-skew", "member_external_id": "u1", "at": soon},
+            {**base, "id": "future", "member_external_id": "u2", "at": later},
+        ],
+    ).json()
+
+    assert [r["status"] for r in body["results"]] == ["applied", "rejected"]
+    assert "at" in body["results"][1]["fields"]
+    assert list(Membership.objects.values_list("member__external_id", flat=True)) == ["u1"]
+    assert not Member.objects.filter(external_id="u2").exists()

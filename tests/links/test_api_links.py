@@ -229,3 +229,20 @@ def test_link_settings_validate_modes_and_domains(api_for, tenant_a):
     assert bad_mode.status_code == bad_platform.status_code == bad_domain.status_code == 400
     assert good.status_code == 200 and good.json()["antiblock_defaults"] == {"qq": "copy"}
     assert api_for(tenant_a.analyst).patch("/api/link-settings/", {"blocked_domains": []}).status_code == 403
+
+
+@pytest.mark.parametrize("method", ["post", "patch"])
+def test_a_max_clicks_too_big_for_the_database_is_a_400_and_nothing_changes(api_for, tenant_a, method):
+    client = api_for(tenant_a.operator)
+    link = LinkFactory(workspace=tenant_a.workspace, max_clicks=5)
+    url = "/api/links/" if method == "post" else f"/api/links/{link.pk}/"
+
+    response = getattr(client, method)(
+        url, {"url": "https://example.com/", "max_clicks": 10**20}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "max_clicks" in response.json()["fields"]
+    assert Link.objects.count() == 1
+    link.refresh_from_db()
+    assert link.max_clicks == 5

@@ -330,3 +330,18 @@ def test_roles(tenant_a, api_for, role, can_write):
     assert api.get(f"/api/live-codes/{live_code.pk}/stats/").status_code == 200
     assert (create(api).status_code == 201) is can_write
     assert (add_entry(api, live_code.pk).status_code == 201) is can_write
+
+
+def test_an_entry_position_too_big_for_the_database_is_a_400(api, media):
+    live_code_id = create(api).json()["id"]
+    entry = add_entry(api, live_code_id).json()
+
+    changed = api.patch(
+        f"/api/live-codes/{live_code_id}/entries/{entry['id']}/", {"position": 10**20}, format="json"
+    )
+    added = add_entry(api, live_code_id, group_qr_png(group_url(2)), position=10**20)
+
+    assert changed.status_code == 400 and "position" in changed.json()["fields"]
+    assert added.status_code == 400 and "position" in added.json()["fields"]
+    assert LiveCodeEntry.objects.get(pk=entry["id"]).position != 10**20
+    assert LiveCodeEntry.objects.count() == 1

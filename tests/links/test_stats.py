@@ -130,6 +130,14 @@ def test_out_of_range_dates_are_a_400_naming_the_field_for_link_stats(
     assert list(response.json()["fields"]) == [field]
 
 
+@pytest.mark.parametrize("query", ["from=1970-01-01&to=1970-01-31", "from=8999-12-01&to=8999-12-31"])
+def test_the_first_and_last_dates_the_message_offers_are_accepted(api_for, tenant_a, clicked_link, query):
+    response = api_for(tenant_a.analyst).get(f"/api/links/{clicked_link.pk}/stats/?{query}")
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["total"] == 0
+
+
 @pytest.mark.parametrize(("query", "field"), OUT_OF_RANGE)
 def test_out_of_range_dates_are_a_400_naming_the_field_for_live_code_stats(api_for, tenant_a, query, field):
     from tests.links.livecode_helpers import make_live_code

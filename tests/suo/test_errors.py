@@ -37,6 +37,16 @@ def test_unknown_object_is_404_in_the_same_format(api_for, tenant_a):
     assert response.json()["detail"]
 
 
+@pytest.mark.parametrize(
+    "path", ["/api/groups/999999/", "/api/links/999999/stats/", "/api/campaigns/999999/transitions/"]
+)
+def test_an_unknown_id_is_a_translated_404_that_names_no_python_class(api_for, tenant_a, path):
+    response = api_for(tenant_a.owner).get(path, HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    assert response.status_code == 404
+    assert response.json() == {"code": "not_found", "detail": "在本工作区中不存在。", "fields": {}}
+
+
 def test_messages_follow_the_requested_language(api_for, tenant_a):
     client = api_for(tenant_a.owner)
 
@@ -62,3 +72,19 @@ def test_non_field_error_is_the_detail():
 
     assert body["detail"] == "Pick one."
     assert body["fields"] == {}
+
+
+def test_a_null_character_is_named_as_such_in_chinese(api_for, tenant_a):
+    response = api_for(tenant_a.owner).post("/api/workspaces/", {"name": "星河\x00"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["fields"]["name"] == ["不能包含空字符（\\0）。"]
+
+
+def test_a_null_json_body_is_explained_in_chinese(api_for, tenant_a):
+    response = api_for(tenant_a.owner).generic(
+        "POST", "/api/workspaces/", "null", content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["detail"] == "没有提交任何数据：请发送一个 JSON 对象。"

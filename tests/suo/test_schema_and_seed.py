@@ -1,3 +1,4 @@
+import inspect
 import re
 from io import StringIO
 
@@ -66,3 +67,24 @@ def test_seed_demo_runs_the_demo_of_every_app_it_names():
     call_command("seed_demo", stdout=StringIO())
 
     assert LiveCode.objects.filter(code="xh-join").exists()  # livecodes' own demo
+
+
+def test_no_operation_is_described_by_a_base_classs_docstring():
+    from drf_spectacular.generators import EndpointEnumerator, SchemaGenerator
+
+    ours = ("suo.", "groups.", "links.", "content.")
+    bases = set()
+    for _path, _regex, _method, callback in EndpointEnumerator().get_api_endpoints():
+        view = getattr(callback, "cls", None)
+        for base in getattr(view, "__mro__", ())[1:]:
+            if base.__module__.startswith(ours) and base.__dict__.get("__doc__"):
+                bases.add(inspect.cleandoc(base.__doc__))
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    described = [
+        (path, method, operation.get("description", ""))
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+    ]
+
+    leaked = [(path, method) for path, method, text in described if text in bases]
+    assert bases and not leaked, leaked[:5]

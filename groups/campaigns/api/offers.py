@@ -82,7 +82,9 @@ class ClaimOutput(serializers.ModelSerializer):
 
 
 class OfferViewSet(WorkspaceScopedMixin, viewsets.GenericViewSet):
-    """Mounted under /api/campaigns/{campaign_pk}/offers/ (see groups/campaigns/api/urls.py)."""
+    """A flash campaign's limited-stock offers (name, price, stock, per-member limit) with what is left."""
+
+    # Mounted under /api/campaigns/{campaign_pk}/offers/ (see groups/campaigns/api/urls.py).
 
     queryset = Offer.objects.all()
     serializer_class = OfferOutput

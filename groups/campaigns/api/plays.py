@@ -19,7 +19,9 @@ from suo.tenancy import MODERATE_ROLES
 class PlayInput(serializers.Serializer):
     group = ScopedPrimaryKeyRelatedField(queryset=Community.objects.all(), help_text="A benefit group.")
     kind = serializers.ChoiceField(choices=PlayKind.choices)
-    title = serializers.CharField(max_length=100)
+    title = serializers.CharField(
+        required=False, allow_blank=True, max_length=100, help_text="Default: the kind's name (e.g. 抽奖)."
+    )
     description = serializers.CharField(required=False, allow_blank=True)
     opens_at = serializers.DateTimeField()
     closes_at = serializers.DateTimeField()

@@ -9,6 +9,7 @@ from links.api.qr_upload import CANDIDATE_HELP, IMAGE_HELP, TrueByDefault
 from links.api.stats import WindowInZone
 from links.livecodes.images import entry_image_url
 from links.livecodes.models import DEFAULT_SCAN_LIMIT, LiveCode, LiveCodeEntry, RotationStrategy
+from suo.api.fields import DB_INT_MAX
 from suo.api.scoping import ScopedPrimaryKeyRelatedField
 
 
@@ -96,7 +97,7 @@ class EntryInput(serializers.Serializer):
     expires_at = serializers.DateTimeField(required=False, help_text="Default: 7 days after the upload.")
     is_active = TrueByDefault(default=True)
     position = serializers.IntegerField(
-        required=False, min_value=0, help_text="Order for fill_first; default: last."
+        required=False, min_value=0, max_value=DB_INT_MAX, help_text="Order for fill_first; default: last."
     )
 
 
@@ -106,7 +107,7 @@ class EntryUpdateInput(serializers.Serializer):
     scan_limit = serializers.IntegerField(required=False, min_value=1, max_value=1_000_000)
     expires_at = serializers.DateTimeField(required=False)
     is_active = serializers.BooleanField(required=False)
-    position = serializers.IntegerField(required=False, min_value=0)
+    position = serializers.IntegerField(required=False, min_value=0, max_value=DB_INT_MAX)
 
 
 class EntryOutput(serializers.ModelSerializer):
