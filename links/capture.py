@@ -124,26 +124,6 @@ def serialized(visit: Visit) -> str:
     return json.dumps(vars(visit), separators=(",", ":"))
 
 
-def capture(visit: Visit) -> None:
-    """Record a visit: buffered in Redis or spooled when configured, else straight into the database."""
-    buffer = settings.LINKS_CLICK_BUFFER
-    if buffer == "redis":
-        try:
-            redis_client().rpush(settings.LINKS_BUFFER_KEY, serialized(visit))
-            return
-        except Exception:  # Redis is down: the visit must not be lost, write it directly
-            logger.exception("click buffer unavailable; writing the visit to the database")
-    elif buffer == "spool":
-        from links import spool  # spool builds on this module
-
-        try:
-            spool.append(visit)
-            return
-        except OSError:  # a full or read-only disk: the visit must not be lost, write it directly
-            logger.exception("click spool unavailable; writing the visit to the database")
-    store_visits([visit], known_new=True)
-
-
 # What a click belongs to: the Visit field that names it and the Click foreign key that stores it.
 # The owner's model names its counters (CLICK_COUNTERS): a link's clicks, a live code's scans.
 OWNERS = (("link_id", "link"), ("live_code_id", "live_code"))
