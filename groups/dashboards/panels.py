@@ -30,7 +30,8 @@ def kpis(filters: PanelFilters) -> PanelData:
         ("converted", _("Converted members"), "number"),
         ("conversion_rate", _("Conversion rate"), "percent"),
         ("clicks", _("Unique clicks"), "number"),
-        ("click_rate", _("Click rate"), "percent"),
+        # Unique clicks ÷ new members is often above 1: a number per member, not a percentage.
+        ("click_rate", _("Clicks per new member"), "decimal"),
     ]
     return PanelData(
         columns=[Column("figure", _("Figure"), "text"), Column("value", _("Value"), "auto")],

@@ -6,6 +6,8 @@ import io
 import pytest
 from django.utils.html import escape
 
+from links.models import Click, Link
+from tests.dashboards.dataset import local
 from tests.suo.factories import WorkspaceMembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -96,6 +98,31 @@ def test_overview_key_figures_on_the_page(client, tenant_a, history):
         "50.00%",
         "50.00%",
     )
+
+
+def test_clicks_per_new_member_is_a_number_not_a_percentage(client, tenant_a, history):
+    link = Link.objects.create(
+        workspace=history.workspace, code="kpi-g1", url="https://example.com", group=history.g1
+    )
+    for day, hour in ((9, 12), (10, 12), (15, 12)):
+        when = local(11, day, hour)
+        Click.objects.create(
+            workspace=history.workspace,
+            link=link,
+            at=when,
+            day=when.date(),
+            platform="wechat",
+            visitor_hash=f"v{day}",
+            is_unique=True,
+        )
+    client = logged_in(client, tenant_a.analyst)
+
+    rows = csv_rows(
+        client.get("/dash/export/dashboards.kpis.csv", {"from": "2026-11-09", "to": "2026-11-15"})
+    )
+
+    # 3 unique clicks ÷ 2 new members (the API's click_rate 1.5), not "150.00%".
+    assert dict(rows[1:])["人均点击（每位新成员）"] == "1.50"
 
 
 def test_compare_two_sources_side_by_side(client, tenant_a, history):
