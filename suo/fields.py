@@ -16,8 +16,12 @@ WORKSPACE_MODEL = "suo.Workspace"
 def workspace_fk(related_name: str = "+", *, labelled: bool = True) -> "models.ForeignKey[Any, Any]":
     """The workspace that owns the row (deleted with it). `labelled=False` leaves the field without
     a verbose name, as rows that are never edited by hand declare it."""
-    label = {"verbose_name": _("workspace")} if labelled else {}
-    return models.ForeignKey(WORKSPACE_MODEL, on_delete=models.CASCADE, related_name=related_name, **label)
+    return models.ForeignKey(
+        WORKSPACE_MODEL,
+        on_delete=models.CASCADE,
+        related_name=related_name,
+        verbose_name=_("workspace") if labelled else None,
+    )
 
 
 def optional_fk(
@@ -62,7 +66,7 @@ def choice_field(
     return models.CharField(verbose_name, max_length=max_length, choices=choices.choices, **extra)
 
 
-def valid_choice(field: str, choices: type[models.TextChoices], name: str) -> models.CheckConstraint:
+def valid_choice(field: str, choices: type[models.Choices], name: str) -> models.CheckConstraint:
     """The database's own check that `field` holds one of `choices`."""
     return models.CheckConstraint(condition=models.Q(**{f"{field}__in": choices.values}), name=name)
 

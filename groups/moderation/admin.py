@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from groups.models import Appeal, AppealState, Ladder, Penalty, Rule, Violation
 from groups.models.moderation import LadderStep
 from groups.moderation import conduct, services
+from groups.readonly_admin import ReadOnlyAdmin, ReadOnlyInline
 from suo.admin_scoping import ServiceDeleteMixin, WorkspaceScopedAdmin, WorkspaceScopedInline
 from suo.tenancy import CONFIGURE_ROLES, MODERATE_ROLES, role_in
 
@@ -130,22 +131,15 @@ class DecisionForm(ReasonForm):
     )
 
 
-class AppealInline(WorkspaceScopedInline):
+class AppealInline(ReadOnlyInline):
     model = Appeal
-    extra = 0
     fields = ["filed_at", "statement", "state", "filed_by", "decided_by", "decided_at", "decision_reason"]
     readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Violation)
-class ViolationAdmin(WorkspaceScopedAdmin):
+class ViolationAdmin(ReadOnlyAdmin):
+    # Read-only: logged on the violation desk (/desk/) or through the API, revoked with its button.
     admin_write_roles = CONFIGURE_ROLES
     change_form_template = "admin/groups/violation/change_form.html"
     change_list_template = "admin/groups/violation/change_list.html"
@@ -210,15 +204,6 @@ class ViolationAdmin(WorkspaceScopedAdmin):
         until = f" → {penalty.ends_at:%Y-%m-%d %H:%M}" if penalty.ends_at else ""
         return f"{penalty.get_action_display()} · {penalty.get_state_display()}{until}"
 
-    def has_add_permission(self, request, *args):
-        return False  # logged on the violation desk (/desk/) or through the API
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     def render_change_form(self, request, context, *args, obj=None, **kwargs):
         context["may_revoke"] = (
             obj is not None and obj.revoked_at is None and _may(request, obj.workspace_id, CONFIGURE_ROLES)
@@ -259,7 +244,7 @@ class ViolationAdmin(WorkspaceScopedAdmin):
 
 
 @admin.register(Penalty)
-class PenaltyAdmin(WorkspaceScopedAdmin):
+class PenaltyAdmin(ReadOnlyAdmin):
     list_display = ["starts_at", "member", "community", "action", "state", "ends_at", "ended_at"]
     list_filter = ["action", "state"]
     search_fields = ["member__display_name", "member__external_id"]
@@ -275,15 +260,6 @@ class PenaltyAdmin(WorkspaceScopedAdmin):
         "ended_at",
     ]
     fields = readonly_fields
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class AppealAddForm(forms.ModelForm):

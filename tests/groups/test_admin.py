@@ -203,28 +203,17 @@ def test_moderator_adds_a_membership_by_hand(login, tenant_a):
     member = MemberFactory(workspace=tenant_a.workspace)
     client = login(tenant_a.moderator)
 
-    response = client.post(
-        "/admin/groups/membership/add/",
-        {
-            "workspace": tenant_a.workspace.pk,
-            "community": group.pk,
-            "member": member.pk,
-            "source": "manual",
-            "joined_at_0": "2026-03-01",
-            "joined_at_1": "10:00:00",
-        },
-    )
-    again = client.post(
-        "/admin/groups/membership/add/",
-        {
-            "workspace": tenant_a.workspace.pk,
-            "community": group.pk,
-            "member": member.pk,
-            "source": "manual",
-            "joined_at_0": "2026-03-01",
-            "joined_at_1": "10:00:00",
-        },
-    )
+    data = {
+        "workspace": tenant_a.workspace.pk,
+        "community": group.pk,
+        "member": member.pk,
+        "source": "manual",
+        "joined_at_0": "2026-03-01",
+        "joined_at_1": "10:00:00",
+    }
+
+    response = client.post("/admin/groups/membership/add/", data)
+    again = client.post("/admin/groups/membership/add/", data)
 
     assert response.status_code == 302
     assert again.status_code == 200 and "member" in again.context["adminform"].form.errors

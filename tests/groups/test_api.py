@@ -17,11 +17,6 @@ from tests.groups.factories import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def group(tenant_a):
-    return CommunityFactory(workspace=tenant_a.workspace, state="active")
-
-
 def test_operator_creates_a_group_with_thresholds_and_tags(api_for, tenant_a):
     response = api_for(tenant_a.operator).post(
         "/api/groups/",

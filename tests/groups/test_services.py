@@ -32,11 +32,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def group(tenant_a):
-    return CommunityFactory(workspace=tenant_a.workspace, state="active")
-
-
-@pytest.fixture
 def member(tenant_a):
     return MemberFactory(workspace=tenant_a.workspace)
 

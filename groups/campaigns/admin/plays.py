@@ -7,8 +7,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from groups.campaigns import services
-from groups.campaigns.admin.common import ReadOnlyAdmin, ReadOnlyInline, ServiceForm
+from groups.campaigns.admin.common import ServiceForm
 from groups.campaigns.models import Play, PlayAlert, PlayEntry, PlayReward
+from groups.readonly_admin import ReadOnlyAdmin, ReadOnlyInline
 from suo.admin_scoping import WorkspaceScopedAdmin
 
 PLAY_FIELDS = [
