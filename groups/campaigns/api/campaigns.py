@@ -13,6 +13,7 @@ from groups.campaigns import selectors, services
 from groups.campaigns.api.common import CampaignErrorSerializer
 from groups.campaigns.models import Campaign, PhaseTransition, ScheduledMessage
 from groups.campaigns.models.flash import SCHEDULED_PHASES
+from groups.campaigns.services.flash import SETTINGS
 from groups.models import Community, Member
 from links.models import Link
 from suo.api.scoping import ScopedPrimaryKeyRelatedField
@@ -79,12 +80,7 @@ class CampaignOutput(serializers.ModelSerializer):
             "countdown_url",
             "phases",
             "phase_changed_at",
-            "description",
-            "thank_you_message",
-            "thank_you_red_packet",
-            "referral_stay_days",
-            "referral_invitees_per_reward",
-            "referral_reward",
+            *SETTINGS,
             "created_at",
         ]
         read_only_fields = fields

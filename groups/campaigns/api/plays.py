@@ -12,6 +12,7 @@ from groups.api.viewsets import ReadViewSet
 from groups.campaigns import selectors, services
 from groups.campaigns.api.common import CampaignErrorSerializer
 from groups.campaigns.models import Play, PlayAlert, PlayEntry, PlayKind
+from groups.campaigns.models.plays import PLAY_SLOT, PLAY_TERMS
 from groups.models import Community, Member
 from suo.api.scoping import ScopedPrimaryKeyRelatedField
 from suo.tenancy import MODERATE_ROLES
@@ -57,19 +58,10 @@ class PlayOutput(serializers.ModelSerializer):
         model = Play
         fields = [
             "id",
-            "group",
-            "kind",
-            "title",
-            "description",
-            "opens_at",
-            "closes_at",
+            *PLAY_SLOT,
             "status",
             "outcome",
-            "winners_count",
-            "prize",
-            "streak_days",
-            "min_participants",
-            "deal_price",
+            *PLAY_TERMS,
             "commitment",
             "seed",
             "entries",

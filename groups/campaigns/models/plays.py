@@ -24,6 +24,12 @@ class PlayOutcome(models.TextChoices):
     FINISHED = "finished", _("Finished")
 
 
+# What is planned when a play is put on the calendar (the admin's form; the API shows it too): its
+# slot, then what each kind needs.
+PLAY_SLOT = ("group", "kind", "title", "description", "opens_at", "closes_at")
+PLAY_TERMS = ("winners_count", "prize", "streak_days", "min_participants", "deal_price")
+
+
 class Play(models.Model):
     """One play on a benefit group's calendar: entries between opens_at and closes_at.
 
