@@ -17,7 +17,7 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from groups import selectors, services
-from groups.api.fields import MemberBriefSerializer, TagNamesField, WorkspaceUserField
+from groups.api.fields import MemberBriefSerializer, TagNamesField, WorkspaceUserField, optional_text
 from groups.api.viewsets import ReadDeleteViewSet
 from groups.models import (
     Community,
@@ -103,7 +103,7 @@ class CommunityOutput(serializers.ModelSerializer):
 
 class TransitionInput(serializers.Serializer):
     state = serializers.ChoiceField(choices=CommunityState.choices)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
+    note = optional_text(300)
 
 
 @extend_schema_serializer(component_name="Membership")
@@ -137,21 +137,9 @@ class JoinInput(serializers.Serializer):
     member = ScopedPrimaryKeyRelatedField(queryset=Member.objects.all())
     source = serializers.ChoiceField(choices=JoinSource.choices, default=JoinSource.MANUAL)
     inviter = ScopedPrimaryKeyRelatedField(queryset=Member.objects.all(), required=False, allow_null=True)
-    invite_code = serializers.CharField(required=False, allow_blank=True, max_length=32, default="")
-    channel = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        max_length=64,
-        default="",
-        help_text=gettext_lazy("Where the member came from, e.g. a channel label."),
-    )
-    campaign = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        max_length=64,
-        default="",
-        help_text=gettext_lazy("The campaign (its slug) that brought the member."),
-    )
+    invite_code = optional_text(32)
+    channel = optional_text(64, gettext_lazy("Where the member came from, e.g. a channel label."))
+    campaign = optional_text(64, gettext_lazy("The campaign (its slug) that brought the member."))
 
 
 class LeaveInput(serializers.Serializer):

@@ -9,6 +9,7 @@ from groups.models import (
     LadderStep,
     Member,
     Membership,
+    RoleAssignment,
     Rule,
     Threshold,
 )
@@ -55,6 +56,14 @@ class MembershipFactory(InGroupFactory):
     member = factory.SubFactory(MemberFactory, workspace=factory.SelfAttribute("..workspace"))
     joined_at = factory.LazyFunction(timezone.now)
     source = "link"
+
+
+class RoleAssignmentFactory(InGroupFactory):
+    class Meta:
+        model = RoleAssignment
+
+    role = "lead"
+    started_at = factory.LazyFunction(timezone.now)
 
 
 class ThresholdFactory(InGroupFactory):

@@ -26,6 +26,7 @@ from tests.groups.factories import (
     InviteCodeFactory,
     MemberFactory,
     MembershipFactory,
+    RoleAssignmentFactory,
     RuleFactory,
     ladder_with,
 )
@@ -172,8 +173,7 @@ def test_a_role_given_on_the_group_page_is_the_role_the_api_gives(client, api_fo
 def test_roles_are_ended_in_the_role_list_not_deleted(client, api_for, tenant_a, ws):
     group = CommunityFactory(workspace=ws)
     rows = [
-        RoleAssignment.objects.create(
-            workspace=ws,
+        RoleAssignmentFactory(
             community=group,
             role="kol",
             member=MemberFactory(workspace=ws),

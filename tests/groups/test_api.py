@@ -11,6 +11,7 @@ from tests.groups.factories import (
     InviteCodeFactory,
     MemberFactory,
     MembershipFactory,
+    RoleAssignmentFactory,
     ThresholdFactory,
 )
 
@@ -212,12 +213,9 @@ def test_groups_list_counts_queries_and_members(api_for, tenant_a, django_assert
         MembershipFactory(community=group)
         ThresholdFactory(community=group, kind="open")
         if index % 2:
-            RoleAssignment.objects.create(
-                workspace=tenant_a.workspace,
+            RoleAssignmentFactory(
                 community=group,
-                role="lead",
                 user=tenant_a.operator,
-                started_at=timezone.now(),
             )
     client = api_for(tenant_a.analyst)
 

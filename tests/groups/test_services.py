@@ -16,7 +16,6 @@ from groups.models import (
     Entitlement,
     InviteCode,
     Membership,
-    RoleAssignment,
 )
 from groups.models.templates import render_template, validate_template
 from tests.groups.factories import (
@@ -25,6 +24,7 @@ from tests.groups.factories import (
     InviteCodeFactory,
     MemberFactory,
     MembershipFactory,
+    RoleAssignmentFactory,
     ThresholdFactory,
 )
 
@@ -323,12 +323,9 @@ def test_database_refuses_two_active_leads(group, tenant_a):
     services.role_assign(community=group, role="lead", user=tenant_a.operator)
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        RoleAssignment.objects.create(
-            workspace=group.workspace,
+        RoleAssignmentFactory(
             community=group,
-            role="lead",
             user=tenant_a.owner,
-            started_at=timezone.now(),
         )
 
 
