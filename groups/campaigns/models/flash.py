@@ -1,8 +1,6 @@
 """Flash campaigns (快闪): phases on a schedule, limited offers and their claims, messages per phase,
 and what the wrap-up leaves behind (follow-up tasks for customer service)."""
 
-from typing import Any
-
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
@@ -100,7 +98,7 @@ class Campaign(models.Model):
         return f"{settings.SHORT_BASE_URL}/c/{self.slug}"
 
 
-def campaign_fk(related_name: str) -> "models.ForeignKey[Any, Any]":
+def campaign_fk(related_name: str) -> "models.ForeignKey[Campaign, Campaign]":
     """The campaign a row belongs to and is deleted with."""
     return parent_fk(Campaign, _("campaign"), related_name)
 
