@@ -147,25 +147,23 @@ def community_lead(community: Community) -> RoleAssignment | None:
     )
 
 
+def _count_per_day(rows: QuerySet, moment: str) -> dict[date, int]:
+    """{day: how many rows}, by the day of the `moment` field (in the current time zone)."""
+    return dict(
+        rows.annotate(day=TruncDate(moment))
+        .values("day")
+        .annotate(n=Count("pk"))
+        .order_by("day")
+        .values_list("day", "n")
+    )
+
+
 def community_daily_stats(*, community: Community, days: int = 28) -> list[dict]:
     """Per day: joins, leaves and messages of the group over the last `days` days (SQL aggregates)."""
     since = timezone.now() - timedelta(days=days)
-    joins = dict(
-        Membership.objects.filter(community=community, joined_at__gte=since)
-        .annotate(day=TruncDate("joined_at"))
-        .values("day")
-        .annotate(n=Count("pk"))
-        .order_by("day")
-        .values_list("day", "n")
-    )
-    leaves = dict(
-        Membership.objects.filter(community=community, left_at__gte=since)
-        .annotate(day=TruncDate("left_at"))
-        .values("day")
-        .annotate(n=Count("pk"))
-        .order_by("day")
-        .values_list("day", "n")
-    )
+    stays = Membership.objects.filter(community=community)
+    joins = _count_per_day(stays.filter(joined_at__gte=since), "joined_at")
+    leaves = _count_per_day(stays.filter(left_at__gte=since), "left_at")
     messages = dict(
         MessageDailyCount.objects.filter(community=community, day__gte=since.date())
         .values("day")

@@ -21,6 +21,7 @@ from groups.models import (
     Threshold,
 )
 from groups.models.community import STATE_TRANSITIONS
+from groups.readonly_admin import ReadOnlyInline
 from suo.admin_scoping import ServiceDeleteMixin, WorkspaceScopedAdmin, WorkspaceScopedInline
 
 SAMPLE_NICKNAME = _("Xiaoming")
@@ -92,18 +93,10 @@ class InviteCodeInline(WorkspaceScopedInline):
     readonly_fields = ["uses"]
 
 
-class StateChangeInline(WorkspaceScopedInline):
+class StateChangeInline(ReadOnlyInline):
     model = CommunityStateChange
-    extra = 0
     fields = ["at", "from_state", "to_state", "by", "note"]
     readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 def _transition_action(to_state: str, label):

@@ -18,27 +18,20 @@ from groups.models import (
     Member,
     Membership,
 )
-from suo.admin_scoping import ServiceDeleteMixin, WorkspaceScopedAdmin, WorkspaceScopedInline
+from groups.readonly_admin import ReadOnlyInline
+from suo.admin_scoping import ServiceDeleteMixin, WorkspaceScopedAdmin
 from suo.models import Workspace
 from suo.tenancy import MODERATE_ROLES, role_in, workspace_ids
 
 
-class MembershipInline(WorkspaceScopedInline):
+class MembershipInline(ReadOnlyInline):
     model = Membership
     fk_name = "member"
-    extra = 0
     fields = ["community", "joined_at", "source", "inviter", "is_active", "left_at", "leave_reason"]
     readonly_fields = fields
-    can_delete = False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("community", "inviter")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class CsvImportForm(forms.Form):

@@ -9,6 +9,7 @@ from groups.models import (
     MessageDailyCount,
     Tag,
 )
+from groups.readonly_admin import ReadOnlyAdmin
 from suo.admin_scoping import WorkspaceScopedAdmin
 
 
@@ -23,17 +24,6 @@ class TagAdmin(WorkspaceScopedAdmin):
     list_display = ["name", "workspace"]
     search_fields = ["name"]
     list_select_related = ["workspace"]
-
-
-class ReadOnlyAdmin(WorkspaceScopedAdmin):
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(InboundEvent)

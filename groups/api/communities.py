@@ -11,13 +11,14 @@ from drf_spectacular.utils import (
     extend_schema_view,
     inline_serializer,
 )
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from groups import selectors, services
-from groups.api.fields import MemberBriefSerializer, TagNamesField, WorkspaceUserField
+from groups.api.fields import MemberBriefSerializer, TagNamesField, WorkspaceUserField, optional_text
+from groups.api.viewsets import ReadDeleteViewSet
 from groups.models import (
     Community,
     CommunityState,
@@ -32,7 +33,7 @@ from groups.models import (
     Threshold,
 )
 from suo.api.errors import error_body
-from suo.api.scoping import ScopedPrimaryKeyRelatedField, WorkspaceScopedMixin
+from suo.api.scoping import ScopedPrimaryKeyRelatedField
 from suo.tenancy import CONFIGURE_ROLES, MODERATE_ROLES, scoped
 
 
@@ -102,7 +103,7 @@ class CommunityOutput(serializers.ModelSerializer):
 
 class TransitionInput(serializers.Serializer):
     state = serializers.ChoiceField(choices=CommunityState.choices)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
+    note = optional_text(300)
 
 
 @extend_schema_serializer(component_name="Membership")
@@ -136,21 +137,9 @@ class JoinInput(serializers.Serializer):
     member = ScopedPrimaryKeyRelatedField(queryset=Member.objects.all())
     source = serializers.ChoiceField(choices=JoinSource.choices, default=JoinSource.MANUAL)
     inviter = ScopedPrimaryKeyRelatedField(queryset=Member.objects.all(), required=False, allow_null=True)
-    invite_code = serializers.CharField(required=False, allow_blank=True, max_length=32, default="")
-    channel = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        max_length=64,
-        default="",
-        help_text=gettext_lazy("Where the member came from, e.g. a channel label."),
-    )
-    campaign = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        max_length=64,
-        default="",
-        help_text=gettext_lazy("The campaign (its slug) that brought the member."),
-    )
+    invite_code = optional_text(32)
+    channel = optional_text(64, gettext_lazy("Where the member came from, e.g. a channel label."))
+    campaign = optional_text(64, gettext_lazy("The campaign (its slug) that brought the member."))
 
 
 class LeaveInput(serializers.Serializer):
@@ -229,13 +218,7 @@ class CommunityFilter(django_filters.FilterSet):
     ),
     destroy=extend_schema(summary="Delete a group that never had members (archive the others)"),
 )
-class CommunityViewSet(
-    WorkspaceScopedMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
+class CommunityViewSet(ReadDeleteViewSet):
     queryset = Community.objects.all()
     serializer_class = CommunityOutput
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
@@ -257,19 +240,15 @@ class CommunityViewSet(
 
     @extend_schema(request=CommunityInput, responses={201: CommunityOutput})
     def create(self, request):
-        data = CommunityInput(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        community = services.community_create(
-            workspace=self.workspace, by=request.user, **data.validated_data
-        )
+        values = self.validated(CommunityInput)
+        community = services.community_create(workspace=self.workspace, by=request.user, **values)
         return Response(self._output(community), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=CommunityInput, responses=CommunityOutput)
     def partial_update(self, request, pk=None):
         community = self._community()
-        data = CommunityInput(data=request.data, partial=True, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        community = services.community_update(community=community, by=request.user, **data.validated_data)
+        values = self.validated(CommunityInput, partial=True)
+        community = services.community_update(community=community, by=request.user, **values)
         return Response(self._output(community))
 
     def perform_destroy(self, instance):
@@ -284,13 +263,12 @@ class CommunityViewSet(
     )
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
-        data = TransitionInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        values = self.validated(TransitionInput)
         community = services.community_transition(
             community=self._community(),
-            to_state=data.validated_data["state"],
+            to_state=values["state"],
             by=request.user,
-            note=data.validated_data["note"],
+            note=values["note"],
         )
         return Response(self._output(community))
 
@@ -312,8 +290,7 @@ class CommunityViewSet(
             active=active in ("true", "1") if active in ("true", "1", "false", "0") else None,
             source=request.query_params.get("source", ""),
         )
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(MembershipOutput(page, many=True).data)
+        return self.paginated(queryset, MembershipOutput)
 
     @extend_schema(
         summary="Let a member join, if the group's thresholds allow",
@@ -323,10 +300,9 @@ class CommunityViewSet(
     @action(detail=True, methods=["post"])
     def join(self, request, pk=None):
         community = self._community()
-        data = JoinInput(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
+        values = self.validated(JoinInput)
         try:
-            membership = services.membership_join(community=community, by=request.user, **data.validated_data)
+            membership = services.membership_join(community=community, by=request.user, **values)
         except services.JoinRefused as refused:
             return Response(
                 error_body(
@@ -343,9 +319,8 @@ class CommunityViewSet(
     @action(detail=True, methods=["post"])
     def leave(self, request, pk=None):
         community = self._community()
-        data = LeaveInput(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        membership = services.membership_leave(community=community, by=request.user, **data.validated_data)
+        values = self.validated(LeaveInput)
+        membership = services.membership_leave(community=community, by=request.user, **values)
         return Response(MembershipOutput(membership).data)
 
     @extend_schema(
@@ -358,8 +333,7 @@ class CommunityViewSet(
         queryset = selectors.role_list(
             community=self._community(), ended_too=request.query_params.get("all") in ("true", "1")
         )
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(RoleAssignmentOutput(page, many=True).data)
+        return self.paginated(queryset, RoleAssignmentOutput)
 
     @extend_schema(
         summary="Give a group role (a new lead replaces the current one)",
@@ -369,9 +343,8 @@ class CommunityViewSet(
     @roles.mapping.post
     def roles_assign(self, request, pk=None):
         community = self._community()
-        data = RoleAssignInput(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        assignment = services.role_assign(community=community, by=request.user, **data.validated_data)
+        values = self.validated(RoleAssignInput)
+        assignment = services.role_assign(community=community, by=request.user, **values)
         return Response(RoleAssignmentOutput(assignment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(

@@ -12,6 +12,13 @@ from rest_framework import serializers
 from groups.models import Member
 
 
+def optional_text(max_length: int, help_text=None) -> serializers.CharField:
+    """Text that may be left out or empty (then "")."""
+    return serializers.CharField(
+        required=False, allow_blank=True, max_length=max_length, default="", help_text=help_text
+    )
+
+
 @extend_schema_field({"type": "array", "items": {"type": "string", "maxLength": 40}})
 class TagNamesField(serializers.ListField):
     """Tags as a list of names; unknown names are created in the workspace."""

@@ -4,15 +4,16 @@ import django_filters
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_serializer, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from groups import selectors, services
 from groups.api.fields import TagNamesField, api_field_names
+from groups.api.viewsets import ReadDeleteViewSet, ReadViewSet
 from groups.masking import MASKED_FIELDS, contacts_masked, mask
 from groups.models import Community, Entitlement, InviteCode, Member, Membership
-from suo.api.scoping import ScopedPrimaryKeyRelatedField, WorkspaceScopedMixin
+from suo.api.scoping import ScopedPrimaryKeyRelatedField
 from suo.tenancy import CONFIGURE_ROLES, MODERATE_ROLES
 
 MEMBER_FIELDS = ["display_name", "platform", "external_id", "phone", "wechat_id", "tags", "first_seen_at"]
@@ -73,13 +74,7 @@ class MemberFilter(django_filters.FilterSet):
     create=extend_schema(summary="Add a member", request=MemberInput, responses={201: MemberOutput}),
     partial_update=extend_schema(request=MemberInput, responses=MemberOutput),
 )
-class MemberViewSet(
-    WorkspaceScopedMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
+class MemberViewSet(ReadDeleteViewSet):
     queryset = Member.objects.all()
     serializer_class = MemberOutput
     write_roles = MODERATE_ROLES
@@ -103,16 +98,14 @@ class MemberViewSet(
         return self.get_serializer(self.get_queryset().get(pk=member.pk)).data
 
     def create(self, request):
-        data = MemberInput(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        member = services.member_create(workspace=self.workspace, **data.validated_data)
+        values = self.validated(MemberInput)
+        member = services.member_create(workspace=self.workspace, **values)
         return Response(self._output(member), status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
         member = self.get_object()
-        data = MemberInput(member, data=request.data, partial=True, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        member = services.member_update(member=member, **data.validated_data)
+        values = self.validated(MemberInput, instance=member, partial=True)
+        member = services.member_update(member=member, **values)
         return Response(self._output(member))
 
     def perform_destroy(self, instance):
@@ -148,13 +141,7 @@ class InviteCodeOutput(serializers.ModelSerializer):
     create=extend_schema(request=InviteCodeInput, responses={201: InviteCodeOutput}),
     partial_update=extend_schema(request=InviteCodeInput, responses=InviteCodeOutput),
 )
-class InviteCodeViewSet(
-    WorkspaceScopedMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
+class InviteCodeViewSet(ReadDeleteViewSet):
     queryset = InviteCode.objects.select_related("community").order_by("-created_at", "-pk")
     serializer_class = InviteCodeOutput
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
@@ -162,18 +149,16 @@ class InviteCodeViewSet(
     search_fields = ["code", "note"]
 
     def create(self, request):
-        data = InviteCodeInput(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
+        values = self.validated(InviteCodeInput)
         with api_field_names(community="group"):
-            invite = services.invite_code_create(by=request.user, **data.validated_data)
+            invite = services.invite_code_create(by=request.user, **values)
         return Response(InviteCodeOutput(invite).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
         invite = self.get_object()
-        data = InviteCodeInput(data=request.data, partial=True, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
+        values = self.validated(InviteCodeInput, partial=True)
         with api_field_names(community="group"):
-            invite = services.invite_code_update(invite=invite, by=request.user, **data.validated_data)
+            invite = services.invite_code_update(invite=invite, by=request.user, **values)
         return Response(InviteCodeOutput(invite).data)
 
     def perform_destroy(self, instance):
@@ -214,18 +199,15 @@ class EntitlementOutput(serializers.ModelSerializer):
         responses={201: EntitlementOutput},
     ),
 )
-class EntitlementViewSet(
-    WorkspaceScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class EntitlementViewSet(ReadViewSet):
     queryset = Entitlement.objects.select_related("member").order_by("-granted_at", "-pk")
     serializer_class = EntitlementOutput
     filterset_fields = ["member", "product", "order_id"]
     search_fields = ["product", "order_id"]
 
     def create(self, request):
-        data = EntitlementInput(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        entitlement = services.entitlement_grant(**data.validated_data)
+        values = self.validated(EntitlementInput)
+        entitlement = services.entitlement_grant(**values)
         return Response(EntitlementOutput(entitlement).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Revoke an entitlement (refund)", request=None, responses=EntitlementOutput)

@@ -1,21 +1,11 @@
-"""The small dicts campaign webhooks carry about the rows they talk about."""
+"""The small dicts campaign webhooks carry about the rows they talk about (a member: as groups' own
+webhooks show one, groups.payloads.member_payload)."""
 
 from groups.campaigns.models import Campaign
 
 
 def group_brief(group) -> dict:
     return {"id": group.pk, "name": group.name, "kind": group.kind, "external_id": group.external_id}
-
-
-def member_brief(member) -> dict | None:
-    if member is None:
-        return None
-    return {
-        "id": member.pk,
-        "display_name": member.display_name,
-        "platform": member.platform,
-        "external_id": member.external_id,
-    }
 
 
 def campaign_brief(campaign: Campaign) -> dict:

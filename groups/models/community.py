@@ -1,8 +1,9 @@
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from groups.models.fields import community_fk
 from groups.models.templates import validate_template
+from suo import fields
 from suo.models import Workspace
 
 
@@ -51,9 +52,7 @@ class ThresholdMode(models.TextChoices):
 
 
 class Tag(models.Model):
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
-    )
+    workspace = fields.workspace_fk()
     name = models.CharField(_("name"), max_length=40)
 
     class Meta:
@@ -99,14 +98,10 @@ class CommunityDefaults(models.Model):
 class Community(models.Model):
     """A community group (社群) on a chat platform."""
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="communities", verbose_name=_("workspace")
-    )
+    workspace = fields.workspace_fk("communities")
     name = models.CharField(_("name"), max_length=100)
-    kind = models.CharField(_("kind"), max_length=16, choices=CommunityKind.choices)
-    platform = models.CharField(
-        _("platform"), max_length=16, choices=ChatPlatform.choices, default=ChatPlatform.WECHAT
-    )
+    kind = fields.choice_field(_("kind"), CommunityKind)
+    platform = fields.choice_field(_("platform"), ChatPlatform, ChatPlatform.WECHAT)
     external_id = models.CharField(
         _("external id"),
         max_length=100,
@@ -114,12 +109,10 @@ class Community(models.Model):
         help_text=_("The group's id on its platform, as bots and integrations send it in events."),
     )
     member_limit = models.PositiveIntegerField(_("member limit"), default=500)
-    state = models.CharField(
-        _("lifecycle state"), max_length=16, choices=CommunityState.choices, default=CommunityState.PLANNING
-    )
-    state_changed_at = models.DateTimeField(_("state changed at"), null=True, blank=True)
-    threshold_mode = models.CharField(
-        _("thresholds combine with"), max_length=8, choices=ThresholdMode.choices, default=ThresholdMode.ALL
+    state = fields.choice_field(_("lifecycle state"), CommunityState, CommunityState.PLANNING)
+    state_changed_at = fields.optional_time(_("state changed at"))
+    threshold_mode = fields.choice_field(
+        _("thresholds combine with"), ThresholdMode, ThresholdMode.ALL, max_length=8
     )
     welcome_template = models.TextField(
         _("welcome message"), blank=True, validators=[validate_template], help_text=TEMPLATE_HELP
@@ -132,18 +125,15 @@ class Community(models.Model):
         blank=True,
         help_text=_("Rendered where a template says {rules}; empty uses the default."),
     )
-    ladder = models.ForeignKey(
+    ladder = fields.optional_fk(
         "groups.Ladder",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="communities",
-        verbose_name=_("penalty ladder"),
+        _("penalty ladder"),
+        "communities",
         help_text=_("Empty: the workspace's default ladder."),
     )
     notes = models.TextField(_("notes"), blank=True, help_text=_("For the team; never shown to members."))
     tags = models.ManyToManyField(Tag, blank=True, related_name="communities", verbose_name=_("tags"))
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_at = fields.created_at_field()
 
     class Meta:
         verbose_name = _("community group")
@@ -162,15 +152,9 @@ class Community(models.Model):
             models.CheckConstraint(
                 condition=models.Q(member_limit__gte=1), name="community_member_limit_positive"
             ),
-            models.CheckConstraint(
-                condition=models.Q(kind__in=CommunityKind.values), name="community_kind_valid"
-            ),
-            models.CheckConstraint(
-                condition=models.Q(state__in=CommunityState.values), name="community_state_valid"
-            ),
-            models.CheckConstraint(
-                condition=models.Q(platform__in=ChatPlatform.values), name="community_platform_valid"
-            ),
+            fields.valid_choice("kind", CommunityKind, "community_kind_valid"),
+            fields.valid_choice("state", CommunityState, "community_state_valid"),
+            fields.valid_choice("platform", ChatPlatform, "community_platform_valid"),
         ]
 
     def __str__(self) -> str:
@@ -180,22 +164,11 @@ class Community(models.Model):
 class CommunityStateChange(models.Model):
     """Who moved a group from one lifecycle state to the next, and when."""
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
-    )
-    community = models.ForeignKey(
-        Community, on_delete=models.CASCADE, related_name="state_changes", verbose_name=_("group")
-    )
-    from_state = models.CharField(_("from"), max_length=16, choices=CommunityState.choices)
-    to_state = models.CharField(_("to"), max_length=16, choices=CommunityState.choices)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-    )
+    workspace = fields.workspace_fk()
+    community = community_fk("state_changes")
+    from_state = fields.choice_field(_("from"), CommunityState)
+    to_state = fields.choice_field(_("to"), CommunityState)
+    by = fields.user_fk(_("by"))
     note = models.CharField(_("note"), max_length=300, blank=True)
     at = models.DateTimeField(_("at"))
 

@@ -2,19 +2,17 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from groups.models.community import Community
-from groups.models.members import Member
-from suo.models import Workspace
+from groups.models.fields import community_fk, member_fk
+from suo import fields
 
 
 class InboundEvent(models.Model):
     """An event id already applied: sending the same event again changes nothing."""
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
-    )
+    workspace = fields.workspace_fk()
     event_id = models.CharField(_("event id"), max_length=100)
     type = models.CharField(_("type"), max_length=16)
-    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    received_at = fields.created_at_field(_("received at"))
 
     class Meta:
         verbose_name = _("received event")
@@ -31,20 +29,9 @@ class InboundEvent(models.Model):
 class ActivityEvent(models.Model):
     """A member took part in an activity (check-in, lottery, group-buy...), optionally of a campaign."""
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
-    )
-    member = models.ForeignKey(
-        Member, on_delete=models.CASCADE, related_name="activities", verbose_name=_("member")
-    )
-    community = models.ForeignKey(
-        Community,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="activities",
-        verbose_name=_("group"),
-    )
+    workspace = fields.workspace_fk()
+    member = member_fk("activities")
+    community = fields.optional_fk(Community, _("group"), "activities")
     campaign = models.CharField(_("campaign"), max_length=64, blank=True)
     name = models.CharField(_("activity"), max_length=100, blank=True)
     at = models.DateTimeField(_("at"))
@@ -62,15 +49,9 @@ class ActivityEvent(models.Model):
 class MessageDailyCount(models.Model):
     """How many messages a member posted in a group on one day (workspace time zone); no text kept."""
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
-    )
-    community = models.ForeignKey(
-        Community, on_delete=models.CASCADE, related_name="message_counts", verbose_name=_("group")
-    )
-    member = models.ForeignKey(
-        Member, on_delete=models.CASCADE, related_name="message_counts", verbose_name=_("member")
-    )
+    workspace = fields.workspace_fk()
+    community = community_fk("message_counts")
+    member = member_fk("message_counts")
     day = models.DateField(_("day"))
     count = models.PositiveIntegerField(_("messages"), default=0)
 

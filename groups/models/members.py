@@ -2,20 +2,17 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from groups.models.community import ChatPlatform, Community, Tag
-from suo.models import Workspace
+from groups.models.community import ChatPlatform, Tag
+from groups.models.fields import community_fk, member_fk
+from suo import fields
 
 
 class Member(models.Model):
     """A person on a chat platform, known to the workspace (one row per platform account)."""
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="community_members", verbose_name=_("workspace")
-    )
+    workspace = fields.workspace_fk("community_members")
     display_name = models.CharField(_("display name"), max_length=100)
-    platform = models.CharField(
-        _("platform"), max_length=16, choices=ChatPlatform.choices, default=ChatPlatform.WECHAT
-    )
+    platform = fields.choice_field(_("platform"), ChatPlatform, ChatPlatform.WECHAT)
     external_id = models.CharField(
         _("external id"), max_length=100, help_text=_("The person's id on the platform.")
     )
@@ -23,7 +20,7 @@ class Member(models.Model):
     wechat_id = models.CharField(_("WeChat id"), max_length=64, blank=True)
     tags = models.ManyToManyField(Tag, blank=True, related_name="members", verbose_name=_("tags"))
     first_seen_at = models.DateTimeField(_("first seen"))
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_at = fields.created_at_field()
 
     class Meta:
         verbose_name = _("member")
@@ -35,9 +32,7 @@ class Member(models.Model):
                 fields=["workspace", "platform", "external_id"], name="member_unique_external_id"
             ),
             models.CheckConstraint(condition=~models.Q(external_id=""), name="member_external_id_required"),
-            models.CheckConstraint(
-                condition=models.Q(platform__in=ChatPlatform.values), name="member_platform_valid"
-            ),
+            fields.valid_choice("platform", ChatPlatform, "member_platform_valid"),
         ]
 
     def __str__(self) -> str:
@@ -65,33 +60,13 @@ class LeaveReason(models.TextChoices):
 class Membership(models.Model):
     """One stay of a member in a group. Rejoining makes a new row, so history is kept."""
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
-    )
-    community = models.ForeignKey(
-        Community, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("group")
-    )
-    member = models.ForeignKey(
-        Member, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("member")
-    )
+    workspace = fields.workspace_fk()
+    community = community_fk("memberships")
+    member = member_fk("memberships")
     joined_at = models.DateTimeField(_("joined at"))
-    source = models.CharField(_("join source"), max_length=16, choices=JoinSource.choices)
-    inviter = models.ForeignKey(
-        Member,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="invited",
-        verbose_name=_("inviter"),
-    )
-    invite_code = models.ForeignKey(
-        "groups.InviteCode",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="memberships",
-        verbose_name=_("invite code"),
-    )
+    source = fields.choice_field(_("join source"), JoinSource)
+    inviter = fields.optional_fk(Member, _("inviter"), "invited")
+    invite_code = fields.optional_fk("groups.InviteCode", _("invite code"), "memberships")
     channel = models.CharField(
         _("channel"),
         max_length=64,
@@ -105,13 +80,10 @@ class Membership(models.Model):
         help_text=_("The campaign (its slug) that brought the member, for attribution and cohorts."),
     )
     is_active = models.BooleanField(_("active"), default=True)
-    left_at = models.DateTimeField(_("left at"), null=True, blank=True)
-    leave_reason = models.CharField(_("leave reason"), max_length=16, choices=LeaveReason.choices, blank=True)
-    muted_until = models.DateTimeField(
-        _("muted until"),
-        null=True,
-        blank=True,
-        help_text=_("Set by mute penalties; the longest one wins and it is lifted on time."),
+    left_at = fields.optional_time(_("left at"))
+    leave_reason = fields.choice_field(_("leave reason"), LeaveReason, blank=True)
+    muted_until = fields.optional_time(
+        _("muted until"), help_text=_("Set by mute penalties; the longest one wins and it is lifted on time.")
     )
 
     class Meta:
@@ -138,9 +110,7 @@ class Membership(models.Model):
                 ),
                 name="membership_active_consistent",
             ),
-            models.CheckConstraint(
-                condition=models.Q(source__in=JoinSource.values), name="membership_source_valid"
-            ),
+            fields.valid_choice("source", JoinSource, "membership_source_valid"),
         ]
 
     def __str__(self) -> str:
@@ -169,13 +139,9 @@ class RoleAssignment(models.Model):
     # suo.workspace_integrity: the user must work in the row's workspace.
     workspace_user_fields = ("user",)
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
-    )
-    community = models.ForeignKey(
-        Community, on_delete=models.CASCADE, related_name="roles", verbose_name=_("group")
-    )
-    role = models.CharField(_("role"), max_length=16, choices=GroupRole.choices)
+    workspace = fields.workspace_fk()
+    community = community_fk("roles")
+    role = fields.choice_field(_("role"), GroupRole)
     member = models.ForeignKey(
         Member,
         on_delete=models.CASCADE,
@@ -192,24 +158,17 @@ class RoleAssignment(models.Model):
         related_name="group_roles",
         verbose_name=_("suo user"),
     )
-    script_position = models.CharField(
+    script_position = fields.choice_field(
         _("ABC script position"),
+        ScriptPosition,
         max_length=1,
-        choices=ScriptPosition.choices,
         blank=True,
         help_text=_("Only for KOL and atmosphere roles."),
     )
     is_active = models.BooleanField(_("active"), default=True)
     started_at = models.DateTimeField(_("since"))
-    ended_at = models.DateTimeField(_("until"), null=True, blank=True)
-    assigned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("assigned by"),
-    )
+    ended_at = fields.optional_time(_("until"))
+    assigned_by = fields.user_fk(_("assigned by"))
 
     class Meta:
         verbose_name = _("group role")
@@ -245,7 +204,7 @@ class RoleAssignment(models.Model):
                 | models.Q(is_active=False, ended_at__isnull=False),
                 name="role_active_consistent",
             ),
-            models.CheckConstraint(condition=models.Q(role__in=GroupRole.values), name="role_valid"),
+            fields.valid_choice("role", GroupRole, "role_valid"),
         ]
 
     def __str__(self) -> str:

@@ -1,6 +1,5 @@
 """Moderation: the code of conduct, penalty ladders, violations, the penalties they caused, appeals."""
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -8,8 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from groups.models.community import Community, CommunityKind
-from groups.models.members import Member
-from suo.models import Workspace
+from groups.models.fields import community_fk, member_fk, parent_fk
+from suo import fields
 
 
 class RuleCategory(models.TextChoices):
@@ -33,23 +32,17 @@ class Severity(models.IntegerChoices):
 class Rule(models.Model):
     """One rule of the code of conduct (群规), for the whole workspace, a kind of group, or one group."""
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
-    )
+    workspace = fields.workspace_fk()
     title = models.CharField(_("title"), max_length=100)
     description = models.TextField(
         _("description"), blank=True, help_text=_("Shown to members where a template says {rules}.")
     )
-    category = models.CharField(_("category"), max_length=16, choices=RuleCategory.choices)
+    category = fields.choice_field(_("category"), RuleCategory)
     severity = models.PositiveSmallIntegerField(
         _("severity"), choices=Severity.choices, default=Severity.NORMAL
     )
-    community_kind = models.CharField(
-        _("only for groups of kind"),
-        max_length=16,
-        choices=CommunityKind.choices,
-        blank=True,
-        help_text=_("Empty: every kind."),
+    community_kind = fields.choice_field(
+        _("only for groups of kind"), CommunityKind, blank=True, help_text=_("Empty: every kind.")
     )
     community = models.ForeignKey(
         Community,
@@ -64,7 +57,7 @@ class Rule(models.Model):
     is_active = models.BooleanField(
         _("active"), default=True, help_text=_("Retire a rule instead of deleting it; its violations stay.")
     )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_at = fields.created_at_field()
 
     class Meta:
         verbose_name = _("rule")
@@ -72,12 +65,8 @@ class Rule(models.Model):
         ordering = ["workspace", "position", "pk"]
         indexes = [models.Index(fields=["workspace", "is_active"], name="rule_ws_active")]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(category__in=RuleCategory.values), name="rule_category_valid"
-            ),
-            models.CheckConstraint(
-                condition=models.Q(severity__in=Severity.values), name="rule_severity_valid"
-            ),
+            fields.valid_choice("category", RuleCategory, "rule_category_valid"),
+            fields.valid_choice("severity", Severity, "rule_severity_valid"),
             models.CheckConstraint(
                 condition=models.Q(community_kind="") | models.Q(community_kind__in=CommunityKind.values),
                 name="rule_kind_valid",
@@ -120,9 +109,7 @@ class PenaltyAction(models.TextChoices):
 class Ladder(models.Model):
     """Ordered penalty steps; the workspace default applies to every group without its own ladder."""
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
-    )
+    workspace = fields.workspace_fk()
     name = models.CharField(_("name"), max_length=100)
     is_default = models.BooleanField(
         _("workspace default"), default=False, help_text=_("Used by groups that have no ladder of their own.")
@@ -133,11 +120,9 @@ class Ladder(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(3650)],
         help_text=_("Violations older than this no longer count towards the next step."),
     )
-    scope = models.CharField(
-        _("counts"), max_length=16, choices=LadderScope.choices, default=LadderScope.GROUP
-    )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    scope = fields.choice_field(_("counts"), LadderScope, LadderScope.GROUP)
+    created_at = fields.created_at_field()
+    updated_at = fields.updated_at_field()
 
     class Meta:
         verbose_name = _("penalty ladder")
@@ -150,9 +135,7 @@ class Ladder(models.Model):
             models.CheckConstraint(
                 condition=models.Q(window_days__gte=1, window_days__lte=3650), name="ladder_window_range"
             ),
-            models.CheckConstraint(
-                condition=models.Q(scope__in=LadderScope.values), name="ladder_scope_valid"
-            ),
+            fields.valid_choice("scope", LadderScope, "ladder_scope_valid"),
         ]
 
     def __str__(self) -> str:
@@ -167,14 +150,10 @@ class Ladder(models.Model):
 class LadderStep(models.Model):
     """One step of a ladder. Steps are taken in `position` order; the step number is the rank."""
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
-    )
-    ladder = models.ForeignKey(
-        Ladder, on_delete=models.CASCADE, related_name="steps", verbose_name=_("ladder")
-    )
+    workspace = fields.workspace_fk()
+    ladder = parent_fk(Ladder, _("ladder"), "steps")
     position = models.PositiveSmallIntegerField(_("order"), default=0)
-    action = models.CharField(_("action"), max_length=8, choices=PenaltyAction.choices)
+    action = fields.choice_field(_("action"), PenaltyAction, max_length=8)
     mute_minutes = models.PositiveIntegerField(
         _("mute duration (minutes)"), null=True, blank=True, help_text=_("Only for mute: 1440 is 24 hours.")
     )
@@ -184,9 +163,7 @@ class LadderStep(models.Model):
         verbose_name_plural = _("ladder steps")
         ordering = ["ladder", "position", "pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(action__in=PenaltyAction.values), name="ladder_step_action_valid"
-            ),
+            fields.valid_choice("action", PenaltyAction, "ladder_step_action_valid"),
             models.CheckConstraint(
                 condition=(
                     models.Q(action="mute", mute_minutes__gte=1, mute_minutes__lte=525600)
@@ -238,23 +215,15 @@ class Violation(models.Model):
     never rewrites history. A revoked violation stops counting towards the next step.
     """
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
-    )
-    member = models.ForeignKey(
-        Member, on_delete=models.CASCADE, related_name="violations", verbose_name=_("member")
-    )
-    community = models.ForeignKey(
-        Community, on_delete=models.CASCADE, related_name="violations", verbose_name=_("group")
-    )
+    workspace = fields.workspace_fk()
+    member = member_fk("violations")
+    community = community_fk("violations")
     rule = models.ForeignKey(
         Rule, on_delete=models.PROTECT, related_name="violations", verbose_name=_("rule")
     )
-    ladder = models.ForeignKey(
-        Ladder, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("ladder")
-    )
+    ladder = fields.optional_fk(Ladder, _("ladder"))
     step = models.PositiveSmallIntegerField(_("step"))
-    action = models.CharField(_("action"), max_length=8, choices=PenaltyAction.choices)
+    action = fields.choice_field(_("action"), PenaltyAction, max_length=8)
     mute_minutes = models.PositiveIntegerField(_("mute duration (minutes)"), null=True, blank=True)
     counted_before = models.PositiveIntegerField(
         _("violations counted before"),
@@ -263,25 +232,11 @@ class Violation(models.Model):
     severity = models.PositiveSmallIntegerField(_("severity"), choices=Severity.choices, default=0)
     note = models.CharField(_("note"), max_length=500, blank=True)
     screenshot = models.ImageField(_("screenshot"), upload_to=screenshot_path, blank=True, max_length=200)
-    logged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("logged by"),
-    )
+    logged_by = fields.user_fk(_("logged by"))
     created_at = models.DateTimeField(_("logged at"), default=timezone.now)
     idempotency_key = models.CharField(_("idempotency key"), max_length=64, blank=True, editable=False)
-    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
-    revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("revoked by"),
-    )
+    revoked_at = fields.optional_time(_("revoked at"))
+    revoked_by = fields.user_fk(_("revoked by"))
     revoke_reason = models.CharField(_("revoke reason"), max_length=500, blank=True)
 
     class Meta:
@@ -296,9 +251,7 @@ class Violation(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(step__gte=1), name="violation_step_positive"),
-            models.CheckConstraint(
-                condition=models.Q(action__in=PenaltyAction.values), name="violation_action_valid"
-            ),
+            fields.valid_choice("action", PenaltyAction, "violation_action_valid"),
             models.CheckConstraint(
                 condition=(
                     models.Q(action="mute", mute_minutes__gte=1)
@@ -344,25 +297,17 @@ class Penalty(models.Model):
     any group of the workspace, both until the violation is revoked.
     """
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
-    )
+    workspace = fields.workspace_fk()
     violation = models.OneToOneField(
         Violation, on_delete=models.CASCADE, related_name="penalty", verbose_name=_("violation")
     )
-    member = models.ForeignKey(
-        Member, on_delete=models.CASCADE, related_name="penalties", verbose_name=_("member")
-    )
-    community = models.ForeignKey(
-        Community, on_delete=models.CASCADE, related_name="penalties", verbose_name=_("group")
-    )
-    action = models.CharField(_("action"), max_length=8, choices=PenaltyAction.choices)
-    state = models.CharField(
-        _("state"), max_length=8, choices=PenaltyState.choices, default=PenaltyState.ACTIVE
-    )
+    member = member_fk("penalties")
+    community = community_fk("penalties")
+    action = fields.choice_field(_("action"), PenaltyAction, max_length=8)
+    state = fields.choice_field(_("state"), PenaltyState, PenaltyState.ACTIVE, max_length=8)
     starts_at = models.DateTimeField(_("from"))
-    ends_at = models.DateTimeField(_("until"), null=True, blank=True, help_text=_("Empty: until revoked."))
-    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    ends_at = fields.optional_time(_("until"), help_text=_("Empty: until revoked."))
+    ended_at = fields.optional_time(_("ended at"))
 
     class Meta:
         verbose_name = _("penalty")
@@ -373,12 +318,8 @@ class Penalty(models.Model):
             models.Index(fields=["state", "action", "ends_at"], name="penalty_due"),
         ]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(action__in=PenaltyAction.values), name="penalty_action_valid"
-            ),
-            models.CheckConstraint(
-                condition=models.Q(state__in=PenaltyState.values), name="penalty_state_valid"
-            ),
+            fields.valid_choice("action", PenaltyAction, "penalty_action_valid"),
+            fields.valid_choice("state", PenaltyState, "penalty_state_valid"),
             models.CheckConstraint(
                 condition=models.Q(state="active", ended_at__isnull=True)
                 | ~models.Q(state="active") & models.Q(ended_at__isnull=False),
@@ -404,34 +345,14 @@ class AppealState(models.TextChoices):
 class Appeal(models.Model):
     """A member disputes a violation; an operator accepts it (the violation is revoked) or rejects it."""
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
-    )
-    violation = models.ForeignKey(
-        Violation, on_delete=models.CASCADE, related_name="appeals", verbose_name=_("violation")
-    )
+    workspace = fields.workspace_fk()
+    violation = parent_fk(Violation, _("violation"), "appeals")
     statement = models.TextField(_("the member's statement"), max_length=2000)
-    state = models.CharField(
-        _("state"), max_length=8, choices=AppealState.choices, default=AppealState.PENDING
-    )
-    filed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("recorded by"),
-    )
+    state = fields.choice_field(_("state"), AppealState, AppealState.PENDING, max_length=8)
+    filed_by = fields.user_fk(_("recorded by"))
     filed_at = models.DateTimeField(_("filed at"), default=timezone.now)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("decided by"),
-    )
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = fields.user_fk(_("decided by"))
+    decided_at = fields.optional_time(_("decided at"))
     decision_reason = models.CharField(_("reason of the decision"), max_length=500, blank=True)
 
     class Meta:
@@ -443,9 +364,7 @@ class Appeal(models.Model):
             models.UniqueConstraint(
                 fields=["violation"], condition=models.Q(state="pending"), name="appeal_one_pending"
             ),
-            models.CheckConstraint(
-                condition=models.Q(state__in=AppealState.values), name="appeal_state_valid"
-            ),
+            fields.valid_choice("state", AppealState, "appeal_state_valid"),
             models.CheckConstraint(
                 condition=models.Q(state="pending", decided_at__isnull=True)
                 | ~models.Q(state="pending") & models.Q(decided_at__isnull=False),

@@ -1,11 +1,9 @@
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from groups.models.community import Community
-from groups.models.members import Member
-from suo.models import Workspace
+from groups.models.fields import community_fk, member_fk
+from suo import fields
 
 
 class ThresholdKind(models.TextChoices):
@@ -24,16 +22,10 @@ class ReferralScope(models.TextChoices):
 class Threshold(models.Model):
     """One condition for joining a group; the group's threshold mode combines them (all / any)."""
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
-    )
-    community = models.ForeignKey(
-        Community, on_delete=models.CASCADE, related_name="thresholds", verbose_name=_("group")
-    )
-    kind = models.CharField(_("kind"), max_length=16, choices=ThresholdKind.choices)
-    referral_scope = models.CharField(
-        _("referral scope"), max_length=16, choices=ReferralScope.choices, default=ReferralScope.GROUP
-    )
+    workspace = fields.workspace_fk()
+    community = community_fk("thresholds")
+    kind = fields.choice_field(_("kind"), ThresholdKind)
+    referral_scope = fields.choice_field(_("referral scope"), ReferralScope, ReferralScope.GROUP)
     min_activity = models.PositiveIntegerField(
         _("minimum activity events"), default=1, help_text=_("For activity thresholds.")
     )
@@ -56,9 +48,7 @@ class Threshold(models.Model):
         ordering = ["community", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["community", "kind"], name="threshold_unique_kind"),
-            models.CheckConstraint(
-                condition=models.Q(kind__in=ThresholdKind.values), name="threshold_kind_valid"
-            ),
+            fields.valid_choice("kind", ThresholdKind, "threshold_kind_valid"),
             models.CheckConstraint(
                 condition=models.Q(min_activity__gte=1), name="threshold_min_activity_positive"
             ),
@@ -71,29 +61,18 @@ class Threshold(models.Model):
 class InviteCode(models.Model):
     """A code that opens a group with an invite_code threshold; its uses are counted atomically."""
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
-    )
-    community = models.ForeignKey(
-        Community, on_delete=models.CASCADE, related_name="invite_codes", verbose_name=_("group")
-    )
+    workspace = fields.workspace_fk()
+    community = community_fk("invite_codes")
     code = models.CharField(_("code"), max_length=32)
     max_uses = models.PositiveIntegerField(
         _("max uses"), null=True, blank=True, help_text=_("Empty: unlimited.")
     )
     uses = models.PositiveIntegerField(_("uses"), default=0, editable=False)
-    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    expires_at = fields.optional_time(_("expires at"))
     is_active = models.BooleanField(_("active"), default=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("created by"),
-    )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = fields.user_fk(_("created by"))
+    created_at = fields.created_at_field()
 
     class Meta:
         verbose_name = _("invite code")
@@ -121,12 +100,8 @@ class InviteCode(models.Model):
 class Entitlement(models.Model):
     """A paid right a member holds (recorded by the shop integration); opens `paid` thresholds."""
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
-    )
-    member = models.ForeignKey(
-        Member, on_delete=models.CASCADE, related_name="entitlements", verbose_name=_("member")
-    )
+    workspace = fields.workspace_fk()
+    member = member_fk("entitlements")
     product = models.CharField(_("product"), max_length=64)
     order_id = models.CharField(
         _("order id"),
@@ -135,9 +110,9 @@ class Entitlement(models.Model):
         help_text=_("The shop's order id; the same order is recorded once."),
     )
     granted_at = models.DateTimeField(_("granted at"))
-    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
-    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = fields.optional_time(_("expires at"))
+    revoked_at = fields.optional_time(_("revoked at"))
+    created_at = fields.created_at_field()
 
     class Meta:
         verbose_name = _("paid entitlement")

@@ -7,12 +7,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from groups.models import Appeal, AppealState, Ladder, Penalty, Rule, Violation
 from groups.models.moderation import LadderStep
 from groups.moderation import conduct, services
+from groups.readonly_admin import ReadOnlyAdmin, ReadOnlyInline
 from suo.admin_scoping import ServiceDeleteMixin, WorkspaceScopedAdmin, WorkspaceScopedInline
 from suo.tenancy import CONFIGURE_ROLES, MODERATE_ROLES, role_in
 
@@ -130,24 +131,66 @@ class DecisionForm(ReasonForm):
     )
 
 
-class AppealInline(WorkspaceScopedInline):
+class DecisionMixin:
+    """A button on a row's change page that owners and operators press (revoke a violation, decide an
+    appeal): POST <pk>/<decision_path>/ (URL name app_model_<decision_path>), checked by
+    `decision_form`, carried out by `decide()`, then back to the change page with a message."""
+
+    decision_path: str
+    decision_form: type[forms.Form]
+    decision_invalid: str  # the message when the form is not valid
+    decision_done: str
+
+    def decide(self, request, obj, cleaned_data) -> None:
+        raise NotImplementedError
+
+    def get_urls(self):
+        opts = self.model._meta
+        return [
+            path(
+                f"<int:pk>/{self.decision_path}/",
+                self.admin_site.admin_view(self.decision_view),
+                name=f"{opts.app_label}_{opts.model_name}_{self.decision_path}",
+            ),
+            *super().get_urls(),
+        ]
+
+    def decision_view(self, request, pk):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        obj = self.get_queryset(request).filter(pk=pk).first()
+        if obj is None:
+            raise Http404
+        if not _may(request, obj.workspace_id, CONFIGURE_ROLES):
+            raise PermissionDenied
+        form = self.decision_form(request.POST)
+        if not form.is_valid():
+            self.message_user(request, gettext(self.decision_invalid), messages.ERROR)
+        else:
+            try:
+                self.decide(request, obj, form.cleaned_data)
+                self.message_user(request, gettext(self.decision_done))
+            except ValidationError as exc:
+                self.message_user(request, " ".join(exc.messages), messages.ERROR)
+        opts = self.model._meta
+        return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[pk]))
+
+
+class AppealInline(ReadOnlyInline):
     model = Appeal
-    extra = 0
     fields = ["filed_at", "statement", "state", "filed_by", "decided_by", "decided_at", "decision_reason"]
     readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Violation)
-class ViolationAdmin(WorkspaceScopedAdmin):
+class ViolationAdmin(DecisionMixin, ReadOnlyAdmin):
+    # Read-only: logged on the violation desk (/desk/) or through the API, revoked with its button.
     admin_write_roles = CONFIGURE_ROLES
     change_form_template = "admin/groups/violation/change_form.html"
+    decision_path = "revoke"
+    decision_form = ReasonForm
+    decision_invalid = gettext_noop("Give a reason to revoke the violation.")
+    decision_done = gettext_noop("The violation was revoked.")
     change_list_template = "admin/groups/violation/change_list.html"
     list_display = [
         "created_at",
@@ -210,15 +253,6 @@ class ViolationAdmin(WorkspaceScopedAdmin):
         until = f" → {penalty.ends_at:%Y-%m-%d %H:%M}" if penalty.ends_at else ""
         return f"{penalty.get_action_display()} · {penalty.get_state_display()}{until}"
 
-    def has_add_permission(self, request, *args):
-        return False  # logged on the violation desk (/desk/) or through the API
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     def render_change_form(self, request, context, *args, obj=None, **kwargs):
         context["may_revoke"] = (
             obj is not None and obj.revoked_at is None and _may(request, obj.workspace_id, CONFIGURE_ROLES)
@@ -226,40 +260,12 @@ class ViolationAdmin(WorkspaceScopedAdmin):
         context["reason_form"] = ReasonForm()
         return super().render_change_form(request, context, *args, obj=obj, **kwargs)
 
-    def get_urls(self):
-        return [
-            path(
-                "<int:pk>/revoke/",
-                self.admin_site.admin_view(self.revoke_view),
-                name="groups_violation_revoke",
-            ),
-            *super().get_urls(),
-        ]
-
-    def revoke_view(self, request, pk):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        violation = self.get_queryset(request).filter(pk=pk).first()
-        if violation is None:
-            raise Http404
-        if not _may(request, violation.workspace_id, CONFIGURE_ROLES):
-            raise PermissionDenied
-        form = ReasonForm(request.POST)
-        if not form.is_valid():
-            self.message_user(request, gettext("Give a reason to revoke the violation."), messages.ERROR)
-        else:
-            try:
-                services.violation_revoke(
-                    violation=violation, by=request.user, reason=form.cleaned_data["reason"]
-                )
-                self.message_user(request, gettext("The violation was revoked."))
-            except ValidationError as exc:
-                self.message_user(request, " ".join(exc.messages), messages.ERROR)
-        return HttpResponseRedirect(reverse("admin:groups_violation_change", args=[pk]))
+    def decide(self, request, violation, cleaned_data) -> None:
+        services.violation_revoke(violation=violation, by=request.user, reason=cleaned_data["reason"])
 
 
 @admin.register(Penalty)
-class PenaltyAdmin(WorkspaceScopedAdmin):
+class PenaltyAdmin(ReadOnlyAdmin):
     list_display = ["starts_at", "member", "community", "action", "state", "ends_at", "ended_at"]
     list_filter = ["action", "state"]
     search_fields = ["member__display_name", "member__external_id"]
@@ -276,15 +282,6 @@ class PenaltyAdmin(WorkspaceScopedAdmin):
     ]
     fields = readonly_fields
 
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 class AppealAddForm(forms.ModelForm):
     class Meta:
@@ -293,9 +290,13 @@ class AppealAddForm(forms.ModelForm):
 
 
 @admin.register(Appeal)
-class AppealAdmin(WorkspaceScopedAdmin):
+class AppealAdmin(DecisionMixin, WorkspaceScopedAdmin):
     admin_write_roles = MODERATE_ROLES
     change_form_template = "admin/groups/appeal/change_form.html"
+    decision_path = "decide"
+    decision_form = DecisionForm
+    decision_invalid = gettext_noop("Choose a decision and give a reason.")
+    decision_done = gettext_noop("The appeal was decided.")
     list_display = ["filed_at", "violation", "member", "state", "filed_by", "decided_by", "decided_at"]
     list_filter = ["state"]
     search_fields = ["violation__member__display_name", "statement"]
@@ -351,34 +352,10 @@ class AppealAdmin(WorkspaceScopedAdmin):
         context["decision_form"] = DecisionForm()
         return super().render_change_form(request, context, *args, obj=obj, **kwargs)
 
-    def get_urls(self):
-        return [
-            path(
-                "<int:pk>/decide/", self.admin_site.admin_view(self.decide_view), name="groups_appeal_decide"
-            ),
-            *super().get_urls(),
-        ]
-
-    def decide_view(self, request, pk):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        appeal = self.get_queryset(request).filter(pk=pk).first()
-        if appeal is None:
-            raise Http404
-        if not _may(request, appeal.workspace_id, CONFIGURE_ROLES):
-            raise PermissionDenied
-        form = DecisionForm(request.POST)
-        if not form.is_valid():
-            self.message_user(request, gettext("Choose a decision and give a reason."), messages.ERROR)
-        else:
-            try:
-                services.appeal_decide(
-                    appeal=appeal,
-                    accept=form.cleaned_data["decision"] == "accept",
-                    reason=form.cleaned_data["reason"],
-                    by=request.user,
-                )
-                self.message_user(request, gettext("The appeal was decided."))
-            except ValidationError as exc:
-                self.message_user(request, " ".join(exc.messages), messages.ERROR)
-        return HttpResponseRedirect(reverse("admin:groups_appeal_change", args=[pk]))
+    def decide(self, request, appeal, cleaned_data) -> None:
+        services.appeal_decide(
+            appeal=appeal,
+            accept=cleaned_data["decision"] == "accept",
+            reason=cleaned_data["reason"],
+            by=request.user,
+        )

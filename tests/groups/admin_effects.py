@@ -2,6 +2,8 @@
 compares a change made in the admin with the same change made through the API."""
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from suo.models import AuditRecord, WebhookDelivery, WebhookEndpoint
@@ -54,3 +56,12 @@ def effects_since(since: Mark) -> dict:
         for d in WebhookDelivery.objects.filter(pk__gt=since.delivery).order_by("pk")
     ]
     return {"audit": audit, "webhooks": webhooks}
+
+
+@contextmanager
+def recorded() -> Iterator[dict]:
+    """What the block left behind (as effects_since() tells it), filled in when the block ends."""
+    since = mark()
+    found: dict = {}
+    yield found
+    found.update(effects_since(since))

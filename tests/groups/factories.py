@@ -9,6 +9,7 @@ from groups.models import (
     LadderStep,
     Member,
     Membership,
+    RoleAssignment,
     Rule,
     Threshold,
 )
@@ -38,32 +39,44 @@ class MemberFactory(factory.django.DjangoModelFactory):
     first_seen_at = factory.LazyFunction(timezone.now)
 
 
-class MembershipFactory(factory.django.DjangoModelFactory):
+class InGroupFactory(factory.django.DjangoModelFactory):
+    """A row of a group, in the group's workspace."""
+
     class Meta:
-        model = Membership
+        abstract = True
 
     community = factory.SubFactory(CommunityFactory)
     workspace = factory.SelfAttribute("community.workspace")
+
+
+class MembershipFactory(InGroupFactory):
+    class Meta:
+        model = Membership
+
     member = factory.SubFactory(MemberFactory, workspace=factory.SelfAttribute("..workspace"))
     joined_at = factory.LazyFunction(timezone.now)
     source = "link"
 
 
-class ThresholdFactory(factory.django.DjangoModelFactory):
+class RoleAssignmentFactory(InGroupFactory):
+    class Meta:
+        model = RoleAssignment
+
+    role = "lead"
+    started_at = factory.LazyFunction(timezone.now)
+
+
+class ThresholdFactory(InGroupFactory):
     class Meta:
         model = Threshold
 
-    community = factory.SubFactory(CommunityFactory)
-    workspace = factory.SelfAttribute("community.workspace")
     kind = "open"
 
 
-class InviteCodeFactory(factory.django.DjangoModelFactory):
+class InviteCodeFactory(InGroupFactory):
     class Meta:
         model = InviteCode
 
-    community = factory.SubFactory(CommunityFactory)
-    workspace = factory.SelfAttribute("community.workspace")
     code = factory.Sequence(lambda n: f"CODE{n}")
 
 

@@ -7,7 +7,13 @@ from django.core.management import call_command
 
 from groups.models import Community, Member, Membership, RoleAssignment
 from suo.demo import DEMO_PASSWORD
-from tests.groups.factories import CommunityFactory, MemberFactory, MembershipFactory, ThresholdFactory
+from tests.groups.factories import (
+    CommunityFactory,
+    MemberFactory,
+    MembershipFactory,
+    RoleAssignmentFactory,
+    ThresholdFactory,
+)
 from tests.suo.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -103,10 +109,8 @@ def test_changelists_do_not_grow_queries_with_rows(login, tenant_a, django_asser
         group = CommunityFactory(workspace=tenant_a.workspace)
         MembershipFactory(community=group)
         ThresholdFactory(community=group)
-        RoleAssignment.objects.create(
-            workspace=tenant_a.workspace,
+        RoleAssignmentFactory(
             community=group,
-            role="lead",
             member=MemberFactory(workspace=tenant_a.workspace),
             started_at=group.created_at,
         )
@@ -151,10 +155,8 @@ def test_lifecycle_action_moves_and_reports_refusals(login, tenant_a):
 
 def test_new_lead_on_the_group_page_replaces_the_old(login, tenant_a):
     group = CommunityFactory(workspace=tenant_a.workspace)
-    old = RoleAssignment.objects.create(
-        workspace=tenant_a.workspace,
+    old = RoleAssignmentFactory(
         community=group,
-        role="lead",
         user=tenant_a.owner,
         started_at=group.created_at,
     )
@@ -203,28 +205,17 @@ def test_moderator_adds_a_membership_by_hand(login, tenant_a):
     member = MemberFactory(workspace=tenant_a.workspace)
     client = login(tenant_a.moderator)
 
-    response = client.post(
-        "/admin/groups/membership/add/",
-        {
-            "workspace": tenant_a.workspace.pk,
-            "community": group.pk,
-            "member": member.pk,
-            "source": "manual",
-            "joined_at_0": "2026-03-01",
-            "joined_at_1": "10:00:00",
-        },
-    )
-    again = client.post(
-        "/admin/groups/membership/add/",
-        {
-            "workspace": tenant_a.workspace.pk,
-            "community": group.pk,
-            "member": member.pk,
-            "source": "manual",
-            "joined_at_0": "2026-03-01",
-            "joined_at_1": "10:00:00",
-        },
-    )
+    data = {
+        "workspace": tenant_a.workspace.pk,
+        "community": group.pk,
+        "member": member.pk,
+        "source": "manual",
+        "joined_at_0": "2026-03-01",
+        "joined_at_1": "10:00:00",
+    }
+
+    response = client.post("/admin/groups/membership/add/", data)
+    again = client.post("/admin/groups/membership/add/", data)
 
     assert response.status_code == 302
     assert again.status_code == 200 and "member" in again.context["adminform"].form.errors

@@ -19,13 +19,14 @@ from groups.models import (
 from groups.moderation import ladders
 from groups.moderation import services as moderation
 from suo.models import AuditRecord
-from tests.groups.admin_effects import effects_since, listen, mark
+from tests.groups.admin_effects import listen, recorded
 from tests.groups.factories import (
     CommunityFactory,
     EntitlementFactory,
     InviteCodeFactory,
     MemberFactory,
     MembershipFactory,
+    RoleAssignmentFactory,
     RuleFactory,
     ladder_with,
 )
@@ -67,23 +68,21 @@ def test_a_group_made_on_the_admin_page_is_the_group_the_api_makes(client, api_f
         f"{thresholds}-0-min_activity": 1,
     }
 
-    since = mark()
-    response = client.post("/admin/groups/community/add/", data)
-    by_admin = effects_since(since)
-    since = mark()
-    api_for(tenant_a.operator).post(
-        "/api/groups/",
-        {
-            "name": "周末读书",
-            "kind": "benefit",
-            "external_id": "api-1",
-            "member_limit": 200,
-            "threshold_mode": "any",
-            "thresholds": [{"kind": "invite_code"}],
-        },
-        format="json",
-    )
-    by_api = effects_since(since)
+    with recorded() as by_admin:
+        response = client.post("/admin/groups/community/add/", data)
+    with recorded() as by_api:
+        api_for(tenant_a.operator).post(
+            "/api/groups/",
+            {
+                "name": "周末读书",
+                "kind": "benefit",
+                "external_id": "api-1",
+                "member_limit": 200,
+                "threshold_mode": "any",
+                "thresholds": [{"kind": "invite_code"}],
+            },
+            format="json",
+        )
 
     assert response.status_code == 302, response.context["adminform"].form.errors
     made = {g.external_id: g for g in Community.objects.filter(workspace=ws)}
@@ -100,12 +99,10 @@ def test_a_lifecycle_move_in_the_admin_leaves_the_same_audit_and_webhook_as_the_
     in_api = CommunityFactory(workspace=ws, state="planning", name="同一个名字", external_id="x2")
     client.force_login(tenant_a.operator)
 
-    since = mark()
-    changelist_action(client, "/admin/groups/community/", "move_to_recruiting", [in_admin])
-    by_admin = effects_since(since)
-    since = mark()
-    api_for(tenant_a.operator).post(f"/api/groups/{in_api.pk}/transition/", {"state": "recruiting"})
-    by_api = effects_since(since)
+    with recorded() as by_admin:
+        changelist_action(client, "/admin/groups/community/", "move_to_recruiting", [in_admin])
+    with recorded() as by_api:
+        api_for(tenant_a.operator).post(f"/api/groups/{in_api.pk}/transition/", {"state": "recruiting"})
 
     assert [verb for verb, *_ in by_admin["audit"]] == ["community.state_changed"]
     assert [event for event, _ in by_admin["webhooks"]] == ["community.state_changed"]
@@ -176,8 +173,7 @@ def test_a_role_given_on_the_group_page_is_the_role_the_api_gives(client, api_fo
 def test_roles_are_ended_in_the_role_list_not_deleted(client, api_for, tenant_a, ws):
     group = CommunityFactory(workspace=ws)
     rows = [
-        RoleAssignment.objects.create(
-            workspace=ws,
+        RoleAssignmentFactory(
             community=group,
             role="kol",
             member=MemberFactory(workspace=ws),
@@ -213,18 +209,17 @@ def test_a_member_added_in_the_admin_is_the_member_the_api_adds(client, api_for,
         "first_seen_at_1": "10:00:00",
     }
 
-    since = mark()
-    response = client.post("/admin/groups/member/add/", data)
-    again = client.post("/admin/groups/member/add/", data)
-    by_admin = effects_since(since)
-    since = mark()
-    api_for(tenant_a.moderator).post(
-        "/api/members/", {"display_name": "小雨", "external_id": "api-m", "phone": "13800000000"}
-    )
+    with recorded() as by_admin:
+        response = client.post("/admin/groups/member/add/", data)
+        again = client.post("/admin/groups/member/add/", data)
+    with recorded() as by_api:
+        api_for(tenant_a.moderator).post(
+            "/api/members/", {"display_name": "小雨", "external_id": "api-m", "phone": "13800000000"}
+        )
 
     assert response.status_code == 302
     assert again.status_code == 200 and again.context["adminform"].form.errors
-    assert by_admin == effects_since(since) == NOTHING
+    assert by_admin == by_api == NOTHING
     assert Member.objects.filter(workspace=ws, display_name="小雨", phone="13800000000").count() == 2
 
 
@@ -232,34 +227,33 @@ def test_memberships_added_and_ended_in_the_admin_send_the_webhooks_the_api_send
     client, api_for, tenant_a, ws
 ):
     group = CommunityFactory(workspace=ws, state="active")
-    by_hand, by_api = (
+    in_admin, in_api = (
         MemberFactory(workspace=ws, display_name="同名"),
         MemberFactory(workspace=ws, display_name="同名"),
     )
     client.force_login(tenant_a.moderator)
 
-    since = mark()
-    client.post(
-        "/admin/groups/membership/add/",
-        {
-            "workspace": ws.pk,
-            "community": group.pk,
-            "member": by_hand.pk,
-            "source": "manual",
-            "joined_at_0": "2026-03-01",
-            "joined_at_1": "10:00:00",
-        },
-    )
-    stay = Membership.objects.get(member=by_hand)
-    changelist_action(client, "/admin/groups/membership/", "end_as_left", [stay])
-    by_admin = effects_since(since)
-    since = mark()
-    api = api_for(tenant_a.moderator)
-    api.post(f"/api/groups/{group.pk}/join/", {"member": by_api.pk, "source": "manual"})
-    api.post(f"/api/groups/{group.pk}/leave/", {"member": by_api.pk})
+    with recorded() as by_admin:
+        client.post(
+            "/admin/groups/membership/add/",
+            {
+                "workspace": ws.pk,
+                "community": group.pk,
+                "member": in_admin.pk,
+                "source": "manual",
+                "joined_at_0": "2026-03-01",
+                "joined_at_1": "10:00:00",
+            },
+        )
+        stay = Membership.objects.get(member=in_admin)
+        changelist_action(client, "/admin/groups/membership/", "end_as_left", [stay])
+    with recorded() as by_api:
+        api = api_for(tenant_a.moderator)
+        api.post(f"/api/groups/{group.pk}/join/", {"member": in_api.pk, "source": "manual"})
+        api.post(f"/api/groups/{group.pk}/leave/", {"member": in_api.pk})
 
     assert [event for event, _ in by_admin["webhooks"]] == ["member.joined", "member.left"]
-    assert by_admin == effects_since(since)
+    assert by_admin == by_api
     assert client.post(f"/admin/groups/membership/{stay.pk}/delete/", {"post": "yes"}).status_code == 403
     assert Membership.objects.filter(pk=stay.pk).exists()
 
@@ -329,22 +323,20 @@ def test_a_ladder_made_in_the_admin_is_audited_as_through_the_api(client, api_fo
         f"{steps}-1-action": "ban",
     }
 
-    since = mark()
-    response = client.post("/admin/groups/ladder/add/", data)
-    by_admin = effects_since(since)
-    since = mark()
-    api_for(tenant_a.operator).post(
-        "/api/ladders/",
-        {
-            "name": "严格",
-            "is_default": True,
-            "window_days": 7,
-            "scope": "workspace",
-            "steps": [{"action": "mute", "mute_minutes": 60}, {"action": "ban"}],
-        },
-        format="json",
-    )
-    by_api = effects_since(since)
+    with recorded() as by_admin:
+        response = client.post("/admin/groups/ladder/add/", data)
+    with recorded() as by_api:
+        api_for(tenant_a.operator).post(
+            "/api/ladders/",
+            {
+                "name": "严格",
+                "is_default": True,
+                "window_days": 7,
+                "scope": "workspace",
+                "steps": [{"action": "mute", "mute_minutes": 60}, {"action": "ban"}],
+            },
+            format="json",
+        )
 
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert [verb for verb, *_ in by_admin["audit"]] == ["ladder.created"]
@@ -377,14 +369,13 @@ def test_rules_deleted_in_the_admin_are_audited_as_through_the_api(client, api_f
     in_admin, in_api = RuleFactory(workspace=ws, title="同一条"), RuleFactory(workspace=ws, title="同一条")
     client.force_login(tenant_a.operator)
 
-    since = mark()
-    changelist_action(client, "/admin/groups/rule/", "delete_selected", [in_admin], post="yes")
-    by_admin = effects_since(since)
-    since = mark()
-    api_for(tenant_a.operator).delete(f"/api/rules/{in_api.pk}/")
+    with recorded() as by_admin:
+        changelist_action(client, "/admin/groups/rule/", "delete_selected", [in_admin], post="yes")
+    with recorded() as by_api:
+        api_for(tenant_a.operator).delete(f"/api/rules/{in_api.pk}/")
 
     assert [verb for verb, *_ in by_admin["audit"]] == ["rule.deleted"]
-    assert by_admin == effects_since(since)
+    assert by_admin == by_api
     assert not Rule.objects.filter(pk__in=[in_admin.pk, in_api.pk]).exists()
 
 
@@ -411,32 +402,32 @@ def test_a_revoke_in_the_admin_leaves_the_same_audit_and_webhooks_as_the_api(
     in_admin, in_api = two_logged
     client.force_login(tenant_a.operator)
 
-    since = mark()
-    client.post(f"/admin/groups/violation/{in_admin.pk}/revoke/", {"reason": "误判"})
-    by_admin = effects_since(since)
-    since = mark()
-    api_for(tenant_a.operator).post(f"/api/violations/{in_api.pk}/revoke/", {"reason": "误判"})
+    with recorded() as by_admin:
+        client.post(f"/admin/groups/violation/{in_admin.pk}/revoke/", {"reason": "误判"})
+    with recorded() as by_api:
+        api_for(tenant_a.operator).post(f"/api/violations/{in_api.pk}/revoke/", {"reason": "误判"})
 
     assert [verb for verb, *_ in by_admin["audit"]] == ["violation.revoked", "penalty.lifted"]
     assert [event for event, _ in by_admin["webhooks"]] == ["violation.revoked", "penalty.lifted"]
-    assert by_admin == effects_since(since)
+    assert by_admin == by_api
 
 
 def test_appeals_filed_and_decided_in_the_admin_match_the_api(client, api_for, tenant_a, two_logged):
     in_admin, in_api = two_logged
 
-    since = mark()
-    client.force_login(tenant_a.moderator)
-    client.post("/admin/groups/appeal/add/", {"violation": in_admin.pk, "statement": "冤枉"})
-    appeal = Appeal.objects.get(violation=in_admin)
-    client.force_login(tenant_a.operator)
-    client.post(f"/admin/groups/appeal/{appeal.pk}/decide/", {"decision": "accept", "reason": "证据不足"})
-    by_admin = effects_since(since)
-    since = mark()
-    filed = api_for(tenant_a.moderator).post("/api/appeals/", {"violation": in_api.pk, "statement": "冤枉"})
-    api_for(tenant_a.operator).post(
-        f"/api/appeals/{filed.json()['id']}/decide/", {"decision": "accept", "reason": "证据不足"}
-    )
+    with recorded() as by_admin:
+        client.force_login(tenant_a.moderator)
+        client.post("/admin/groups/appeal/add/", {"violation": in_admin.pk, "statement": "冤枉"})
+        appeal = Appeal.objects.get(violation=in_admin)
+        client.force_login(tenant_a.operator)
+        client.post(f"/admin/groups/appeal/{appeal.pk}/decide/", {"decision": "accept", "reason": "证据不足"})
+    with recorded() as by_api:
+        filed = api_for(tenant_a.moderator).post(
+            "/api/appeals/", {"violation": in_api.pk, "statement": "冤枉"}
+        )
+        api_for(tenant_a.operator).post(
+            f"/api/appeals/{filed.json()['id']}/decide/", {"decision": "accept", "reason": "证据不足"}
+        )
 
     assert [verb for verb, *_ in by_admin["audit"]] == [
         "appeal.filed",
@@ -444,5 +435,5 @@ def test_appeals_filed_and_decided_in_the_admin_match_the_api(client, api_for, t
         "penalty.lifted",
         "appeal.accepted",
     ]
-    assert by_admin == effects_since(since)
+    assert by_admin == by_api
     assert Violation.objects.filter(revoked_at__isnull=False).count() == 2

@@ -11,15 +11,11 @@ from tests.groups.factories import (
     InviteCodeFactory,
     MemberFactory,
     MembershipFactory,
+    RoleAssignmentFactory,
     ThresholdFactory,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def group(tenant_a):
-    return CommunityFactory(workspace=tenant_a.workspace, state="active")
 
 
 def test_operator_creates_a_group_with_thresholds_and_tags(api_for, tenant_a):
@@ -217,12 +213,9 @@ def test_groups_list_counts_queries_and_members(api_for, tenant_a, django_assert
         MembershipFactory(community=group)
         ThresholdFactory(community=group, kind="open")
         if index % 2:
-            RoleAssignment.objects.create(
-                workspace=tenant_a.workspace,
+            RoleAssignmentFactory(
                 community=group,
-                role="lead",
                 user=tenant_a.operator,
-                started_at=timezone.now(),
             )
     client = api_for(tenant_a.analyst)
 

@@ -25,65 +25,32 @@ def group(tenant_a):
     )
 
 
+def event(event_id: str, kind: str, when: str, **fields) -> dict:
+    """A bot's event about member u1 of group room-1 on WeChat; a field given as None is left out."""
+    body = {
+        "id": event_id,
+        "type": kind,
+        "platform": "wechat",
+        "group_external_id": "room-1",
+        "member_external_id": "u1",
+        "at": when,
+        **fields,
+    }
+    return {key: value for key, value in body.items() if value is not None}
+
+
 def post(api_for, tenant, events):
     return api_for(tenant.operator).post("/api/events/", {"events": events})
 
 
 def test_batch_applies_joins_leaves_messages_and_activities(api_for, tenant_a, group):
     events = [
-        {
-            "id": "1",
-            "type": "join",
-            "platform": "wechat",
-            "group_external_id": "room-1",
-            "member_external_id": "u1",
-            "member_name": "小明",
-            "at": at(1, 10),
-            "source": "live_code",
-        },
-        {
-            "id": "2",
-            "type": "message",
-            "platform": "wechat",
-            "group_external_id": "room-1",
-            "member_external_id": "u1",
-            "at": at(1, 11),
-            "count": 3,
-        },
-        {
-            "id": "3",
-            "type": "message",
-            "platform": "wechat",
-            "group_external_id": "room-1",
-            "member_external_id": "u1",
-            "at": at(1, 23),
-        },
-        {
-            "id": "4",
-            "type": "message",
-            "platform": "wechat",
-            "group_external_id": "room-1",
-            "member_external_id": "u1",
-            "at": at(2, 1),
-        },
-        {
-            "id": "5",
-            "type": "activity",
-            "platform": "wechat",
-            "member_external_id": "u1",
-            "at": at(2, 2),
-            "campaign": "d11",
-            "name": "签到",
-        },
-        {
-            "id": "6",
-            "type": "leave",
-            "platform": "wechat",
-            "group_external_id": "room-1",
-            "member_external_id": "u1",
-            "at": at(3, 9),
-            "reason": "left",
-        },
+        event("1", "join", at(1, 10), member_name="小明", source="live_code"),
+        event("2", "message", at(1, 11), count=3),
+        event("3", "message", at(1, 23)),
+        event("4", "message", at(2, 1)),
+        event("5", "activity", at(2, 2), group_external_id=None, campaign="d11", name="签到"),
+        event("6", "leave", at(3, 9), reason="left"),
     ]
 
     response = post(api_for, tenant_a, events)
@@ -101,25 +68,8 @@ def test_batch_applies_joins_leaves_messages_and_activities(api_for, tenant_a, g
 
 
 def test_sending_the_same_batch_twice_changes_nothing(api_for, tenant_a, group):
-    events = [
-        {
-            "id": f"m{i}",
-            "type": "message",
-            "platform": "wechat",
-            "group_external_id": "room-1",
-            "member_external_id": "u1",
-            "at": at(1, 10),
-        }
-        for i in range(5)
-    ] + [
-        {
-            "id": "j",
-            "type": "join",
-            "platform": "wechat",
-            "group_external_id": "room-1",
-            "member_external_id": "u2",
-            "at": at(1, 9),
-        }
+    events = [event(f"m{i}", "message", at(1, 10)) for i in range(5)] + [
+        event("j", "join", at(1, 9), member_external_id="u2")
     ]
 
     first = post(api_for, tenant_a, events).json()
@@ -134,55 +84,14 @@ def test_sending_the_same_batch_twice_changes_nothing(api_for, tenant_a, group):
 
 def test_unknown_groups_and_bad_events_are_reported_per_event(api_for, tenant_a, group):
     events = [
-        {
-            "id": "ok",
-            "type": "join",
-            "platform": "wechat",
-            "group_external_id": "room-1",
-            "member_external_id": "u1",
-            "at": at(1, 9),
-        },
-        {
-            "id": "nogroup",
-            "type": "join",
-            "platform": "wechat",
-            "group_external_id": "room-404",
-            "member_external_id": "u1",
-            "at": at(1, 9),
-        },
-        {
-            "id": "wrongplatform",
-            "type": "join",
-            "platform": "qq",
-            "group_external_id": "room-1",
-            "member_external_id": "u1",
-            "at": at(1, 9),
-        },
-        {"id": "badtype", "type": "dance", "platform": "wechat", "member_external_id": "u1", "at": at(1, 9)},
-        {
-            "id": "badtime",
-            "type": "message",
-            "platform": "wechat",
-            "group_external_id": "room-1",
-            "member_external_id": "u1",
-            "at": "yesterday",
-        },
-        {
-            "id": "needsgroup",
-            "type": "message",
-            "platform": "wechat",
-            "member_external_id": "u1",
-            "at": at(1, 9),
-        },
+        event("ok", "join", at(1, 9)),
+        event("nogroup", "join", at(1, 9), group_external_id="room-404"),
+        event("wrongplatform", "join", at(1, 9), platform="qq"),
+        event("badtype", "dance", at(1, 9), group_external_id=None),
+        event("badtime", "message", "yesterday"),
+        event("needsgroup", "message", at(1, 9), group_external_id=None),
         "not an object",
-        {
-            "id": "ok",
-            "type": "join",
-            "platform": "wechat",
-            "group_external_id": "room-1",
-            "member_external_id": "u1",
-            "at": at(1, 9),
-        },
+        event("ok", "join", at(1, 9)),
     ]
 
     body = post(api_for, tenant_a, events).json()
@@ -211,18 +120,9 @@ def test_batch_shape_errors_are_400(api_for, tenant_a):
 
 
 def test_join_event_records_channel_and_campaign(api_for, tenant_a, group):
-    event = {
-        "id": "c1",
-        "type": "join",
-        "platform": "wechat",
-        "group_external_id": "room-1",
-        "member_external_id": "u9",
-        "at": at(2, 9),
-        "channel": "朋友圈",
-        "campaign": "spring",
-    }
+    joined = event("c1", "join", at(2, 9), member_external_id="u9", channel="朋友圈", campaign="spring")
 
-    response = post(api_for, tenant_a, [event])
+    response = post(api_for, tenant_a, [joined])
 
     assert response.status_code == 200, response.json()
     membership = Membership.objects.get(community=group, member__external_id="u9")
@@ -237,22 +137,8 @@ def test_join_of_a_member_already_in_is_skipped_and_leave_of_a_stranger_too(api_
         api_for,
         tenant_a,
         [
-            {
-                "id": "a",
-                "type": "join",
-                "platform": "wechat",
-                "group_external_id": "room-1",
-                "member_external_id": "u1",
-                "at": at(1, 9),
-            },
-            {
-                "id": "b",
-                "type": "leave",
-                "platform": "wechat",
-                "group_external_id": "room-1",
-                "member_external_id": "u7",
-                "at": at(1, 9),
-            },
+            event("a", "join", at(1, 9)),
+            event("b", "leave", at(1, 9), member_external_id="u7"),
         ],
     ).json()
 
@@ -268,16 +154,7 @@ def test_events_of_another_workspace_group_are_unknown(api_for, tenant_a, tenant
     body = post(
         api_for,
         tenant_a,
-        [
-            {
-                "id": "x",
-                "type": "join",
-                "platform": "wechat",
-                "group_external_id": "theirs",
-                "member_external_id": "u1",
-                "at": at(1, 9),
-            }
-        ],
+        [event("x", "join", at(1, 9), group_external_id="theirs")],
     ).json()
 
     assert body["results"][0]["code"] == "unknown_group"
@@ -299,16 +176,7 @@ def test_a_1000_event_batch_takes_a_bounded_number_of_queries(
     events = []
     for i in range(1000):
         kind = "join" if i < 200 else "message"
-        events.append(
-            {
-                "id": f"e{i}",
-                "type": kind,
-                "platform": "wechat",
-                "group_external_id": "room-1",
-                "member_external_id": f"u{i % 200}",
-                "at": at(1 + i % 5, 12),
-            }
-        )
+        events.append(event(f"e{i}", kind, at(1 + i % 5, 12), member_external_id=f"u{i % 200}"))
     client = api_for(tenant_a.operator)
 
     with django_assert_max_num_queries(40):
@@ -327,15 +195,8 @@ def test_member_left_webhook_has_the_same_shape_from_an_event_as_from_the_api(ap
     )
     by_event = MembershipFactory(community=group, member=MemberFactory(workspace=tenant_a.workspace))
     by_api = MembershipFactory(community=group, member=MemberFactory(workspace=tenant_a.workspace))
-    event = {
-        "id": "left-1",
-        "type": "leave",
-        "platform": "wechat",
-        "group_external_id": "room-1",
-        "member_external_id": by_event.member.external_id,
-        "at": at(2, 10),
-    }
-    assert post(api_for, tenant_a, [event]).json()["applied"] == 1
+    left = event("left-1", "leave", at(2, 10), member_external_id=by_event.member.external_id)
+    assert post(api_for, tenant_a, [left]).json()["applied"] == 1
     api_for(tenant_a.moderator).post(f"/api/groups/{group.pk}/leave/", {"member": by_api.member_id})
 
     payloads = [

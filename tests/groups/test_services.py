@@ -16,7 +16,6 @@ from groups.models import (
     Entitlement,
     InviteCode,
     Membership,
-    RoleAssignment,
 )
 from groups.models.templates import render_template, validate_template
 from tests.groups.factories import (
@@ -25,15 +24,11 @@ from tests.groups.factories import (
     InviteCodeFactory,
     MemberFactory,
     MembershipFactory,
+    RoleAssignmentFactory,
     ThresholdFactory,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def group(tenant_a):
-    return CommunityFactory(workspace=tenant_a.workspace, state="active")
 
 
 @pytest.fixture
@@ -328,12 +323,9 @@ def test_database_refuses_two_active_leads(group, tenant_a):
     services.role_assign(community=group, role="lead", user=tenant_a.operator)
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        RoleAssignment.objects.create(
-            workspace=group.workspace,
+        RoleAssignmentFactory(
             community=group,
-            role="lead",
             user=tenant_a.owner,
-            started_at=timezone.now(),
         )
 
 

@@ -1,9 +1,7 @@
-"""Helpers of the campaigns admin: forms that check through the services, read-only admins."""
+"""Helpers of the campaigns admin: forms that check through the services."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-
-from suo.admin_scoping import WorkspaceScopedAdmin, WorkspaceScopedInline
 
 
 class _RolledBack(Exception):
@@ -52,24 +50,3 @@ class ServiceForm:
 
     def validate_unique(self):
         pass  # the service decides, under its own lock or unique index
-
-
-class ReadOnlyMixin:
-    """Rows written only by the services (transitions, claims, entries, referrals...): shown, never edited."""
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(ReadOnlyMixin, WorkspaceScopedAdmin):
-    pass
-
-
-class ReadOnlyInline(ReadOnlyMixin, WorkspaceScopedInline):
-    extra = 0

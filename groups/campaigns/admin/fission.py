@@ -5,8 +5,9 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from groups.campaigns import services
-from groups.campaigns.admin.common import ReadOnlyAdmin, ReadOnlyInline, ServiceForm
+from groups.campaigns.admin.common import ServiceForm
 from groups.campaigns.models import Conversion, Lure, LureChannel, Referral, ReferralReward
+from groups.readonly_admin import ReadOnlyAdmin, ReadOnlyInline
 from links.livecodes.models import LiveCode
 from suo.admin_scoping import WorkspaceScopedAdmin
 from suo.tenancy import scoped_for_user

@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from groups.campaigns import selectors, services
-from groups.campaigns.admin.common import ReadOnlyAdmin, ReadOnlyInline, ServiceForm
+from groups.campaigns.admin.common import ServiceForm
 from groups.campaigns.models import (
     PHASES,
     Campaign,
@@ -26,6 +26,7 @@ from groups.campaigns.models import (
     TransitionState,
 )
 from groups.campaigns.services.flash import EDITABLE
+from groups.readonly_admin import ReadOnlyAdmin, ReadOnlyInline
 from suo.admin_scoping import WorkspaceScopedAdmin, WorkspaceScopedInline
 
 PHASE_FIELDS = {phase: f"{phase}_at" for phase in PHASES}

@@ -7,24 +7,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from groups.campaigns import services
-from groups.campaigns.admin.common import ReadOnlyAdmin, ReadOnlyInline, ServiceForm
+from groups.campaigns.admin.common import ServiceForm
 from groups.campaigns.models import Play, PlayAlert, PlayEntry, PlayReward
+from groups.campaigns.models.plays import PLAY_SLOT, PLAY_TERMS
+from groups.readonly_admin import ReadOnlyAdmin, ReadOnlyInline
 from suo.admin_scoping import WorkspaceScopedAdmin
 
-PLAY_FIELDS = [
-    "workspace",
-    "group",
-    "kind",
-    "title",
-    "description",
-    "opens_at",
-    "closes_at",
-    "winners_count",
-    "prize",
-    "streak_days",
-    "min_participants",
-    "deal_price",
-]
+PLAY_FIELDS = ["workspace", *PLAY_SLOT, *PLAY_TERMS]
 
 
 class PlayForm(ServiceForm, forms.ModelForm):

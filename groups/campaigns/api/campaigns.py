@@ -3,18 +3,20 @@
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
+from groups.api.viewsets import ReadDeleteViewSet
 from groups.campaigns import selectors, services
 from groups.campaigns.api.common import CampaignErrorSerializer
 from groups.campaigns.models import Campaign, PhaseTransition, ScheduledMessage
 from groups.campaigns.models.flash import SCHEDULED_PHASES
+from groups.campaigns.services.flash import SETTINGS
 from groups.models import Community, Member
 from links.models import Link
-from suo.api.scoping import ScopedPrimaryKeyRelatedField, WorkspaceScopedMixin
+from suo.api.scoping import ScopedPrimaryKeyRelatedField
 from suo.tenancy import MODERATE_ROLES
 
 
@@ -78,12 +80,7 @@ class CampaignOutput(serializers.ModelSerializer):
             "countdown_url",
             "phases",
             "phase_changed_at",
-            "description",
-            "thank_you_message",
-            "thank_you_red_packet",
-            "referral_stay_days",
-            "referral_invitees_per_reward",
-            "referral_reward",
+            *SETTINGS,
             "created_at",
         ]
         read_only_fields = fields
@@ -171,13 +168,7 @@ class MemberLinkOutput(serializers.Serializer):
     retrieve=extend_schema(summary="One campaign with its phase schedule"),
     destroy=extend_schema(summary="Delete a campaign that has not started"),
 )
-class CampaignViewSet(
-    WorkspaceScopedMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
+class CampaignViewSet(ReadDeleteViewSet):
     queryset = Campaign.objects.all()
     serializer_class = CampaignOutput
     filterset_fields = ["group", "phase"]
@@ -198,9 +189,8 @@ class CampaignViewSet(
         responses={201: CampaignOutput, 400: OpenApiResponse(CampaignErrorSerializer)},
     )
     def create(self, request):
-        data = CampaignInput(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        campaign = services.campaign_create(workspace=self.workspace, by=request.user, **data.validated_data)
+        values = self.validated(CampaignInput)
+        campaign = services.campaign_create(workspace=self.workspace, by=request.user, **values)
         return Response(CampaignOutput(self._fresh(campaign)).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -210,9 +200,8 @@ class CampaignViewSet(
     )
     def partial_update(self, request, pk=None):
         campaign = self.get_object()
-        data = CampaignUpdateInput(data=request.data, partial=True, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        services.campaign_update(campaign=campaign, by=request.user, **data.validated_data)
+        values = self.validated(CampaignUpdateInput, partial=True)
+        services.campaign_update(campaign=campaign, by=request.user, **values)
         return Response(CampaignOutput(self._fresh(campaign)).data)
 
     def perform_destroy(self, instance):
@@ -244,9 +233,8 @@ class CampaignViewSet(
     @messages.mapping.post
     def messages_create(self, request, pk=None):
         campaign = self.get_object()
-        data = MessageInput(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        message = services.message_create(campaign=campaign, by=request.user, **data.validated_data)
+        values = self.validated(MessageInput)
+        message = services.message_create(campaign=campaign, by=request.user, **values)
         return Response(MessageOutput(message).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Remove a message that has not been sent", request=None, responses={204: None})
@@ -265,10 +253,9 @@ class CampaignViewSet(
     @action(detail=True, methods=["post"], url_path="member-links")
     def member_links(self, request, pk=None):
         campaign = self.get_object()
-        data = MemberLinksInput(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
+        values = self.validated(MemberLinksInput)
         links = [
             {"member": member.pk, "url": services.member_link(campaign=campaign, member=member)}
-            for member in data.validated_data["members"]
+            for member in values["members"]
         ]
         return Response(MemberLinkOutput(links, many=True).data)

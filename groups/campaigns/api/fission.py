@@ -17,6 +17,7 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from groups.api.viewsets import ReadViewSet
 from groups.campaigns import selectors, services
 from groups.campaigns.api.common import CampaignErrorSerializer
 from groups.campaigns.models import Campaign, Conversion, FollowUpState, FollowUpTask, LureChannel, Referral
@@ -342,9 +343,7 @@ class FollowUpOutput(serializers.ModelSerializer):
     ),
     retrieve=extend_schema(summary="One follow-up task"),
 )
-class FollowUpViewSet(
-    WorkspaceScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class FollowUpViewSet(ReadViewSet):
     queryset = FollowUpTask.objects.select_related("member", "assignee").order_by(
         "state", "-created_at", "-pk"
     )
@@ -358,7 +357,6 @@ class FollowUpViewSet(
     )
     def partial_update(self, request, pk=None):
         task = self.get_object()
-        data = FollowUpInput(data=request.data, partial=True, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        services.followup_update(task=task, by=request.user, **data.validated_data)
+        values = self.validated(FollowUpInput, partial=True)
+        services.followup_update(task=task, by=request.user, **values)
         return Response(FollowUpOutput(self.get_queryset().get(pk=task.pk)).data)

@@ -5,6 +5,7 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
+from groups.api.viewsets import ServiceApiMixin
 from groups.campaigns import selectors, services
 from groups.campaigns.api.common import IDEMPOTENCY_HEADER, IDEMPOTENCY_PARAMETER, CampaignErrorSerializer
 from groups.campaigns.models import Campaign, Claim, Offer
@@ -81,7 +82,7 @@ class ClaimOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OfferViewSet(WorkspaceScopedMixin, viewsets.GenericViewSet):
+class OfferViewSet(ServiceApiMixin, WorkspaceScopedMixin, viewsets.GenericViewSet):
     """A flash campaign's limited-stock offers (name, price, stock, per-member limit) with what is left."""
 
     # Mounted under /api/campaigns/{campaign_pk}/offers/ (see groups/campaigns/api/urls.py).
@@ -104,8 +105,7 @@ class OfferViewSet(WorkspaceScopedMixin, viewsets.GenericViewSet):
     @extend_schema(summary="The campaign's offers with the stock remaining", responses=OfferOutput(many=True))
     def list(self, request, campaign_pk=None):
         offers = selectors.offer_list(self.campaign())
-        page = self.paginate_queryset(offers)
-        return self.get_paginated_response(OfferOutput(page, many=True).data)
+        return self.paginated(offers, OfferOutput)
 
     @extend_schema(summary="One offer", responses=OfferOutput)
     def retrieve(self, request, campaign_pk=None, pk=None):
@@ -118,9 +118,8 @@ class OfferViewSet(WorkspaceScopedMixin, viewsets.GenericViewSet):
     )
     def create(self, request, campaign_pk=None):
         campaign = self.campaign()
-        data = OfferInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        offer = services.offer_create(campaign=campaign, by=request.user, **data.validated_data)
+        values = self.validated(OfferInput)
+        offer = services.offer_create(campaign=campaign, by=request.user, **values)
         return Response(OfferOutput(offer).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -130,9 +129,8 @@ class OfferViewSet(WorkspaceScopedMixin, viewsets.GenericViewSet):
     )
     def partial_update(self, request, campaign_pk=None, pk=None):
         offer = self.get_object()
-        data = OfferUpdateInput(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
-        offer = services.offer_update(offer=offer, by=request.user, **data.validated_data)
+        values = self.validated(OfferUpdateInput, partial=True)
+        offer = services.offer_update(offer=offer, by=request.user, **values)
         return Response(OfferOutput(offer).data)
 
     @extend_schema(
@@ -152,12 +150,11 @@ class OfferViewSet(WorkspaceScopedMixin, viewsets.GenericViewSet):
     )
     def claim(self, request, campaign_pk=None, pk=None):
         offer = self.get_object()
-        data = ClaimInput(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
+        values = self.validated(ClaimInput)
         try:
             claim = services.offer_claim(
                 offer=offer,
-                member=data.validated_data["member"],
+                member=values["member"],
                 by=request.user,
                 idempotency_key=request.headers.get(IDEMPOTENCY_HEADER, ""),
             )

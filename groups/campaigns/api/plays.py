@@ -4,15 +4,17 @@ import django_filters
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from groups.api.viewsets import ReadViewSet
 from groups.campaigns import selectors, services
 from groups.campaigns.api.common import CampaignErrorSerializer
 from groups.campaigns.models import Play, PlayAlert, PlayEntry, PlayKind
+from groups.campaigns.models.plays import PLAY_SLOT, PLAY_TERMS
 from groups.models import Community, Member
-from suo.api.scoping import ScopedPrimaryKeyRelatedField, WorkspaceScopedMixin
+from suo.api.scoping import ScopedPrimaryKeyRelatedField
 from suo.tenancy import MODERATE_ROLES
 
 
@@ -58,19 +60,10 @@ class PlayOutput(serializers.ModelSerializer):
         model = Play
         fields = [
             "id",
-            "group",
-            "kind",
-            "title",
-            "description",
-            "opens_at",
-            "closes_at",
+            *PLAY_SLOT,
             "status",
             "outcome",
-            "winners_count",
-            "prize",
-            "streak_days",
-            "min_participants",
-            "deal_price",
+            *PLAY_TERMS,
             "commitment",
             "seed",
             "entries",
@@ -157,9 +150,7 @@ class PlayFilter(django_filters.FilterSet):
         summary="One play (a lottery shows its commitment; the seed is null until the draw)"
     ),
 )
-class PlayViewSet(
-    WorkspaceScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class PlayViewSet(ReadViewSet):
     queryset = Play.objects.all()
     serializer_class = PlayOutput
     filterset_class = PlayFilter
@@ -178,9 +169,8 @@ class PlayViewSet(
         responses={201: PlayOutput, 400: OpenApiResponse(CampaignErrorSerializer)},
     )
     def create(self, request):
-        data = PlayInput(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        values = {key: value for key, value in data.validated_data.items() if value is not None}
+        values = self.validated(PlayInput)
+        values = {key: value for key, value in values.items() if value is not None}
         play = services.play_create(workspace=self.workspace, by=request.user, **values)
         return Response(PlayOutput(self._fresh(play)).data, status=status.HTTP_201_CREATED)
 
@@ -204,9 +194,8 @@ class PlayViewSet(
     @entries.mapping.post
     def entries_create(self, request, pk=None):
         play = self.get_object()
-        data = PlayEntryInput(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        entry = services.play_enter(play=play, by=request.user, **data.validated_data)
+        values = self.validated(PlayEntryInput)
+        entry = services.play_enter(play=play, by=request.user, **values)
         return Response(PlayEntryOutput(entry).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -247,9 +236,7 @@ class PlayAlertOutput(serializers.ModelSerializer):
     list=extend_schema(summary="Fatigue warnings about benefit groups' plays, newest first"),
     retrieve=extend_schema(summary="One fatigue warning"),
 )
-class PlayAlertViewSet(
-    WorkspaceScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class PlayAlertViewSet(ReadViewSet):
     queryset = PlayAlert.objects.select_related("play").order_by("-created_at", "-pk")
     serializer_class = PlayAlertOutput
     filterset_fields = ["group", "kind"]

@@ -2,25 +2,21 @@
 that count once the invitee stayed N days, the rewards they earn, and conversions to paid."""
 
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from groups.campaigns.models.flash import Campaign
-from suo.models import Workspace
+from groups.campaigns.models.flash import campaign_fk
+from groups.models.fields import member_fk, parent_fk
+from suo import fields
 
 
 class Lure(models.Model):
     """The free thing a campaign offers to bring people in (a guide, a sample, a course)."""
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
-    )
-    campaign = models.ForeignKey(
-        Campaign, on_delete=models.CASCADE, related_name="lures", verbose_name=_("campaign")
-    )
+    workspace = fields.workspace_fk()
+    campaign = campaign_fk("lures")
     name = models.CharField(_("name"), max_length=100)
     description = models.TextField(_("description"), blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_at = fields.created_at_field()
 
     class Meta:
         verbose_name = _("lure")
@@ -35,32 +31,14 @@ class Lure(models.Model):
 class LureChannel(models.Model):
     """Where a lure is published; `channel` is the label joins carry (Membership.channel)."""
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
-    )
-    campaign = models.ForeignKey(
-        Campaign, on_delete=models.CASCADE, related_name="lure_channels", verbose_name=_("campaign")
-    )
-    lure = models.ForeignKey(Lure, on_delete=models.CASCADE, related_name="channels", verbose_name=_("lure"))
+    workspace = fields.workspace_fk()
+    campaign = campaign_fk("lure_channels")
+    lure = parent_fk(Lure, _("lure"), "channels")
     channel = models.CharField(
         _("channel"), max_length=64, help_text=_("e.g. douyin, xiaohongshu; unique within the campaign.")
     )
-    link = models.ForeignKey(
-        "links.Link",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("tracked short link"),
-    )
-    live_code = models.ForeignKey(
-        "links.LiveCode",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("live group code"),
-    )
+    link = fields.optional_fk("links.Link", _("tracked short link"))
+    live_code = fields.optional_fk("links.LiveCode", _("live group code"))
 
     class Meta:
         verbose_name = _("lure channel")
@@ -92,15 +70,9 @@ class ReferralReason(models.TextChoices):
 class ReferralReward(models.Model):
     """The k-th reward an inviter earned in a campaign; (campaign, inviter, number) is granted once."""
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
-    )
-    campaign = models.ForeignKey(
-        Campaign, on_delete=models.CASCADE, related_name="referral_rewards", verbose_name=_("campaign")
-    )
-    inviter = models.ForeignKey(
-        "groups.Member", on_delete=models.CASCADE, related_name="+", verbose_name=_("inviter")
-    )
+    workspace = fields.workspace_fk()
+    campaign = campaign_fk("referral_rewards")
+    inviter = member_fk("+", _("inviter"))
     number = models.PositiveSmallIntegerField(_("reward number"))
     reward = models.CharField(_("reward"), max_length=200, blank=True)
     granted_at = models.DateTimeField(_("granted at"))
@@ -125,34 +97,17 @@ class Referral(models.Model):
     campaign: leaving and rejoining does not count twice.
     """
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
-    )
-    campaign = models.ForeignKey(
-        Campaign, on_delete=models.CASCADE, related_name="referrals", verbose_name=_("campaign")
-    )
-    membership = models.ForeignKey(
-        "groups.Membership", on_delete=models.CASCADE, related_name="+", verbose_name=_("membership")
-    )
-    invitee = models.ForeignKey(
-        "groups.Member", on_delete=models.CASCADE, related_name="+", verbose_name=_("invitee")
-    )
-    inviter = models.ForeignKey(
-        "groups.Member", on_delete=models.CASCADE, related_name="+", verbose_name=_("inviter")
-    )
+    workspace = fields.workspace_fk()
+    campaign = campaign_fk("referrals")
+    membership = parent_fk("groups.Membership", _("membership"))
+    invitee = member_fk("+", _("invitee"))
+    inviter = member_fk("+", _("inviter"))
     joined_at = models.DateTimeField(_("joined at"))
     qualifies_at = models.DateTimeField(_("counts from"))
-    state = models.CharField(_("state"), max_length=12, choices=ReferralState.choices, default="pending")
-    reason = models.CharField(_("reason"), max_length=12, choices=ReferralReason.choices, blank=True)
-    checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
-    reward = models.ForeignKey(
-        ReferralReward,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="referrals",
-        verbose_name=_("reward"),
-    )
+    state = fields.choice_field(_("state"), ReferralState, "pending", max_length=12)
+    reason = fields.choice_field(_("reason"), ReferralReason, max_length=12, blank=True)
+    checked_at = fields.optional_time(_("checked at"))
+    reward = fields.optional_fk(ReferralReward, _("reward"), "referrals")
 
     class Meta:
         verbose_name = _("referral")
@@ -164,7 +119,7 @@ class Referral(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(fields=["campaign", "invitee"], name="referral_one_per_invitee"),
-            models.CheckConstraint(condition=Q(state__in=ReferralState.values), name="referral_state_valid"),
+            fields.valid_choice("state", ReferralState, "referral_state_valid"),
         ]
 
     def __str__(self) -> str:
@@ -174,38 +129,14 @@ class Referral(models.Model):
 class Conversion(models.Model):
     """A campaign member bought (a paid entitlement), attributed to the lure, link and inviter."""
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
-    )
-    campaign = models.ForeignKey(
-        Campaign, on_delete=models.CASCADE, related_name="conversions", verbose_name=_("campaign")
-    )
-    member = models.ForeignKey(
-        "groups.Member", on_delete=models.CASCADE, related_name="+", verbose_name=_("member")
-    )
-    entitlement = models.ForeignKey(
-        "groups.Entitlement", on_delete=models.CASCADE, related_name="+", verbose_name=_("paid entitlement")
-    )
+    workspace = fields.workspace_fk()
+    campaign = campaign_fk("conversions")
+    member = member_fk()
+    entitlement = parent_fk("groups.Entitlement", _("paid entitlement"))
     channel = models.CharField(_("channel"), max_length=64, blank=True)
-    lure = models.ForeignKey(
-        Lure, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("lure")
-    )
-    link = models.ForeignKey(
-        "links.Link",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("tracked short link"),
-    )
-    inviter = models.ForeignKey(
-        "groups.Member",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("inviter"),
-    )
+    lure = fields.optional_fk(Lure, _("lure"))
+    link = fields.optional_fk("links.Link", _("tracked short link"))
+    inviter = fields.optional_fk("groups.Member", _("inviter"))
     converted_at = models.DateTimeField(_("converted at"))
 
     class Meta:

@@ -7,8 +7,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from groups.models.fields import community_fk, member_fk, parent_fk
+from suo import fields
 from suo.db import CountersKeptOnSave
-from suo.models import Workspace
 
 SLUG_MAX = 32  # tags are "<slug>:claimed" and a tag has at most 40 characters
 
@@ -29,12 +30,8 @@ SCHEDULED_PHASES = [(phase.value, phase.label) for phase in PHASES]
 class Campaign(models.Model):
     """A campaign run in one group: a flash sale in a flash group, or a fission drive in a lead-gen group."""
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="campaigns", verbose_name=_("workspace")
-    )
-    group = models.ForeignKey(
-        "groups.Community", on_delete=models.CASCADE, related_name="campaigns", verbose_name=_("group")
-    )
+    workspace = fields.workspace_fk("campaigns")
+    group = community_fk("campaigns")
     name = models.CharField(_("name"), max_length=100)
     slug = models.CharField(
         _("slug"),
@@ -49,10 +46,8 @@ class Campaign(models.Model):
         help_text=_("Public address /c/<slug>; also the campaign label on memberships."),
     )
     description = models.TextField(_("description"), blank=True, help_text=_("Shown on the countdown page."))
-    phase = models.CharField(
-        _("phase"), max_length=8, choices=CampaignPhase.choices, default=CampaignPhase.DRAFT
-    )
-    phase_changed_at = models.DateTimeField(_("phase changed at"), null=True, blank=True)
+    phase = fields.choice_field(_("phase"), CampaignPhase, CampaignPhase.DRAFT, max_length=8)
+    phase_changed_at = fields.optional_time(_("phase changed at"))
     thank_you_message = models.TextField(
         _("thank-you message"), blank=True, help_text=_("Sent to the group when the wrap-up starts.")
     )
@@ -76,16 +71,9 @@ class Campaign(models.Model):
     referral_reward = models.CharField(
         _("referral reward"), max_length=200, blank=True, help_text=_("e.g. a free course or a coupon.")
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("created by"),
-    )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    created_by = fields.user_fk(_("created by"))
+    created_at = fields.created_at_field()
+    updated_at = fields.updated_at_field()
 
     class Meta:
         verbose_name = _("campaign")
@@ -93,7 +81,7 @@ class Campaign(models.Model):
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["workspace", "phase"], name="campaign_ws_phase")]
         constraints = [
-            models.CheckConstraint(condition=Q(phase__in=CampaignPhase.values), name="campaign_phase_valid"),
+            fields.valid_choice("phase", CampaignPhase, "campaign_phase_valid"),
             models.CheckConstraint(
                 condition=Q(referral_stay_days__gte=1), name="campaign_stay_days_positive"
             ),
@@ -110,6 +98,11 @@ class Campaign(models.Model):
         return f"{settings.SHORT_BASE_URL}/c/{self.slug}"
 
 
+def campaign_fk(related_name: str) -> "models.ForeignKey[Campaign, Campaign]":
+    """The campaign a row belongs to and is deleted with."""
+    return parent_fk(Campaign, _("campaign"), related_name)
+
+
 class TransitionState(models.TextChoices):
     DUE = "due", _("To run")
     DONE = "done", _("Done")
@@ -122,17 +115,13 @@ class PhaseTransition(models.Model):
     (state due → done), so a transition happens once, in order, whoever gets there first.
     """
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
-    )
-    campaign = models.ForeignKey(
-        Campaign, on_delete=models.CASCADE, related_name="transitions", verbose_name=_("campaign")
-    )
-    phase = models.CharField(_("phase"), max_length=8, choices=CampaignPhase.choices)
+    workspace = fields.workspace_fk()
+    campaign = campaign_fk("transitions")
+    phase = fields.choice_field(_("phase"), CampaignPhase, max_length=8)
     position = models.PositiveSmallIntegerField(_("order"))
     due_at = models.DateTimeField(_("planned at"))
-    state = models.CharField(_("state"), max_length=8, choices=TransitionState.choices, default="due")
-    done_at = models.DateTimeField(_("happened at"), null=True, blank=True)
+    state = fields.choice_field(_("state"), TransitionState, "due", max_length=8)
+    done_at = fields.optional_time(_("happened at"))
     messages_sent = models.PositiveIntegerField(_("messages sent"), default=0)
     note = models.CharField(_("note"), max_length=300, blank=True)
 
@@ -161,12 +150,8 @@ class Offer(CountersKeptOnSave, models.Model):
 
     COUNTER_FIELDS = ("claimed",)
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
-    )
-    campaign = models.ForeignKey(
-        Campaign, on_delete=models.CASCADE, related_name="offers", verbose_name=_("campaign")
-    )
+    workspace = fields.workspace_fk()
+    campaign = campaign_fk("offers")
     name = models.CharField(_("name"), max_length=100)
     price = models.DecimalField(
         _("price (yuan)"), max_digits=10, decimal_places=2, validators=[MinValueValidator(0)]
@@ -177,7 +162,7 @@ class Offer(CountersKeptOnSave, models.Model):
         _("limit per member"), default=1, validators=[MinValueValidator(1)]
     )
     position = models.PositiveSmallIntegerField(_("order"), default=0)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_at = fields.created_at_field()
 
     class Meta:
         verbose_name = _("limited offer")
@@ -208,28 +193,15 @@ class Claim(models.Model):
     claims of one member cannot both be their last allowed one.
     """
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
-    )
-    campaign = models.ForeignKey(
-        Campaign, on_delete=models.CASCADE, related_name="claims", verbose_name=_("campaign")
-    )
-    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="claims", verbose_name=_("offer"))
-    member = models.ForeignKey(
-        "groups.Member", on_delete=models.CASCADE, related_name="+", verbose_name=_("member")
-    )
+    workspace = fields.workspace_fk()
+    campaign = campaign_fk("claims")
+    offer = parent_fk(Offer, _("offer"), "claims")
+    member = member_fk()
     seq = models.PositiveSmallIntegerField(_("member's claim number"))
     remaining_after = models.PositiveIntegerField(_("remaining after"))
     via = models.CharField(_("via"), max_length=8, default="api")
     idempotency_key = models.CharField(_("idempotency key"), max_length=64, blank=True, editable=False)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-    )
+    by = fields.user_fk(_("by"))
     created_at = models.DateTimeField(_("claimed at"))
 
     class Meta:
@@ -254,25 +226,14 @@ class Claim(models.Model):
 class ScheduledMessage(models.Model):
     """A message the bot posts in the group when the campaign enters `phase` (webhook message.scheduled)."""
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
-    )
-    campaign = models.ForeignKey(
-        Campaign, on_delete=models.CASCADE, related_name="messages", verbose_name=_("campaign")
-    )
-    phase = models.CharField(_("phase"), max_length=8, choices=CampaignPhase.choices)
+    workspace = fields.workspace_fk()
+    campaign = campaign_fk("messages")
+    phase = fields.choice_field(_("phase"), CampaignPhase, max_length=8)
     text = models.TextField(_("text"), max_length=2000)
-    link = models.ForeignKey(
-        "links.Link",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("tracked short link"),
-    )
+    link = fields.optional_fk("links.Link", _("tracked short link"))
     position = models.PositiveSmallIntegerField(_("order"), default=0)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = fields.optional_time(_("sent at"))
+    created_at = fields.created_at_field()
 
     class Meta:
         verbose_name = _("scheduled message")
@@ -296,15 +257,9 @@ class ScheduledMessage(models.Model):
 class CampaignVisit(models.Model):
     """A member opened their personal countdown link (what the wrap-up tags as `clicked`)."""
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
-    )
-    campaign = models.ForeignKey(
-        Campaign, on_delete=models.CASCADE, related_name="visits", verbose_name=_("campaign")
-    )
-    member = models.ForeignKey(
-        "groups.Member", on_delete=models.CASCADE, related_name="+", verbose_name=_("member")
-    )
+    workspace = fields.workspace_fk()
+    campaign = campaign_fk("visits")
+    member = member_fk()
     first_at = models.DateTimeField(_("first visit"))
     last_at = models.DateTimeField(_("last visit"))
     count = models.PositiveIntegerField(_("visits"), default=1)
@@ -328,31 +283,16 @@ class FollowUpState(models.TextChoices):
 class FollowUpTask(models.Model):
     """Customer service follows up with a member who claimed during the campaign (one per member)."""
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
-    )
-    campaign = models.ForeignKey(
-        Campaign, on_delete=models.CASCADE, related_name="follow_ups", verbose_name=_("campaign")
-    )
-    member = models.ForeignKey(
-        "groups.Member", on_delete=models.CASCADE, related_name="+", verbose_name=_("member")
-    )
+    workspace = fields.workspace_fk()
+    campaign = campaign_fk("follow_ups")
+    member = member_fk()
     summary = models.CharField(_("what they claimed"), max_length=300)
-    assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="campaign_follow_ups",
-        verbose_name=_("assignee"),
-    )
-    state = models.CharField(
-        _("state"), max_length=10, choices=FollowUpState.choices, default=FollowUpState.OPEN
-    )
+    assignee = fields.optional_fk(settings.AUTH_USER_MODEL, _("assignee"), "campaign_follow_ups")
+    state = fields.choice_field(_("state"), FollowUpState, FollowUpState.OPEN, max_length=10)
     note = models.TextField(_("note"), blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    done_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    created_at = fields.created_at_field()
+    updated_at = fields.updated_at_field()
+    done_at = fields.optional_time(_("finished at"))
 
     class Meta:
         verbose_name = _("follow-up task")
@@ -361,7 +301,7 @@ class FollowUpTask(models.Model):
         indexes = [models.Index(fields=["workspace", "state", "assignee"], name="followup_ws_state")]
         constraints = [
             models.UniqueConstraint(fields=["campaign", "member"], name="followup_unique_member"),
-            models.CheckConstraint(condition=Q(state__in=FollowUpState.values), name="followup_state_valid"),
+            fields.valid_choice("state", FollowUpState, "followup_state_valid"),
         ]
 
     def __str__(self) -> str:

@@ -1,13 +1,13 @@
 """Benefit plays (福利玩法): a calendar of lotteries, check-ins and group-buys per benefit group, and
 the fatigue alerts that tell operators when members tire of them."""
 
-from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from suo.models import Workspace
+from groups.models.fields import community_fk, member_fk, parent_fk
+from suo import fields
 
 
 class PlayKind(models.TextChoices):
@@ -24,6 +24,12 @@ class PlayOutcome(models.TextChoices):
     FINISHED = "finished", _("Finished")
 
 
+# What is planned when a play is put on the calendar (the admin's form; the API shows it too): its
+# slot, then what each kind needs.
+PLAY_SLOT = ("group", "kind", "title", "description", "opens_at", "closes_at")
+PLAY_TERMS = ("winners_count", "prize", "streak_days", "min_participants", "deal_price")
+
+
 class Play(models.Model):
     """One play on a benefit group's calendar: entries between opens_at and closes_at.
 
@@ -32,13 +38,9 @@ class Play(models.Model):
     `closed_at` is the claim of the closing job: set once, by the ETA task or the reconciler.
     """
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
-    )
-    group = models.ForeignKey(
-        "groups.Community", on_delete=models.CASCADE, related_name="plays", verbose_name=_("group")
-    )
-    kind = models.CharField(_("kind"), max_length=10, choices=PlayKind.choices)
+    workspace = fields.workspace_fk()
+    group = community_fk("plays")
+    kind = fields.choice_field(_("kind"), PlayKind, max_length=10)
     title = models.CharField(_("title"), max_length=100)
     description = models.TextField(_("description"), blank=True)
     opens_at = models.DateTimeField(_("opens at"))
@@ -54,20 +56,11 @@ class Play(models.Model):
     )
     seed = models.CharField(max_length=64, blank=True, editable=False)
     commitment = models.CharField(_("commitment"), max_length=64, blank=True, editable=False)
-    outcome = models.CharField(
-        _("outcome"), max_length=10, choices=PlayOutcome.choices, blank=True, default=PlayOutcome.PENDING
-    )
-    unlocked_at = models.DateTimeField(_("unlocked at"), null=True, blank=True)
-    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("created by"),
-    )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    outcome = fields.choice_field(_("outcome"), PlayOutcome, PlayOutcome.PENDING, max_length=10, blank=True)
+    unlocked_at = fields.optional_time(_("unlocked at"))
+    closed_at = fields.optional_time(_("closed at"))
+    created_by = fields.user_fk(_("created by"))
+    created_at = fields.created_at_field()
 
     class Meta:
         verbose_name = _("benefit play")
@@ -79,8 +72,8 @@ class Play(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(opens_at__lt=F("closes_at")), name="play_window_ordered"),
-            models.CheckConstraint(condition=Q(kind__in=PlayKind.values), name="play_kind_valid"),
-            models.CheckConstraint(condition=Q(outcome__in=PlayOutcome.values), name="play_outcome_valid"),
+            fields.valid_choice("kind", PlayKind, "play_kind_valid"),
+            fields.valid_choice("outcome", PlayOutcome, "play_outcome_valid"),
             models.CheckConstraint(
                 condition=~Q(kind="lottery") | Q(winners_count__gte=1), name="play_lottery_has_winners"
             ),
@@ -106,17 +99,13 @@ class EntryState(models.TextChoices):
 class PlayEntry(models.Model):
     """A member takes part: one entry per lottery or group-buy, one check-in per local day."""
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
-    )
-    play = models.ForeignKey(Play, on_delete=models.CASCADE, related_name="entries", verbose_name=_("play"))
-    member = models.ForeignKey(
-        "groups.Member", on_delete=models.CASCADE, related_name="+", verbose_name=_("member")
-    )
+    workspace = fields.workspace_fk()
+    play = parent_fk(Play, _("play"), "entries")
+    member = member_fk()
     day = models.DateField(_("day"), null=True, blank=True, help_text=_("Check-ins: the workspace's day."))
     streak = models.PositiveSmallIntegerField(_("streak"), null=True, blank=True)
     order_id = models.CharField(_("order id"), max_length=100, blank=True)
-    state = models.CharField(_("state"), max_length=10, choices=EntryState.choices, default="active")
+    state = fields.choice_field(_("state"), EntryState, "active", max_length=10)
     rank = models.PositiveIntegerField(_("winner rank"), null=True, blank=True)
     created_at = models.DateTimeField(_("entered at"))
 
@@ -134,7 +123,7 @@ class PlayEntry(models.Model):
                 condition=Q(day__isnull=False),
                 name="play_entry_one_per_day",
             ),
-            models.CheckConstraint(condition=Q(state__in=EntryState.values), name="play_entry_state_valid"),
+            fields.valid_choice("state", EntryState, "play_entry_state_valid"),
         ]
 
     def __str__(self) -> str:
@@ -144,13 +133,9 @@ class PlayEntry(models.Model):
 class PlayReward(models.Model):
     """A check-in streak reached the play's N days: the member earns its reward (once per play)."""
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
-    )
-    play = models.ForeignKey(Play, on_delete=models.CASCADE, related_name="rewards", verbose_name=_("play"))
-    member = models.ForeignKey(
-        "groups.Member", on_delete=models.CASCADE, related_name="+", verbose_name=_("member")
-    )
+    workspace = fields.workspace_fk()
+    play = parent_fk(Play, _("play"), "rewards")
+    member = member_fk()
     streak = models.PositiveSmallIntegerField(_("streak"))
     reward = models.CharField(_("reward"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("earned at"))
@@ -173,18 +158,14 @@ class PlayAlertKind(models.TextChoices):
 class PlayAlert(models.Model):
     """A fatigue warning for the operators of a benefit group (stored, listed, sent as a webhook)."""
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
-    )
-    group = models.ForeignKey(
-        "groups.Community", on_delete=models.CASCADE, related_name="+", verbose_name=_("group")
-    )
-    play = models.ForeignKey(Play, on_delete=models.CASCADE, related_name="alerts", verbose_name=_("play"))
-    kind = models.CharField(_("kind"), max_length=24, choices=PlayAlertKind.choices)
+    workspace = fields.workspace_fk()
+    group = community_fk()
+    play = parent_fk(Play, _("play"), "alerts")
+    kind = fields.choice_field(_("kind"), PlayAlertKind, max_length=24)
     message = models.CharField(_("message"), max_length=300)
     details = models.JSONField(_("details"), default=dict, blank=True)
-    created_at = models.DateTimeField(_("raised at"), auto_now_add=True)
-    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    created_at = fields.created_at_field(_("raised at"))
+    read_at = fields.optional_time(_("read at"))
 
     class Meta:
         verbose_name = _("play fatigue alert")
@@ -193,7 +174,7 @@ class PlayAlert(models.Model):
         indexes = [models.Index(fields=["workspace", "-created_at"], name="play_alert_ws_created")]
         constraints = [
             models.UniqueConstraint(fields=["play", "kind"], name="play_alert_once"),
-            models.CheckConstraint(condition=Q(kind__in=PlayAlertKind.values), name="play_alert_kind_valid"),
+            fields.valid_choice("kind", PlayAlertKind, "play_alert_kind_valid"),
         ]
 
     def __str__(self) -> str:

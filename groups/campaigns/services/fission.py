@@ -27,7 +27,7 @@ from groups.campaigns.models import (
     ReferralState,
     TransitionState,
 )
-from groups.campaigns.payloads import campaign_brief, member_brief
+from groups.campaigns.payloads import campaign_brief
 from groups.campaigns.services.flash import attribution_stamp
 from groups.campaigns.services.messages import tracked_link
 from groups.campaigns.services.referrals import (
@@ -37,6 +37,7 @@ from groups.campaigns.services.referrals import (
     referrals_discover,
 )
 from groups.models import Entitlement, JoinSource, Member, Membership
+from groups.payloads import member_payload
 from groups.services import entitlement_grant, membership_join
 from suo.audit import audit_record
 from suo.webhooks import webhook_emit_many
@@ -256,7 +257,7 @@ def conversion_record(
                 "member.converted",
                 {
                     "campaign": campaign_brief(campaign),
-                    "member": member_brief(member),
+                    "member": member_payload(member),
                     "entitlement": {
                         "id": entitlement.pk,
                         "product": entitlement.product,
@@ -267,7 +268,7 @@ def conversion_record(
                     if conversion.lure
                     else None,
                     "link": conversion.link_id,
-                    "inviter": member_brief(inviter),
+                    "inviter": member_payload(inviter),
                 },
             )
         ],

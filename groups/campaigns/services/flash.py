@@ -35,9 +35,8 @@ from suo.queue import enqueue_on_commit
 from suo.webhooks import webhook_emit_many
 
 CAMPAIGN_KINDS = (CommunityKind.FLASH, CommunityKind.LEAD_GEN)
-# What campaign_create / campaign_update take besides group, slug and phases (the admin's form too).
-EDITABLE = (
-    "name",
+# What a campaign says besides its name and schedule (the API shows them after its phases).
+SETTINGS = (
     "description",
     "thank_you_message",
     "thank_you_red_packet",
@@ -45,6 +44,8 @@ EDITABLE = (
     "referral_invitees_per_reward",
     "referral_reward",
 )
+# What campaign_create / campaign_update take besides group, slug and phases (the admin's form too).
+EDITABLE = ("name", *SETTINGS)
 
 
 def _phase_label(phase: str) -> str:

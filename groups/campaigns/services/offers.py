@@ -24,8 +24,9 @@ from groups.campaigns.models import (
     Claim,
     Offer,
 )
-from groups.campaigns.payloads import campaign_brief, member_brief
+from groups.campaigns.payloads import campaign_brief
 from groups.models import Member
+from groups.payloads import member_payload
 from suo.audit import audit_record, snapshot
 from suo.webhooks import webhook_emit
 
@@ -205,7 +206,7 @@ def offer_claim(
         payload={
             "campaign": campaign_brief(campaign),
             "offer": {"id": offer.pk, "name": offer.name, "price": offer.price},
-            "member": member_brief(member),
+            "member": member_payload(member),
             "claim": {"id": claim.pk, "seq": claim.seq, "remaining_after": claim.remaining_after, "via": via},
         },
     )

@@ -16,9 +16,10 @@ from django.utils.translation import gettext as _
 from groups.campaigns import lottery
 from groups.campaigns.errors import refusal
 from groups.campaigns.models import EntryState, Play, PlayEntry, PlayKind, PlayOutcome, PlayReward
-from groups.campaigns.payloads import group_brief, member_brief
+from groups.campaigns.payloads import group_brief
 from groups.campaigns.services.fatigue import fatigue_check_kind, fatigue_check_participation
 from groups.models import ActivityEvent, Community, CommunityKind, CommunityState, Member
+from groups.payloads import member_payload
 from suo.audit import audit_record, snapshot
 from suo.models import Workspace
 from suo.queue import enqueue_on_commit
@@ -198,7 +199,7 @@ def _checkin_reward(play: Play, member: Member, entry: PlayEntry, now: datetime)
     )
     payload = {
         "play": play_payload(play),
-        "member": member_brief(member),
+        "member": member_payload(member),
         "streak": entry.streak,
         "reward": play.prize,
     }
@@ -269,7 +270,7 @@ def _draw(play: Play) -> list:
         "commitment": play.commitment,
         "seed": play.seed,
         "entries": len(member_ids),
-        "winners": [member_brief(members[member_id]) for member_id in chosen],
+        "winners": [member_payload(members[member_id]) for member_id in chosen],
         "prize": play.prize,
     }
     return [("play.drawn", payload)]
@@ -305,7 +306,7 @@ def _settle_group_buy(play: Play) -> list:
         "participants": len(settled),
         "needed": play.min_participants,
         "entries": [
-            {"member": member_brief(entry.member), "order_id": entry.order_id, "state": entry.state}
+            {"member": member_payload(entry.member), "order_id": entry.order_id, "state": entry.state}
             for entry in settled
         ],
     }

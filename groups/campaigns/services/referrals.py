@@ -16,8 +16,9 @@ from groups.campaigns.models import (
     ReferralReward,
     ReferralState,
 )
-from groups.campaigns.payloads import campaign_brief, member_brief
+from groups.campaigns.payloads import campaign_brief
 from groups.models import LeaveReason, Member, Membership
+from groups.payloads import member_payload
 from suo.audit import audit_record
 from suo.queue import enqueue_on_commit
 from suo.webhooks import webhook_emit_many
@@ -189,7 +190,7 @@ def _grant_rewards(campaign: Campaign, inviter: Member, now: datetime) -> list:
                 "referral.rewarded",
                 {
                     "campaign": campaign_brief(campaign),
-                    "inviter": member_brief(inviter),
+                    "inviter": member_payload(inviter),
                     "reward": {"id": reward.pk, "number": number, "text": reward.reward},
                     "qualified_invitees": batch,
                 },

@@ -18,8 +18,9 @@ from groups.campaigns.models import (
     FollowUpTask,
     PhaseTransition,
 )
-from groups.campaigns.payloads import campaign_brief, member_brief
+from groups.campaigns.payloads import campaign_brief
 from groups.models import CommunityKind, CommunityState, Member, Membership
+from groups.payloads import member_payload
 from groups.selectors import community_lead
 from groups.services import community_transition, tags_for_names
 from suo.audit import audit_record, snapshot
@@ -113,7 +114,7 @@ def _follow_ups(campaign: Campaign, events: list) -> int:
             "followup.created",
             {
                 "campaign": brief,
-                "member": member_brief(members[task.member_id]),
+                "member": member_payload(members[task.member_id]),
                 "summary": task.summary,
                 "assignee": assignee.get_username() if assignee else None,
             },

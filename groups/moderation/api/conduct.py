@@ -8,14 +8,15 @@ from drf_spectacular.utils import (
     extend_schema_serializer,
     extend_schema_view,
 )
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from groups.api.fields import api_field_names
+from groups.api.viewsets import ReadDeleteViewSet
 from groups.models import Community, CommunityKind, Ladder, LadderScope, PenaltyAction, Rule
 from groups.models.moderation import LadderStep, describe_action
 from groups.moderation import conduct, ladders, selectors
-from suo.api.scoping import ScopedPrimaryKeyRelatedField, WorkspaceScopedMixin
+from suo.api.scoping import ScopedPrimaryKeyRelatedField
 
 # The API names a rule's group `group` (conduct.RULE_FIELDS says `community`).
 RULE_FIELDS = ["group" if name == "community" else name for name in conduct.RULE_FIELDS]
@@ -85,13 +86,7 @@ class RuleFilter(django_filters.FilterSet):
     ),
     destroy=extend_schema(summary="Delete a rule that no violation used (retire the others)"),
 )
-class RuleViewSet(
-    WorkspaceScopedMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
+class RuleViewSet(ReadDeleteViewSet):
     queryset = Rule.objects.select_related("community").order_by("position", "pk")
     serializer_class = RuleOutput
     filterset_class = RuleFilter
@@ -99,10 +94,9 @@ class RuleViewSet(
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def _save(self, rule: Rule, request, *, partial: bool) -> Rule:
-        data = RuleInput(data=request.data, partial=partial, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
+        values = self.validated(RuleInput, partial=partial)
         with api_field_names(community="group"):
-            return conduct.rule_save(rule=rule, by=request.user, **data.validated_data)
+            return conduct.rule_save(rule=rule, by=request.user, **values)
 
     def create(self, request):
         rule = self._save(Rule(workspace=self.workspace), request, partial=False)
@@ -178,13 +172,7 @@ class LadderOutput(serializers.ModelSerializer):
     ),
     destroy=extend_schema(summary="Delete a ladder (not the default); its groups fall back to the default"),
 )
-class LadderViewSet(
-    WorkspaceScopedMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
+class LadderViewSet(ReadDeleteViewSet):
     queryset = Ladder.objects.prefetch_related("steps").order_by("-is_default", "name", "pk")
     serializer_class = LadderOutput
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
@@ -194,9 +182,8 @@ class LadderViewSet(
         return super().list(request, *args, **kwargs)
 
     def _save(self, ladder: Ladder, request, *, partial: bool) -> dict:
-        data = LadderInput(data=request.data, partial=partial, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        ladder = conduct.ladder_save(ladder=ladder, by=request.user, **data.validated_data)
+        values = self.validated(LadderInput, partial=partial)
+        ladder = conduct.ladder_save(ladder=ladder, by=request.user, **values)
         return LadderOutput(self.get_queryset().get(pk=ladder.pk)).data
 
     def create(self, request):

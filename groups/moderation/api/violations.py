@@ -10,11 +10,12 @@ from drf_spectacular.utils import (
     extend_schema_serializer,
     extend_schema_view,
 )
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from groups.api.fields import MemberBriefSerializer
+from groups.api.viewsets import ReadViewSet
 from groups.models import (
     Appeal,
     Community,
@@ -25,7 +26,7 @@ from groups.models import (
 )
 from groups.moderation import selectors, services
 from groups.moderation.services import ViolationLogged
-from suo.api.scoping import ScopedPrimaryKeyRelatedField, WorkspaceScopedMixin
+from suo.api.scoping import ScopedPrimaryKeyRelatedField
 from suo.tenancy import CONFIGURE_ROLES, MODERATE_ROLES
 
 SCREENSHOT_MAX_BYTES = 5 * 1024 * 1024
@@ -159,9 +160,7 @@ class ViolationFilter(django_filters.FilterSet):
     ),
     retrieve=extend_schema(summary="One violation"),
 )
-class ViolationViewSet(
-    WorkspaceScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class ViolationViewSet(ReadViewSet):
     queryset = Violation.objects.all()
     serializer_class = ViolationSerializer
     filterset_class = ViolationFilter
@@ -184,9 +183,8 @@ class ViolationViewSet(
         responses={201: ViolationLoggedOutput, 200: ViolationLoggedOutput},
     )
     def create(self, request):
-        data = ViolationInput(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
+        values = self.validated(ViolationInput)
+        values = values
         logged = services.violation_log(
             community=values["group"],
             member=values["member"],
@@ -207,9 +205,8 @@ class ViolationViewSet(
     @action(detail=True, methods=["post"])
     def revoke(self, request, pk=None):
         violation = self.get_object()
-        data = RevokeInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.violation_revoke(violation=violation, by=request.user, reason=data.validated_data["reason"])
+        values = self.validated(RevokeInput)
+        services.violation_revoke(violation=violation, by=request.user, reason=values["reason"])
         return Response(self.get_serializer(self.get_queryset().get(pk=violation.pk)).data)
 
 
@@ -248,9 +245,7 @@ class DecideInput(serializers.Serializer):
     list=extend_schema(summary="Appeals, newest first; `?state=pending` for the queue"),
     retrieve=extend_schema(summary="One appeal"),
 )
-class AppealViewSet(
-    WorkspaceScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class AppealViewSet(ReadViewSet):
     queryset = Appeal.objects.all()
     serializer_class = AppealSerializer
     filterset_fields = {"state": ["exact"], "violation": ["exact"], "violation__member": ["exact"]}
@@ -266,9 +261,8 @@ class AppealViewSet(
         responses={201: AppealSerializer},
     )
     def create(self, request):
-        data = AppealInput(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        appeal = services.appeal_file(by=request.user, **data.validated_data)
+        values = self.validated(AppealInput)
+        appeal = services.appeal_file(by=request.user, **values)
         return Response(
             self.get_serializer(self.get_queryset().get(pk=appeal.pk)).data, status=status.HTTP_201_CREATED
         )
@@ -281,12 +275,11 @@ class AppealViewSet(
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):
         appeal = self.get_object()
-        data = DecideInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        values = self.validated(DecideInput)
         services.appeal_decide(
             appeal=appeal,
-            accept=data.validated_data["decision"] == "accept",
-            reason=data.validated_data["reason"],
+            accept=values["decision"] == "accept",
+            reason=values["reason"],
             by=request.user,
         )
         return Response(self.get_serializer(self.get_queryset().get(pk=appeal.pk)).data)
