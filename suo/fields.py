@@ -1,0 +1,82 @@
+"""Factories for the columns that most domain models share (the owning workspace, the user who did
+something, when it happened, a choice checked by the database), so each is declared once.
+
+Each factory returns the same field a model would declare by hand: migrations see no difference.
+"""
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+WORKSPACE_MODEL = "suo.Workspace"
+
+
+def workspace_fk(related_name: str = "+", *, labelled: bool = True) -> "models.ForeignKey[Any, Any]":
+    """The workspace that owns the row (deleted with it). `labelled=False` leaves the field without
+    a verbose name, as rows that are never edited by hand declare it."""
+    label: dict[str, Any] = {"verbose_name": _("workspace")} if labelled else {}
+    return models.ForeignKey(WORKSPACE_MODEL, on_delete=models.CASCADE, related_name=related_name, **label)
+
+
+def optional_fk(
+    to: Any, verbose_name: Any = None, related_name: str = "+", **extra: Any
+) -> "models.ForeignKey[Any, Any]":
+    """A reference that may be empty and is emptied when the referenced row goes."""
+    if verbose_name is not None:
+        extra["verbose_name"] = verbose_name
+    return models.ForeignKey(
+        to, on_delete=models.SET_NULL, null=True, blank=True, related_name=related_name, **extra
+    )
+
+
+def user_fk(verbose_name: Any = None) -> "models.ForeignKey[Any, Any]":
+    """The user who did something (created, applied, closed…); emptied when the account goes."""
+    return optional_fk(settings.AUTH_USER_MODEL, verbose_name)
+
+
+def created_at_field(verbose_name: Any = None) -> "models.DateTimeField[Any, Any]":
+    return models.DateTimeField(verbose_name or _("created at"), auto_now_add=True)
+
+
+def updated_at_field() -> "models.DateTimeField[Any, Any]":
+    return models.DateTimeField(_("updated at"), auto_now=True)
+
+
+def optional_time(verbose_name: Any = None, **extra: Any) -> "models.DateTimeField[Any, Any]":
+    """A moment that may not have happened yet (sent, resolved, read…)."""
+    return models.DateTimeField(verbose_name, null=True, blank=True, **extra)
+
+
+def choice_field(
+    verbose_name: Any,
+    choices: type[models.TextChoices],
+    default: Any = None,
+    max_length: int = 16,
+    **extra: Any,
+) -> "models.CharField[Any, Any]":
+    """A CharField limited to `choices` (with `default` when given)."""
+    if default is not None:
+        extra["default"] = default
+    return models.CharField(verbose_name, max_length=max_length, choices=choices.choices, **extra)
+
+
+def valid_choice(field: str, choices: type[models.TextChoices], name: str) -> models.CheckConstraint:
+    """The database's own check that `field` holds one of `choices`."""
+    return models.CheckConstraint(condition=models.Q(**{f"{field}__in": choices.values}), name=name)
+
+
+class WorkspaceTag(models.Model):
+    """A free label of a workspace's rows (links, content…); each app's tag names its own
+    verbose names and its unique constraint in its Meta."""
+
+    workspace = workspace_fk()
+    name = models.CharField(_("name"), max_length=32)
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
