@@ -27,14 +27,16 @@ def _https_urls(db_field, **kwargs):
     return db_field.formfield(**kwargs)
 
 
-class LinkAdminForm(forms.ModelForm):
+class PublicCodeAdminForm(forms.ModelForm):
+    """The fields a short link and a live group code share in the admin: the public code and
+    the platform gate."""
+
     alias = forms.CharField(
         label=_("custom code"),
         required=False,
         max_length=64,
         help_text=_("Optional: 3–64 letters, digits, “-” or “_”. Empty: a random code."),
     )
-    tag_names = forms.CharField(label=_("tags"), required=False, help_text=_("Separate tags with commas."))
     allowed_platforms = forms.MultipleChoiceField(
         label=_("allowed platforms"),
         choices=VisitorPlatform.choices,
@@ -42,6 +44,29 @@ class LinkAdminForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("None ticked: every platform may open it."),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["alias"].initial = self.instance.code
+
+
+class QrPreviewMixin:
+    """The saved object's QR code (of its `short_url`) with PNG and SVG downloads."""
+
+    @admin.display(description=_("QR code"))
+    def qr_preview(self, obj):
+        if not obj.pk:
+            return _("Shown after saving.")
+        return format_html(
+            '<img src="{0}.png?size=180" width="180" height="180" alt="QR"><br>'
+            '<a href="{0}.png?size=1024" download>PNG</a> · <a href="{0}.svg" download>SVG</a>',
+            obj.short_url,
+        )
+
+
+class LinkAdminForm(PublicCodeAdminForm):
+    tag_names = forms.CharField(label=_("tags"), required=False, help_text=_("Separate tags with commas."))
     new_password = forms.CharField(
         label=_("password"),
         required=False,
@@ -70,7 +95,6 @@ class LinkAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.fields["alias"].initial = self.instance.code
             self.fields["tag_names"].initial = ", ".join(t.name for t in self.instance.tags.all())
 
     def clean_tag_names(self) -> list[str]:
@@ -205,7 +229,7 @@ class LinkFromQrAdminMixin:
 
 
 @admin.register(Link)
-class LinkAdmin(LinkFromQrAdminMixin, WorkspaceScopedAdmin):
+class LinkAdmin(LinkFromQrAdminMixin, QrPreviewMixin, WorkspaceScopedAdmin):
     form = LinkAdminForm
     change_list_template = "admin/links/link/change_list.html"
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -255,16 +279,6 @@ class LinkAdmin(LinkFromQrAdminMixin, WorkspaceScopedAdmin):
     @admin.display(description=_("tags"))
     def tag_list(self, link: Link) -> str:
         return ", ".join(t.name for t in link.tags.all())
-
-    @admin.display(description=_("QR code"))
-    def qr_preview(self, link: Link):
-        if not link.pk:
-            return _("Shown after saving.")
-        return format_html(
-            '<img src="{0}.png?size=180" width="180" height="180" alt="QR"><br>'
-            '<a href="{0}.png?size=1024" download>PNG</a> · <a href="{0}.svg" download>SVG</a>',
-            link.short_url,
-        )
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data

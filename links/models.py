@@ -7,6 +7,16 @@ from django.utils.translation import gettext_lazy as _
 
 from links.platforms import IN_APP_PLATFORMS, VisitorPlatform
 from suo.db import CountersKeptOnSave
+from suo.fields import (
+    WorkspaceTag,
+    choice_field,
+    created_at_field,
+    optional_fk,
+    optional_time,
+    updated_at_field,
+    user_fk,
+    workspace_fk,
+)
 from suo.models import Workspace
 
 
@@ -92,20 +102,11 @@ class LinkSettings(models.Model):
         return self.antiblock_defaults.get(platform) or default_antiblock_for(platform)
 
 
-class LinkTag(models.Model):
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
-    )
-    name = models.CharField(_("name"), max_length=32)
-
-    class Meta:
+class LinkTag(WorkspaceTag):
+    class Meta(WorkspaceTag.Meta):
         verbose_name = _("link tag")
         verbose_name_plural = _("link tags")
-        ordering = ["name"]
         constraints = [models.UniqueConstraint(fields=["workspace", "name"], name="link_tag_unique_name")]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class LinkState(models.TextChoices):
@@ -122,45 +123,33 @@ class Link(CountersKeptOnSave, PlatformGate):
     # What links.capture bumps per click: all clicks, first visits of the day.
     CLICK_COUNTERS = ("click_count", "unique_click_count")
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="links", verbose_name=_("workspace")
-    )
+    workspace = workspace_fk("links")
     code = models.CharField(_("code"), max_length=64, unique=True)
     url = models.URLField(_("target URL"), max_length=2048)
     title = models.CharField(_("title"), max_length=200, blank=True)
     tags = models.ManyToManyField(LinkTag, blank=True, related_name="links", verbose_name=_("tags"))
     password = models.CharField(_("password"), max_length=128, blank=True)
-    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    expires_at = optional_time(_("expires at"))
     max_clicks = models.PositiveIntegerField(_("maximum clicks"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     source = models.CharField(
         _("source"), max_length=64, blank=True, help_text=_("Channel label for analytics, e.g. a UTM source.")
     )
-    group = models.ForeignKey(
+    group = optional_fk(
         "groups.Community",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
+        _("community group"),
         related_name="links",
-        verbose_name=_("community group"),
         help_text=_("Optional: the group this link brings people to, for attribution."),
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("created by"),
-    )
+    created_by = user_fk(_("created by"))
     click_count = models.PositiveBigIntegerField(_("clicks"), default=0, editable=False)
     unique_click_count = models.PositiveBigIntegerField(_("unique visitors"), default=0, editable=False)
     capped_clicks = models.PositiveIntegerField(default=0, editable=False)
     og_title = models.CharField(_("preview title"), max_length=300, blank=True, editable=False)
     og_description = models.CharField(_("preview description"), max_length=500, blank=True, editable=False)
     og_fetched_at = models.DateTimeField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    created_at = created_at_field()
+    updated_at = updated_at_field()
 
     class Meta(PlatformGate.Meta):
         verbose_name = _("short link")
@@ -206,7 +195,7 @@ class Click(models.Model):
     visitor hash is salted and the salt changes daily."""
 
     event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    workspace = workspace_fk(labelled=False)
     link = models.ForeignKey(
         Link, on_delete=models.CASCADE, null=True, blank=True, related_name="clicks", verbose_name=_("link")
     )
@@ -218,18 +207,15 @@ class Click(models.Model):
         related_name="clicks",
         verbose_name=_("live group code"),
     )
-    live_code_entry = models.ForeignKey(
+    live_code_entry = optional_fk(
         "links.LiveCodeEntry",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
+        _("group QR code"),
         related_name="clicks",
-        verbose_name=_("group QR code"),
         help_text=_("The group the visitor was shown; empty when every group was full (fallback)."),
     )
     at = models.DateTimeField(_("time"))
     day = models.DateField(_("day"), help_text=_("The visit's day in the workspace's time zone."))
-    platform = models.CharField(_("platform"), max_length=24, choices=VisitorPlatform.choices)
+    platform = choice_field(_("platform"), VisitorPlatform, max_length=24)
     os = models.CharField(_("operating system"), max_length=32, blank=True)
     device = models.CharField(_("device"), max_length=64, blank=True)
     referrer_host = models.CharField(_("referrer"), max_length=255, blank=True)

@@ -10,7 +10,7 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from suo import invitation_admin  # noqa: F401  (registers the invitations' admin)
-from suo.admin_scoping import WorkspaceScopedAdmin, WorkspaceScopedInline
+from suo.admin_scoping import ReadOnlyScopedAdmin, WorkspaceScopedAdmin, WorkspaceScopedInline
 from suo.models import (
     AuditRecord,
     Role,
@@ -259,7 +259,8 @@ class WebhookEndpointAdmin(WorkspaceScopedAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(WorkspaceScopedAdmin):
+class WebhookDeliveryAdmin(ReadOnlyScopedAdmin):
+    admin_read_roles = CONFIGURE_ROLES
     list_display = [
         "created_at",
         "event_type",
@@ -274,33 +275,13 @@ class WebhookDeliveryAdmin(WorkspaceScopedAdmin):
     list_select_related = ["endpoint"]
     date_hierarchy = "created_at"
 
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        return scoped(queryset, workspace_ids(request.user, CONFIGURE_ROLES))
-
-    def has_module_permission(self, request):
-        return self._may(request, None, CONFIGURE_ROLES)
-
-    def has_view_permission(self, request, obj=None):
-        return self._may(request, obj, CONFIGURE_ROLES)
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 # --- the audit trail: read-only for everyone, superusers included -----------------------------
 
 
 @admin.register(AuditRecord)
-class AuditRecordAdmin(WorkspaceScopedAdmin):
+class AuditRecordAdmin(ReadOnlyScopedAdmin):
+    admin_read_roles = OWNER_ROLES
     list_display = ["at", "actor_name", "verb", "target_type", "target_repr", "workspace"]
     list_filter = ["verb", "target_type"]
     search_fields = ["verb", "target_repr", "actor_name", "target_id"]
@@ -308,27 +289,6 @@ class AuditRecordAdmin(WorkspaceScopedAdmin):
     date_hierarchy = "at"
     fields = ["at", "workspace", "actor_name", "verb", "target_type", "target_id", "target_repr", "changes"]
     readonly_fields = fields
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        return scoped(queryset, workspace_ids(request.user, OWNER_ROLES))
-
-    def has_module_permission(self, request):
-        return self._may(request, None, OWNER_ROLES)
-
-    def has_view_permission(self, request, obj=None):
-        return self._may(request, obj, OWNER_ROLES)
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("before → after"))
     def changes(self, record):

@@ -198,6 +198,34 @@ class WorkspaceScopedAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
     pass
 
 
+class ReadOnlyScopedAdmin(WorkspaceScopedAdmin):
+    """A record nobody edits in the admin (a log, a trail): shown only to `admin_read_roles`, and
+    only in the workspaces where they hold such a role (superusers see every row)."""
+
+    admin_read_roles = READ_ROLES
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return scoped(queryset, workspace_ids(request.user, self.admin_read_roles))
+
+    def has_module_permission(self, request):
+        return self._may(request, None, self.admin_read_roles)
+
+    def has_view_permission(self, request, obj=None):
+        return self._may(request, obj, self.admin_read_roles)
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ServiceDeleteMixin:
     """Deletes in the admin, one row or a selection, go through `delete_service(request, obj)`:
     the service the API calls, with its audit record. `delete_refusal(obj)` (the service's own

@@ -43,19 +43,10 @@ def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict:
     return _jsonable(data)
 
 
-def audit_record(
-    *,
-    actor,
-    verb: str,
-    target: models.Model,
-    before: dict | None = None,
-    after: dict | None = None,
-    workspace: Workspace | int,
-) -> AuditRecord:
-    """Append one record. `actor` may be None for the system (a sweep, a task)."""
-    record = audit_build(
-        actor=actor, verb=verb, target=target, before=before, after=after, workspace=workspace
-    )
+def audit_record(**fields: Any) -> AuditRecord:
+    """Append one record, given audit_build's arguments. `actor` may be None for the system (a
+    sweep, a task)."""
+    record = audit_build(**fields)
     record.save()
     return record
 

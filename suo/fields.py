@@ -4,11 +4,15 @@ something, when it happened, a choice checked by the database), so each is decla
 Each factory returns the same field a model would declare by hand: migrations see no difference.
 """
 
-from typing import Any
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.db.models.expressions import Combinable
 
 WORKSPACE_MODEL = "suo.Workspace"
 
@@ -40,15 +44,20 @@ def user_fk(verbose_name: Any = None) -> "models.ForeignKey[Any, Any]":
     return optional_fk(settings.AUTH_USER_MODEL, verbose_name)
 
 
-def created_at_field(verbose_name: Any = None) -> "models.DateTimeField[Any, Any]":
+# Return types: what django-stubs gives such fields declared by hand (set type, read type).
+def created_at_field(
+    verbose_name: Any = None,
+) -> "models.DateTimeField[str | datetime | date | Combinable, datetime]":
     return models.DateTimeField(verbose_name or _("created at"), auto_now_add=True)
 
 
-def updated_at_field() -> "models.DateTimeField[Any, Any]":
+def updated_at_field() -> "models.DateTimeField[str | datetime | date | Combinable, datetime]":
     return models.DateTimeField(_("updated at"), auto_now=True)
 
 
-def optional_time(verbose_name: Any = None, **extra: Any) -> "models.DateTimeField[Any, Any]":
+def optional_time(
+    verbose_name: Any = None, **extra: Any
+) -> "models.DateTimeField[str | datetime | date | Combinable | None, datetime | None]":
     """A moment that may not have happened yet (sent, resolved, read…)."""
     return models.DateTimeField(verbose_name, null=True, blank=True, **extra)
 
@@ -59,7 +68,7 @@ def choice_field(
     default: Any = None,
     max_length: int = 16,
     **extra: Any,
-) -> "models.CharField[Any, Any]":
+) -> "models.CharField[str | int | Combinable, str]":
     """A CharField limited to `choices` (with `default` when given)."""
     if default is not None:
         extra["default"] = default

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from suo.fields import choice_field, created_at_field, optional_time, user_fk, valid_choice, workspace_fk
 from suo.safe_fetch import validate_public_url
 
 
@@ -41,7 +42,7 @@ class Workspace(models.Model):
     timezone = models.CharField(
         _("time zone"), max_length=64, default=settings.TIME_ZONE, validators=[validate_timezone]
     )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_at = created_at_field()
     users = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         through="WorkspaceMembership",
@@ -61,17 +62,15 @@ class Workspace(models.Model):
 class WorkspaceMembership(models.Model):
     """A user's seat in a workspace. The role decides what the user may do there."""
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("workspace")
-    )
+    workspace = workspace_fk("memberships")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         related_name="workspace_memberships",
         verbose_name=_("user"),
     )
-    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
-    created_at = models.DateTimeField(_("joined at"), auto_now_add=True)
+    role = choice_field(_("role"), Role)
+    created_at = created_at_field(_("joined at"))
 
     class Meta:
         verbose_name = _("workspace member")
@@ -79,9 +78,7 @@ class WorkspaceMembership(models.Model):
         ordering = ["workspace", "user__username"]
         constraints = [
             models.UniqueConstraint(fields=["workspace", "user"], name="workspace_membership_unique_user"),
-            models.CheckConstraint(
-                condition=models.Q(role__in=Role.values), name="workspace_membership_role_valid"
-            ),
+            valid_choice("role", Role, "workspace_membership_role_valid"),
         ]
 
     def __str__(self) -> str:
@@ -104,25 +101,14 @@ class WorkspaceInvitation(models.Model):
     of that name exists, and an account created later under that name can accept it.
     """
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("workspace")
-    )
+    workspace = workspace_fk("invitations")
     username = models.CharField(_("username"), max_length=150)
-    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
-    state = models.CharField(
-        _("state"), max_length=16, choices=InvitationState.choices, default=InvitationState.PENDING
-    )
-    invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("invited by"),
-    )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    role = choice_field(_("role"), Role)
+    state = choice_field(_("state"), InvitationState, InvitationState.PENDING)
+    invited_by = user_fk(_("invited by"))
+    created_at = created_at_field()
     expires_at = models.DateTimeField(_("expires at"))
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_at = optional_time(_("decided at"))
 
     class Meta:
         verbose_name = _("workspace invitation")
@@ -135,7 +121,7 @@ class WorkspaceInvitation(models.Model):
                 condition=models.Q(state="pending"),
                 name="invitation_one_pending_per_username",
             ),
-            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="invitation_role_valid"),
+            valid_choice("role", Role, "invitation_role_valid"),
             models.CheckConstraint(
                 condition=models.Q(state__in=["pending", "accepted", "declined", "cancelled"]),
                 name="invitation_state_valid",
@@ -158,9 +144,7 @@ class WorkspaceInvitation(models.Model):
 class WebhookEndpoint(models.Model):
     """A URL of the workspace's integration that receives signed events of the chosen types."""
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="webhook_endpoints", verbose_name=_("workspace")
-    )
+    workspace = workspace_fk("webhook_endpoints")
     name = models.CharField(_("name"), max_length=100)
     url = models.URLField(
         _("URL"),
@@ -180,7 +164,7 @@ class WebhookEndpoint(models.Model):
         help_text=_("Event types sent to this URL; “*” or an empty list means all of them."),
     )
     is_active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_at = created_at_field()
 
     class Meta:
         verbose_name = _("webhook endpoint")
@@ -210,9 +194,7 @@ class WebhookDelivery(models.Model):
     exponential backoff.
     """
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="webhook_deliveries", verbose_name=_("workspace")
-    )
+    workspace = workspace_fk("webhook_deliveries")
     endpoint = models.ForeignKey(
         WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("endpoint")
     )
@@ -220,13 +202,11 @@ class WebhookDelivery(models.Model):
     event_type = models.CharField(_("event type"), max_length=64)
     payload = models.JSONField(_("payload"), default=dict)
     attempt = models.PositiveSmallIntegerField(_("attempt"), default=1)
-    state = models.CharField(
-        _("state"), max_length=16, choices=WebhookDeliveryState.choices, default=WebhookDeliveryState.DUE
-    )
+    state = choice_field(_("state"), WebhookDeliveryState, WebhookDeliveryState.DUE)
     due_at = models.DateTimeField(_("due at"))
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    created_at = created_at_field()
+    started_at = optional_time(_("started at"))
+    finished_at = optional_time(_("finished at"))
     response_status = models.PositiveSmallIntegerField(_("response status"), null=True, blank=True)
     response_body = models.TextField(
         _("response excerpt"), blank=True, help_text=_("The start of the answer, as plain text.")
@@ -246,9 +226,7 @@ class WebhookDelivery(models.Model):
             models.UniqueConstraint(
                 fields=["endpoint", "event_id", "attempt"], name="webhook_delivery_unique_attempt"
             ),
-            models.CheckConstraint(
-                condition=models.Q(state__in=WebhookDeliveryState.values), name="webhook_delivery_state_valid"
-            ),
+            valid_choice("state", WebhookDeliveryState, "webhook_delivery_state_valid"),
         ]
 
     def __str__(self) -> str:
@@ -278,18 +256,9 @@ class AuditRecordQuerySet(models.QuerySet):
 class AuditRecord(models.Model):
     """Who did what to which row, with the row before and after: written once, never edited."""
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="audit_records", verbose_name=_("workspace")
-    )
+    workspace = workspace_fk("audit_records")
     at = models.DateTimeField(_("at"), default=timezone.now)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("actor"),
-    )
+    actor = user_fk(_("actor"))
     actor_name = models.CharField(
         _("actor name"), max_length=150, blank=True, help_text=_("Kept even if the user is deleted.")
     )

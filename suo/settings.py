@@ -154,34 +154,28 @@ CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_DATA_DIR / "beat-schedule")
+
+
+def beat(task: str, every: float, expires: float | None = None) -> dict:
+    """A periodic task: `task` every `every` seconds, dropped if not started within `expires`."""
+    entry: dict = {"task": task, "schedule": every}
+    if expires is not None:
+        entry["options"] = {"expires": expires}
+    return entry
+
+
 # Periodic reconcilers: each is idempotent, so a worker that was down catches up on its next run.
 CELERY_BEAT_SCHEDULE: dict = {
-    "suo.sessions.clear": {"task": "suo.tasks.clear_expired_sessions", "schedule": 6 * 3600.0},
-    "suo.webhooks.reconcile": {
-        "task": "suo.tasks.webhooks_reconcile",
-        "schedule": 60.0,
-        "options": {"expires": 55},
-    },
+    "suo.sessions.clear": beat("suo.tasks.clear_expired_sessions", 6 * 3600.0),
+    "suo.webhooks.reconcile": beat("suo.tasks.webhooks_reconcile", 60.0, 55),
     # Mutes are lifted on time by an ETA task; this sweep lifts any whose task was lost.
-    "groups.mutes_sweep": {"task": "groups.tasks.mutes_sweep", "schedule": 60.0, "options": {"expires": 55}},
+    "groups.mutes_sweep": beat("groups.tasks.mutes_sweep", 60.0, 55),
     # CSV files previewed in the admin but never imported are deleted after an hour.
-    "groups.import_uploads_sweep": {
-        "task": "groups.tasks.import_uploads_sweep",
-        "schedule": 3600.0,
-        "options": {"expires": 3000},
-    },
+    "groups.import_uploads_sweep": beat("groups.tasks.import_uploads_sweep", 3600.0, 3000),
     # Cold groups are found from whole weeks; a few runs a day catch a worker that was down.
-    "dashboards.cold_groups_sweep": {
-        "task": "groups.dashboards.tasks.cold_groups_sweep",
-        "schedule": 6 * 3600.0,
-        "options": {"expires": 3600},
-    },
+    "dashboards.cold_groups_sweep": beat("groups.dashboards.tasks.cold_groups_sweep", 6 * 3600.0, 3600),
     # The retention summary recounts the members whose memberships changed (groups/dashboards/summary.py).
-    "dashboards.retention_summary_refresh": {
-        "task": "groups.dashboards.tasks.retention_summary_refresh",
-        "schedule": 60.0,
-        "options": {"expires": 55},
-    },
+    "dashboards.retention_summary_refresh": beat("groups.dashboards.tasks.retention_summary_refresh", 60.0, 55),
 }
 
 # --- outbound webhooks (suo.webhooks) -------------------------------------------------------
@@ -220,59 +214,31 @@ LINKS_TRUSTED_PROXIES = env.int(
     "LINKS_TRUSTED_PROXIES", default=1 if env.bool("LINKS_TRUST_X_FORWARDED_FOR", default=False) else 0
 )
 if LINKS_CLICK_BUFFER != "direct":
-    CELERY_BEAT_SCHEDULE["links.flush_clicks"] = {
-        "task": "links.tasks.flush_clicks",
-        "schedule": 1.0,
-        "options": {"expires": 10},
-    }
+    CELERY_BEAT_SCHEDULE["links.flush_clicks"] = beat("links.tasks.flush_clicks", 1.0, 10)
 # Live group codes: expiry needs no visitor, so alerts are also swept (idempotent).
-CELERY_BEAT_SCHEDULE["links.livecodes.sweep_alerts"] = {
-    "task": "links.livecodes.tasks.sweep_live_code_alerts",
-    "schedule": 300.0,
-    "options": {"expires": 290},
-}
+CELERY_BEAT_SCHEDULE["links.livecodes.sweep_alerts"] = beat(
+    "links.livecodes.tasks.sweep_live_code_alerts", 300.0, 290
+)
 
 # --- content -----------------------------------------------------------------------------------
 # Posts and SOP reminders go out on time by ETA tasks; these idempotent sweeps send what was missed,
 # apply auto-SOPs to new groups of their kind and make thumbnails whose task was lost.
 CELERY_BEAT_SCHEDULE.update(
     {
-        "content.posts_reconcile": {
-            "task": "content.tasks.posts_reconcile",
-            "schedule": 60.0,
-            "options": {"expires": 55},
-        },
-        "content.reminders_reconcile": {
-            "task": "content.tasks.reminders_reconcile",
-            "schedule": 60.0,
-            "options": {"expires": 55},
-        },
-        "content.sops_auto_apply": {
-            "task": "content.tasks.sops_auto_apply",
-            "schedule": 60.0,
-            "options": {"expires": 55},
-        },
-        "content.thumbnails_reconcile": {
-            "task": "content.tasks.thumbnails_reconcile",
-            "schedule": 300.0,
-            "options": {"expires": 290},
-        },
+        "content.posts_reconcile": beat("content.tasks.posts_reconcile", 60.0, 55),
+        "content.reminders_reconcile": beat("content.tasks.reminders_reconcile", 60.0, 55),
+        "content.sops_auto_apply": beat("content.tasks.sops_auto_apply", 60.0, 55),
+        "content.thumbnails_reconcile": beat("content.tasks.thumbnails_reconcile", 300.0, 290),
     }
 )
 # Hit and low-performer flags rank items over the last N sent posts of their purpose category.
 CONTENT_RANKING_POSTS = env.int("CONTENT_RANKING_POSTS", default=20)
 # Campaigns: phase starts, play closings and referral checks run on time by ETA tasks; these
 # reconcilers do whatever a lost task or a stopped worker left behind (idempotent, in order).
-CELERY_BEAT_SCHEDULE["campaigns.reconcile"] = {
-    "task": "groups.campaigns.tasks.campaigns_reconcile",
-    "schedule": 30.0,
-    "options": {"expires": 25},
-}
-CELERY_BEAT_SCHEDULE["campaigns.fission_reconcile"] = {
-    "task": "groups.campaigns.tasks.fission_reconcile",
-    "schedule": 300.0,
-    "options": {"expires": 290},
-}
+CELERY_BEAT_SCHEDULE["campaigns.reconcile"] = beat("groups.campaigns.tasks.campaigns_reconcile", 30.0, 25)
+CELERY_BEAT_SCHEDULE["campaigns.fission_reconcile"] = beat(
+    "groups.campaigns.tasks.fission_reconcile", 300.0, 290
+)
 
 # --- auth, API ------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

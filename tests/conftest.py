@@ -8,7 +8,13 @@ import pytest
 from rest_framework.test import APIClient
 
 from suo.models import Role, Workspace
-from tests.suo.factories import TokenFactory, UserFactory, WorkspaceFactory, WorkspaceMembershipFactory
+from tests.suo.factories import (
+    PASSWORD,
+    TokenFactory,
+    UserFactory,
+    WorkspaceFactory,
+    WorkspaceMembershipFactory,
+)
 
 
 @dataclass
@@ -100,3 +106,14 @@ def queued(monkeypatch) -> list[QueuedTask]:
         "suo.queue.send", lambda task, args, eta=None: sent.append(QueuedTask(task, args, eta))
     )
     return sent
+
+
+@pytest.fixture
+def login(client):
+    """login(user) signs the test client in as `user` (made by the factories) and returns it."""
+
+    def _login(user):
+        assert client.login(username=user.username, password=PASSWORD)
+        return client
+
+    return _login

@@ -1,5 +1,6 @@
 """Helpers shared by tests of several apps."""
 
+import sys
 import threading
 
 from django.db import connection
@@ -73,3 +74,23 @@ def inline_prefix(page, inline_class: str) -> str:
         for inline in page.context["inline_admin_formsets"]
         if type(inline.opts).__name__ == inline_class
     )
+
+
+def celery_worker_command(*options: str) -> list[str]:
+    """The command line of a throwaway Celery worker of the project: one process, quiet, alone
+    (no gossip or mingle with other workers); `options` add e.g. --queues or --hostname."""
+    return [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "suo",
+        "worker",
+        "--pool",
+        "solo",
+        "--loglevel",
+        "WARNING",
+        "--without-gossip",
+        "--without-mingle",
+        *options,
+    ]

@@ -67,6 +67,20 @@ class PassthroughRenderer(renderers.BaseRenderer):
         return data
 
 
+def picture_action(summary: str):
+    """A GET action of one image answering with a stored picture itself (bytes, not JSON)."""
+
+    def decorate(method):
+        method = action(
+            detail=True, methods=["get"], renderer_classes=[PassthroughRenderer, renderers.JSONRenderer]
+        )(method)
+        return extend_schema(
+            summary=summary, responses={(200, "image/*"): OpenApiResponse(OpenApiTypes.BINARY)}
+        )(method)
+
+    return decorate
+
+
 @extend_schema_view(
     list=extend_schema(summary="Image library"),
     create=extend_schema(
@@ -96,18 +110,10 @@ class ImageViewSet(LibraryViewSet):
     def _picture(self, field: str) -> FileResponse:
         return picture_response(getattr(self.get_object(), field))
 
-    @extend_schema(
-        summary="The picture itself (for the bot and the admin; with your token)",
-        responses={(200, "image/*"): OpenApiResponse(OpenApiTypes.BINARY)},
-    )
-    @action(detail=True, methods=["get"], renderer_classes=[PassthroughRenderer, renderers.JSONRenderer])
+    @picture_action("The picture itself (for the bot and the admin; with your token)")
     def file(self, request, pk=None):
         return self._picture("file")
 
-    @extend_schema(
-        summary="Its thumbnail (404 until the task has made it)",
-        responses={(200, "image/*"): OpenApiResponse(OpenApiTypes.BINARY)},
-    )
-    @action(detail=True, methods=["get"], renderer_classes=[PassthroughRenderer, renderers.JSONRenderer])
+    @picture_action("Its thumbnail (404 until the task has made it)")
     def thumbnail(self, request, pk=None):
         return self._picture("thumbnail")

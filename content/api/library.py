@@ -195,6 +195,16 @@ class ContentItemViewSet(
 # --- titles, FAQ, ABC scripts ---------------------------------------------------------------------
 
 
+def library_schema(input_class, output_class, **views):
+    """The schema of a LibraryViewSet: create and change take `input_class` and answer with
+    `output_class`; `views` describe the other actions."""
+    return extend_schema_view(
+        **views,
+        create=extend_schema(request=input_class, responses={201: output_class}),
+        partial_update=extend_schema(request=input_class(partial=True), responses=output_class),
+    )
+
+
 class LibraryViewSet(
     WorkspaceScopedMixin,
     mixins.ListModelMixin,
@@ -244,10 +254,8 @@ class TitleOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-@extend_schema_view(
-    list=extend_schema(summary="Title library: headlines and long-tail keywords"),
-    create=extend_schema(request=TitleInput, responses={201: TitleOutput}),
-    partial_update=extend_schema(request=TitleInput(partial=True), responses=TitleOutput),
+@library_schema(
+    TitleInput, TitleOutput, list=extend_schema(summary="Title library: headlines and long-tail keywords")
 )
 class TitleViewSet(LibraryViewSet):
     queryset = Title.objects.prefetch_related("tags").order_by("-created_at", "-pk")
@@ -279,7 +287,9 @@ class FaqOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-@extend_schema_view(
+@library_schema(
+    FaqInput,
+    FaqOutput,
     list=extend_schema(
         summary="FAQ library; with ?q= the answers to a member's question, best first",
         parameters=[
@@ -288,8 +298,6 @@ class FaqOutput(serializers.ModelSerializer):
             )
         ],
     ),
-    create=extend_schema(request=FaqInput, responses={201: FaqOutput}),
-    partial_update=extend_schema(request=FaqInput(partial=True), responses=FaqOutput),
 )
 class FaqViewSet(LibraryViewSet):
     queryset = Faq.objects.order_by("-updated_at", "-pk")
@@ -329,10 +337,10 @@ class AbcScriptOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-@extend_schema_view(
+@library_schema(
+    AbcScriptInput,
+    AbcScriptOutput,
     list=extend_schema(summary="ABC scripts: short dialogues for the A, B and C positions"),
-    create=extend_schema(request=AbcScriptInput, responses={201: AbcScriptOutput}),
-    partial_update=extend_schema(request=AbcScriptInput(partial=True), responses=AbcScriptOutput),
 )
 class AbcScriptViewSet(LibraryViewSet):
     queryset = AbcScript.objects.prefetch_related("lines").order_by("title", "pk")

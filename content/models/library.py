@@ -1,10 +1,18 @@
 """The content libraries: items, titles, FAQ answers, images and ABC scripts."""
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from suo.models import Workspace
+from suo.fields import (
+    WorkspaceTag,
+    choice_field,
+    created_at_field,
+    optional_fk,
+    updated_at_field,
+    user_fk,
+    valid_choice,
+    workspace_fk,
+)
 
 
 class Category(models.TextChoices):
@@ -25,20 +33,11 @@ class ItemStatus(models.TextChoices):
     ARCHIVED = "archived", _("Archived")
 
 
-class ContentTag(models.Model):
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
-    )
-    name = models.CharField(_("name"), max_length=32)
-
-    class Meta:
+class ContentTag(WorkspaceTag):
+    class Meta(WorkspaceTag.Meta):
         verbose_name = _("content tag")
         verbose_name_plural = _("content tags")
-        ordering = ["name"]
         constraints = [models.UniqueConstraint(fields=["workspace", "name"], name="content_tag_unique_name")]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 def image_path(instance, filename: str) -> str:
@@ -48,9 +47,7 @@ def image_path(instance, filename: str) -> str:
 class LibraryImage(models.Model):
     """An uploaded picture, re-encoded from its pixels (no EXIF), with a thumbnail made by a task."""
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
-    )
+    workspace = workspace_fk()
     title = models.CharField(_("title"), max_length=200, blank=True)
     file = models.FileField(_("picture"), upload_to=image_path, max_length=200)
     thumbnail = models.FileField(_("thumbnail"), upload_to=image_path, max_length=200, blank=True)
@@ -59,10 +56,8 @@ class LibraryImage(models.Model):
     height = models.PositiveIntegerField(_("height"))
     size_bytes = models.PositiveIntegerField(_("size in bytes"))
     tags = models.ManyToManyField(ContentTag, blank=True, related_name="images", verbose_name=_("tags"))
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    created_by = user_fk()
+    created_at = created_at_field(_("uploaded at"))
 
     class Meta:
         verbose_name = _("library image")
@@ -77,35 +72,22 @@ class LibraryImage(models.Model):
 class ContentItem(models.Model):
     """A piece of content the team posts to groups."""
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
-    )
+    workspace = workspace_fk()
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(
         _("body"),
         max_length=5000,
         help_text=_("Plain text with simple formatting (line breaks, **bold**); links become tracked links."),
     )
-    category = models.CharField(_("purpose"), max_length=16, choices=Category.choices)
-    method = models.CharField(_("production method"), max_length=16, choices=Method.choices)
-    status = models.CharField(
-        _("status"), max_length=16, choices=ItemStatus.choices, default=ItemStatus.DRAFT
-    )
+    category = choice_field(_("purpose"), Category)
+    method = choice_field(_("production method"), Method)
+    status = choice_field(_("status"), ItemStatus, ItemStatus.DRAFT)
     tags = models.ManyToManyField(ContentTag, blank=True, related_name="items", verbose_name=_("tags"))
     images = models.ManyToManyField(LibraryImage, blank=True, related_name="items", verbose_name=_("images"))
-    cloned_from = models.ForeignKey(
-        "self",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="clones",
-        verbose_name=_("cloned from"),
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    cloned_from = optional_fk("self", _("cloned from"), related_name="clones")
+    created_by = user_fk()
+    created_at = created_at_field()
+    updated_at = updated_at_field()
     archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
 
     class Meta:
@@ -117,15 +99,9 @@ class ContentItem(models.Model):
             models.Index(fields=["workspace", "category"], name="content_item_ws_category"),
         ]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(category__in=Category.values), name="content_item_category_valid"
-            ),
-            models.CheckConstraint(
-                condition=models.Q(method__in=Method.values), name="content_item_method_valid"
-            ),
-            models.CheckConstraint(
-                condition=models.Q(status__in=ItemStatus.values), name="content_item_status_valid"
-            ),
+            valid_choice("category", Category, "content_item_category_valid"),
+            valid_choice("method", Method, "content_item_method_valid"),
+            valid_choice("status", ItemStatus, "content_item_status_valid"),
         ]
 
     def __str__(self) -> str:
@@ -140,13 +116,11 @@ class TitleKind(models.TextChoices):
 class Title(models.Model):
     """A headline or long-tail keyword to reuse when writing posts."""
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
-    )
+    workspace = workspace_fk()
     text = models.CharField(_("text"), max_length=200)
-    kind = models.CharField(_("kind"), max_length=16, choices=TitleKind.choices, default=TitleKind.HEADLINE)
+    kind = choice_field(_("kind"), TitleKind, TitleKind.HEADLINE)
     tags = models.ManyToManyField(ContentTag, blank=True, related_name="titles", verbose_name=_("tags"))
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_at = created_at_field()
 
     class Meta:
         verbose_name = _("title")
@@ -154,9 +128,7 @@ class Title(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(fields=["workspace", "kind", "text"], name="content_title_unique_text"),
-            models.CheckConstraint(
-                condition=models.Q(kind__in=TitleKind.values), name="content_title_kind_valid"
-            ),
+            valid_choice("kind", TitleKind, "content_title_kind_valid"),
         ]
 
     def __str__(self) -> str:
@@ -166,15 +138,13 @@ class Title(models.Model):
 class Faq(models.Model):
     """A question members ask and the team's answer; searched by its jieba terms (FaqTerm)."""
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
-    )
+    workspace = workspace_fk()
     question = models.CharField(_("question"), max_length=300)
     answer = models.TextField(_("answer"), max_length=3000)
     keywords = models.JSONField(_("keywords"), default=list, blank=True)
     term_count = models.PositiveIntegerField(default=0, editable=False)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    created_at = created_at_field()
+    updated_at = updated_at_field()
 
     class Meta:
         verbose_name = _("FAQ answer")
@@ -188,7 +158,7 @@ class Faq(models.Model):
 class FaqTerm(models.Model):
     """One search term of an FAQ with its weighted frequency, written when the FAQ is saved."""
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    workspace = workspace_fk(labelled=False)
     faq = models.ForeignKey(Faq, on_delete=models.CASCADE, related_name="terms")
     term = models.CharField(max_length=64)
     weight = models.FloatField()
@@ -204,12 +174,10 @@ class FaqTerm(models.Model):
 class AbcScript(models.Model):
     """A short dialogue for the atmosphere team: lines for the A (initiator), B and C positions."""
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
-    )
+    workspace = workspace_fk()
     title = models.CharField(_("title"), max_length=200)
     notes = models.TextField(_("notes"), blank=True, max_length=1000)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_at = created_at_field()
 
     class Meta:
         verbose_name = _("ABC script")
@@ -221,7 +189,7 @@ class AbcScript(models.Model):
 
 
 class AbcLine(models.Model):
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    workspace = workspace_fk(labelled=False)
     script = models.ForeignKey(AbcScript, on_delete=models.CASCADE, related_name="lines")
     order = models.PositiveSmallIntegerField(_("order"))
     position = models.CharField(_("position"), max_length=1, choices=[("A", "A"), ("B", "B"), ("C", "C")])

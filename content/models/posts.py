@@ -1,11 +1,10 @@
 """Posts: an item put into groups at a time, with tracked links, reach and engagement."""
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from content.models.library import ContentItem
-from suo.models import Workspace
+from suo.fields import choice_field, created_at_field, optional_time, user_fk, valid_choice, workspace_fk
 
 
 class PostState(models.TextChoices):
@@ -18,19 +17,15 @@ class Post(models.Model):
     """An item scheduled into one or more groups. Sent by an ETA task (or the reconciler) that
     claims it with a conditional UPDATE, as a `content.post_due` webhook for the bot."""
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
-    )
+    workspace = workspace_fk()
     item = models.ForeignKey(
         ContentItem, on_delete=models.PROTECT, related_name="posts", verbose_name=_("content item")
     )
     scheduled_at = models.DateTimeField(_("scheduled at"))
-    state = models.CharField(_("state"), max_length=16, choices=PostState.choices, default=PostState.DUE)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    state = choice_field(_("state"), PostState, PostState.DUE)
+    sent_at = optional_time(_("sent at"))
+    created_by = user_fk()
+    created_at = created_at_field()
 
     class Meta:
         verbose_name = _("post")
@@ -42,9 +37,7 @@ class Post(models.Model):
             models.Index(fields=["item", "state"], name="content_post_item_state"),
         ]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(state__in=PostState.values), name="content_post_state_valid"
-            ),
+            valid_choice("state", PostState, "content_post_state_valid"),
         ]
 
     def __str__(self) -> str:
@@ -54,7 +47,7 @@ class Post(models.Model):
 class PostDelivery(models.Model):
     """The post in one group: its body with tracked links, and the group's size when it was sent."""
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    workspace = workspace_fk(labelled=False)
     post = models.ForeignKey(
         Post, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("post")
     )
@@ -81,7 +74,7 @@ class PostDelivery(models.Model):
 class PostLink(models.Model):
     """A tracked short link made for one URL of a post's body in one group: clicks on it are the post's."""
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    workspace = workspace_fk(labelled=False)
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="links")
     community = models.ForeignKey("groups.Community", on_delete=models.CASCADE, related_name="+")
     link = models.OneToOneField("links.Link", on_delete=models.CASCADE, related_name="+")
@@ -112,7 +105,7 @@ INTERACTION_KINDS = (EngagementKind.REPLY, EngagementKind.REACTION)
 class PostEngagement(models.Model):
     """A reply, reaction or share of a post by a member, pushed through POST /api/events/."""
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    workspace = workspace_fk(labelled=False)
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="engagements")
     community = models.ForeignKey("groups.Community", on_delete=models.CASCADE, related_name="+")
     member = models.ForeignKey("groups.Member", on_delete=models.CASCADE, related_name="+")
@@ -123,9 +116,7 @@ class PostEngagement(models.Model):
         ordering = ["-at", "-pk"]
         indexes = [models.Index(fields=["post", "kind"], name="content_engagement_post_kind")]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(kind__in=EngagementKind.values), name="content_engagement_kind_valid"
-            ),
+            valid_choice("kind", EngagementKind, "content_engagement_kind_valid"),
         ]
 
     def __str__(self) -> str:

@@ -1,12 +1,19 @@
 """SOPs: ordered, dated, role-assigned routines applied to groups, and the tasks they make."""
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from content.models.library import AbcScript, ContentItem
 from groups.models import CommunityKind, GroupRole
-from suo.models import Workspace
+from suo.fields import (
+    choice_field,
+    created_at_field,
+    optional_fk,
+    optional_time,
+    user_fk,
+    valid_choice,
+    workspace_fk,
+)
 
 WEEKDAY_CHOICES = [
     (0, _("Monday")),
@@ -20,9 +27,7 @@ WEEKDAY_CHOICES = [
 
 
 class Sop(models.Model):
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
-    )
+    workspace = workspace_fk()
     name = models.CharField(_("name"), max_length=100)
     description = models.TextField(_("description"), blank=True, max_length=2000)
     auto_kind = models.CharField(
@@ -36,7 +41,7 @@ class Sop(models.Model):
     )
     auto_since = models.DateTimeField(null=True, blank=True, editable=False)
     is_active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_at = created_at_field()
 
     class Meta:
         verbose_name = _("SOP")
@@ -51,30 +56,16 @@ class Sop(models.Model):
 class SopStep(models.Model):
     """Day `day_offset` after the start (or the first `weekday` on or after it), at `time`."""
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    workspace = workspace_fk(labelled=False)
     sop = models.ForeignKey(Sop, on_delete=models.CASCADE, related_name="steps")
     order = models.PositiveSmallIntegerField(_("order"))
     day_offset = models.PositiveSmallIntegerField(_("day"), default=0)
     weekday = models.PositiveSmallIntegerField(_("weekday"), null=True, blank=True, choices=WEEKDAY_CHOICES)
     time = models.TimeField(_("time"))
-    role = models.CharField(_("role"), max_length=16, choices=GroupRole.choices)
+    role = choice_field(_("role"), GroupRole)
     action = models.CharField(_("action"), max_length=500)
-    item = models.ForeignKey(
-        ContentItem,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("content item"),
-    )
-    script = models.ForeignKey(
-        AbcScript,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("ABC script"),
-    )
+    item = optional_fk(ContentItem, _("content item"))
+    script = optional_fk(AbcScript, _("ABC script"))
 
     class Meta:
         verbose_name = _("SOP step")
@@ -95,17 +86,15 @@ class SopStep(models.Model):
 class SopApplication(models.Model):
     """An SOP applied to a group from a start date (day 0)."""
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    workspace = workspace_fk(labelled=False)
     sop = models.ForeignKey(Sop, on_delete=models.CASCADE, related_name="applications", verbose_name=_("SOP"))
     community = models.ForeignKey(
         "groups.Community", on_delete=models.CASCADE, related_name="+", verbose_name=_("group")
     )
     start_date = models.DateField(_("start date"))
     automatic = models.BooleanField(_("applied automatically"), default=False)
-    applied_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(_("applied at"), auto_now_add=True)
+    applied_by = user_fk()
+    created_at = created_at_field(_("applied at"))
 
     class Meta:
         verbose_name = _("SOP application")
@@ -136,62 +125,26 @@ class ReminderState(models.TextChoices):
 class SopTask(models.Model):
     """One dated step of an applied SOP for one role holder; reminded when due (scheduled work)."""
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
-    )
+    workspace = workspace_fk()
     application = models.ForeignKey(SopApplication, on_delete=models.CASCADE, related_name="tasks")
-    step = models.ForeignKey(SopStep, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    step = optional_fk(SopStep)
     community = models.ForeignKey(
         "groups.Community", on_delete=models.CASCADE, related_name="+", verbose_name=_("group")
     )
-    role = models.CharField(_("role"), max_length=16, choices=GroupRole.choices)
-    role_assignment = models.ForeignKey(
-        "groups.RoleAssignment", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("assignee"),
-    )
-    assignee_member = models.ForeignKey(
-        "groups.Member",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("assignee (group member)"),
-    )
+    role = choice_field(_("role"), GroupRole)
+    role_assignment = optional_fk("groups.RoleAssignment")
+    assignee = user_fk(_("assignee"))
+    assignee_member = optional_fk("groups.Member", _("assignee (group member)"))
     assignee_name = models.CharField(_("assignee name"), max_length=200, blank=True)
     action = models.CharField(_("action"), max_length=500)
-    item = models.ForeignKey(
-        ContentItem,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("content item"),
-    )
-    script = models.ForeignKey(
-        AbcScript,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("ABC script"),
-    )
+    item = optional_fk(ContentItem, _("content item"))
+    script = optional_fk(AbcScript, _("ABC script"))
     due_at = models.DateTimeField(_("due at"))
-    status = models.CharField(_("status"), max_length=16, choices=TaskStatus.choices, default=TaskStatus.OPEN)
-    reminder = models.CharField(
-        _("reminder"), max_length=16, choices=ReminderState.choices, default=ReminderState.DUE
-    )
-    reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
-    closed_at = models.DateTimeField(_("ticked at"), null=True, blank=True)
-    closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    status = choice_field(_("status"), TaskStatus, TaskStatus.OPEN)
+    reminder = choice_field(_("reminder"), ReminderState, ReminderState.DUE)
+    reminded_at = optional_time(_("reminded at"))
+    closed_at = optional_time(_("ticked at"))
+    closed_by = user_fk()
 
     class Meta:
         verbose_name = _("SOP task")
@@ -203,9 +156,7 @@ class SopTask(models.Model):
             models.Index(fields=["assignee", "status"], name="content_task_assignee"),
         ]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(status__in=TaskStatus.values), name="content_task_status_valid"
-            ),
+            valid_choice("status", TaskStatus, "content_task_status_valid"),
             models.CheckConstraint(
                 condition=models.Q(status=TaskStatus.OPEN, closed_at__isnull=True)
                 | (~models.Q(status=TaskStatus.OPEN) & models.Q(closed_at__isnull=False)),

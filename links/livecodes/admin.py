@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from links.admin import PublicCodeAdminForm, QrPreviewMixin
 from links.codes import alias_check
 from links.livecodes.alerts import alert_message, alerts_mark_read
 from links.livecodes.images import entry_image_url
@@ -28,7 +29,6 @@ from links.livecodes.services import (
     live_code_create,
     live_code_update,
 )
-from links.platforms import VisitorPlatform
 from links.qr_decode import QrDecodeError
 from links.qr_upload import UPLOAD_HELP, qr_error_text, read_qr_upload
 from suo.admin_scoping import WorkspaceScopedAdmin, WorkspaceScopedInline
@@ -37,20 +37,7 @@ from suo.tenancy import CONFIGURE_ROLES, workspace_ids
 # ---------------------------------------------------------------- live codes
 
 
-class LiveCodeAdminForm(forms.ModelForm):
-    alias = forms.CharField(
-        label=_("custom code"),
-        required=False,
-        max_length=64,
-        help_text=_("Optional: 3–64 letters, digits, “-” or “_”. Empty: a random code."),
-    )
-    allowed_platforms = forms.MultipleChoiceField(
-        label=_("allowed platforms"),
-        choices=VisitorPlatform.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("None ticked: every platform may open it."),
-    )
+class LiveCodeAdminForm(PublicCodeAdminForm):
     fallback_upload = forms.FileField(
         label=_("customer-service QR code"), required=False, help_text=UPLOAD_HELP
     )
@@ -67,11 +54,6 @@ class LiveCodeAdminForm(forms.ModelForm):
             "antiblock",
             "is_active",
         ]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.fields["alias"].initial = self.instance.code
 
     def clean_alias(self):
         alias = self.cleaned_data.get("alias", "")
@@ -173,7 +155,7 @@ class EntryInline(WorkspaceScopedInline):
 
 
 @admin.register(LiveCode)
-class LiveCodeAdmin(WorkspaceScopedAdmin):
+class LiveCodeAdmin(QrPreviewMixin, WorkspaceScopedAdmin):
     form = LiveCodeAdminForm
     inlines = [EntryInline]
     list_display = [
@@ -228,16 +210,6 @@ class LiveCodeAdmin(WorkspaceScopedAdmin):
             url,
             live_code.pk,
             live_code.open_alert_count,
-        )
-
-    @admin.display(description=_("QR code"))
-    def qr_preview(self, live_code):
-        if not live_code.pk:
-            return _("Shown after saving.")
-        return format_html(
-            '<img src="{0}.png?size=180" width="180" height="180" alt="QR"><br>'
-            '<a href="{0}.png?size=1024" download>PNG</a> · <a href="{0}.svg" download>SVG</a>',
-            live_code.short_url,
         )
 
     def save_model(self, request, obj, form, change):
@@ -312,32 +284,33 @@ class LiveCodeAdmin(WorkspaceScopedAdmin):
 # ---------------------------------------------------------------- alerts
 
 
-class OpenFilter(admin.SimpleListFilter):
-    title = _("condition")
-    parameter_name = "open"
+class NotYetFilter(admin.SimpleListFilter):
+    """ "1": rows whose `field` (a moment) is still empty; "0": rows where it is set."""
+
+    field = ""
+    labels: tuple = ()  # for "1", then for "0"
 
     def lookups(self, request, model_admin):
-        return [("1", _("Still holds")), ("0", _("Resolved"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "1":
-            return queryset.filter(resolved_at__isnull=True)
-        if self.value() == "0":
-            return queryset.filter(resolved_at__isnull=False)
-        return queryset
-
-
-class ReadFilter(admin.SimpleListFilter):
-    title = _("read")
-    parameter_name = "unread"
-
-    def lookups(self, request, model_admin):
-        return [("1", _("Unread")), ("0", _("Read"))]
+        return list(zip(("1", "0"), self.labels, strict=True))
 
     def queryset(self, request, queryset):
         if self.value() in ("0", "1"):
-            return queryset.filter(read_at__isnull=self.value() == "1")
+            return queryset.filter(**{f"{self.field}__isnull": self.value() == "1"})
         return queryset
+
+
+class OpenFilter(NotYetFilter):
+    title = _("condition")
+    parameter_name = "open"
+    field = "resolved_at"
+    labels = (_("Still holds"), _("Resolved"))
+
+
+class ReadFilter(NotYetFilter):
+    title = _("read")
+    parameter_name = "unread"
+    field = "read_at"
+    labels = (_("Unread"), _("Read"))
 
 
 @admin.register(LiveCodeAlert)

@@ -10,7 +10,16 @@ from django.utils.translation import gettext_lazy as _
 
 from links.models import LinkState, PlatformGate, antiblock_field
 from suo.db import CountersKeptOnSave
-from suo.models import Workspace
+from suo.fields import (
+    choice_field,
+    created_at_field,
+    optional_fk,
+    optional_time,
+    updated_at_field,
+    user_fk,
+    valid_choice,
+    workspace_fk,
+)
 
 DEFAULT_SCAN_LIMIT = 200
 DEFAULT_ENTRY_DAYS = 7  # WeChat group QR codes stop working 7 days after they are generated
@@ -39,16 +48,12 @@ class LiveCode(CountersKeptOnSave, PlatformGate):
     COUNTER_FIELDS = ("scan_count", "unique_scan_count")
     CLICK_COUNTERS = COUNTER_FIELDS  # what links.capture bumps per scan: all scans, first of the day
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="live_codes", verbose_name=_("workspace")
-    )
+    workspace = workspace_fk("live_codes")
     name = models.CharField(_("name"), max_length=100)
     code = models.CharField(
         _("code"), max_length=64, unique=True, help_text=_("Public address: /g/<code>; case-sensitive.")
     )
-    strategy = models.CharField(
-        _("rotation"), max_length=16, choices=RotationStrategy.choices, default=RotationStrategy.FILL_FIRST
-    )
+    strategy = choice_field(_("rotation"), RotationStrategy, RotationStrategy.FILL_FIRST)
     fallback_message = models.TextField(
         _("fallback message"),
         blank=True,
@@ -68,16 +73,9 @@ class LiveCode(CountersKeptOnSave, PlatformGate):
     is_active = models.BooleanField(_("active"), default=True)
     scan_count = models.PositiveBigIntegerField(_("scans"), default=0, editable=False)
     unique_scan_count = models.PositiveBigIntegerField(_("unique visitors"), default=0, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("created by"),
-    )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    created_by = user_fk(_("created by"))
+    created_at = created_at_field()
+    updated_at = updated_at_field()
 
     class Meta(PlatformGate.Meta):
         app_label = "links"
@@ -86,9 +84,7 @@ class LiveCode(CountersKeptOnSave, PlatformGate):
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["workspace", "-created_at"], name="livecode_ws_created")]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(strategy__in=RotationStrategy.values), name="livecode_strategy_valid"
-            ),
+            valid_choice("strategy", RotationStrategy, "livecode_strategy_valid"),
             *PlatformGate.Meta.constraints,
         ]
 
@@ -128,9 +124,7 @@ class LiveCodeEntry(CountersKeptOnSave, models.Model):
 
     COUNTER_FIELDS = ("scans", "last_scanned_at")
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
-    )
+    workspace = workspace_fk()
     live_code = models.ForeignKey(
         LiveCode, on_delete=models.CASCADE, related_name="entries", verbose_name=_("live group code")
     )
@@ -138,14 +132,7 @@ class LiveCodeEntry(CountersKeptOnSave, models.Model):
     content = models.TextField(_("decoded content"), help_text=_("What the QR code in the image says."))
     content_hash = models.CharField(max_length=64, editable=False)
     content_is_url = models.BooleanField(_("content is a web address"), default=False)
-    group = models.ForeignKey(
-        "groups.Community",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="live_code_entries",
-        verbose_name=_("community group"),
-    )
+    group = optional_fk("groups.Community", _("community group"), related_name="live_code_entries")
     label = models.CharField(
         _("label"), max_length=100, blank=True, help_text=_("Shown to visitors; empty: the group's name.")
     )
@@ -160,17 +147,10 @@ class LiveCodeEntry(CountersKeptOnSave, models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
     position = models.PositiveIntegerField(_("order"), default=0)
-    last_scanned_at = models.DateTimeField(_("last scanned at"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("uploaded by"),
-    )
-    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    last_scanned_at = optional_time(_("last scanned at"))
+    created_by = user_fk(_("uploaded by"))
+    created_at = created_at_field(_("uploaded at"))
+    updated_at = updated_at_field()
 
     class Meta:
         app_label = "links"
@@ -223,9 +203,7 @@ class LiveCodeAlert(models.Model):
     new alert.
     """
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
-    )
+    workspace = workspace_fk()
     live_code = models.ForeignKey(
         LiveCode, on_delete=models.CASCADE, related_name="alerts", verbose_name=_("live group code")
     )
@@ -237,20 +215,13 @@ class LiveCodeAlert(models.Model):
         related_name="alerts",
         verbose_name=_("group QR code"),
     )
-    kind = models.CharField(_("kind"), max_length=24, choices=AlertKind.choices)
+    kind = choice_field(_("kind"), AlertKind, max_length=24)
     subject = models.CharField(max_length=40, editable=False)
     details = models.JSONField(_("details"), default=dict, blank=True)
-    created_at = models.DateTimeField(_("raised at"), auto_now_add=True)
-    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
-    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
-    read_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("read by"),
-    )
+    created_at = created_at_field(_("raised at"))
+    resolved_at = optional_time(_("resolved at"))
+    read_at = optional_time(_("read at"))
+    read_by = user_fk(_("read by"))
 
     class Meta:
         app_label = "links"
@@ -264,7 +235,7 @@ class LiveCodeAlert(models.Model):
                 condition=Q(resolved_at__isnull=True),
                 name="livecode_alert_one_open_per_condition",
             ),
-            models.CheckConstraint(condition=Q(kind__in=AlertKind.values), name="livecode_alert_kind_valid"),
+            valid_choice("kind", AlertKind, "livecode_alert_kind_valid"),
         ]
 
     def __str__(self) -> str:

@@ -15,14 +15,13 @@ from content.models import (
     SopStep,
 )
 from tests.groups.factories import CommunityFactory
-from tests.suo.factories import WorkspaceFactory
+from tests.suo.factories import WorkspaceRowFactory, same_workspace
 
 
-class ContentItemFactory(factory.django.DjangoModelFactory):
+class ContentItemFactory(WorkspaceRowFactory):
     class Meta:
         model = ContentItem
 
-    workspace = factory.SubFactory(WorkspaceFactory)
     title = factory.Sequence(lambda n: f"内容{n}")
     body = "今晚 8 点开播，福利多多！"
     category = "promotion"
@@ -30,19 +29,17 @@ class ContentItemFactory(factory.django.DjangoModelFactory):
     status = "approved"
 
 
-class ContentTagFactory(factory.django.DjangoModelFactory):
+class ContentTagFactory(WorkspaceRowFactory):
     class Meta:
         model = ContentTag
 
-    workspace = factory.SubFactory(WorkspaceFactory)
     name = factory.Sequence(lambda n: f"标签{n}")
 
 
-class LibraryImageFactory(factory.django.DjangoModelFactory):
+class LibraryImageFactory(WorkspaceRowFactory):
     class Meta:
         model = LibraryImage
 
-    workspace = factory.SubFactory(WorkspaceFactory)
     file = "content/demo.png"
     format = "PNG"
     width = 10
@@ -50,57 +47,51 @@ class LibraryImageFactory(factory.django.DjangoModelFactory):
     size_bytes = 100
 
 
-class FaqFactory(factory.django.DjangoModelFactory):
+class FaqFactory(WorkspaceRowFactory):
     class Meta:
         model = Faq
 
-    workspace = factory.SubFactory(WorkspaceFactory)
     question = factory.Sequence(lambda n: f"怎么退款{n}？")
     answer = "联系客服即可。"
 
 
-class AbcScriptFactory(factory.django.DjangoModelFactory):
+class AbcScriptFactory(WorkspaceRowFactory):
     class Meta:
         model = AbcScript
 
-    workspace = factory.SubFactory(WorkspaceFactory)
     title = factory.Sequence(lambda n: f"剧本{n}")
 
 
-class PostFactory(factory.django.DjangoModelFactory):
+class PostFactory(WorkspaceRowFactory):
     class Meta:
         model = Post
 
-    workspace = factory.SubFactory(WorkspaceFactory)
-    item = factory.SubFactory(ContentItemFactory, workspace=factory.SelfAttribute("..workspace"))
+    item = factory.SubFactory(ContentItemFactory, workspace=same_workspace())
     scheduled_at = factory.LazyFunction(timezone.now)
 
 
-class SopFactory(factory.django.DjangoModelFactory):
+class SopFactory(WorkspaceRowFactory):
     class Meta:
         model = Sop
 
-    workspace = factory.SubFactory(WorkspaceFactory)
     name = factory.Sequence(lambda n: f"SOP {n}")
 
 
-class SopStepFactory(factory.django.DjangoModelFactory):
+class SopStepFactory(WorkspaceRowFactory):
     class Meta:
         model = SopStep
 
-    workspace = factory.SubFactory(WorkspaceFactory)
-    sop = factory.SubFactory(SopFactory, workspace=factory.SelfAttribute("..workspace"))
+    sop = factory.SubFactory(SopFactory, workspace=same_workspace())
     order = 1
     time = dt.time(9, 0)
     role = "operator"
     action = "发早安问候"
 
 
-class SopApplicationFactory(factory.django.DjangoModelFactory):
+class SopApplicationFactory(WorkspaceRowFactory):
     class Meta:
         model = SopApplication
 
-    workspace = factory.SubFactory(WorkspaceFactory)
-    sop = factory.SubFactory(SopFactory, workspace=factory.SelfAttribute("..workspace"))
-    community = factory.SubFactory(CommunityFactory, workspace=factory.SelfAttribute("..workspace"))
+    sop = factory.SubFactory(SopFactory, workspace=same_workspace())
+    community = factory.SubFactory(CommunityFactory, workspace=same_workspace())
     start_date = factory.LazyFunction(lambda: timezone.now().date())

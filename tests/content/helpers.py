@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.utils import timezone
 
+from content import services
 from content.models import PostLink
 from links.models import Click
 from tests.groups.factories import CommunityFactory, MembershipFactory
@@ -14,6 +15,15 @@ def group_with_members(workspace, n: int, **fields):
     for _ in range(n):
         MembershipFactory(community=group)
     return group
+
+
+def one_step_sop(workspace, *, role: str = "lead", action: str = "x", day_offset: int = 0, name: str = "s"):
+    """An SOP (saved by the service) of one step at 09:00 on day `day_offset`."""
+    return services.sop_save(
+        workspace=workspace,
+        name=name,
+        steps=[{"day_offset": day_offset, "time": dt.time(9), "role": role, "action": action}],
+    )
 
 
 def click_post_links(post, visitors: list[str], *, group=None) -> None:

@@ -11,20 +11,10 @@ from content.models import ContentItem, LibraryImage, Post, Sop, SopTask
 from groups.models import RoleAssignment
 from suo.audit import AuditRecord
 from tests.content.factories import ContentItemFactory
-from tests.content.helpers import group_with_members
+from tests.content.helpers import group_with_members, one_step_sop
 from tests.content.test_flags import History
-from tests.suo.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def login(client):
-    def _login(user):
-        assert client.login(username=user.username, password=PASSWORD)
-        return client
-
-    return _login
 
 
 def test_an_items_page_shows_its_metrics_and_hit_flag(login, tenant_a):
@@ -90,11 +80,7 @@ def test_the_calendar_lists_upcoming_posts_and_tasks_of_the_users_workspace_only
         groups=[group],
         scheduled_at=tomorrow,
     )
-    sop = services.sop_save(
-        workspace=tenant_a.workspace,
-        name="s",
-        steps=[{"day_offset": 2, "time": dt.time(9), "role": "lead", "action": "周末团购"}],
-    )
+    sop = one_step_sop(tenant_a.workspace, action="周末团购", day_offset=2)
     services.sop_apply(sop=sop, community=group)
     foreign_group = group_with_members(tenant_b.workspace, 1)
     services.post_create(
@@ -114,11 +100,7 @@ def test_the_calendar_lists_upcoming_posts_and_tasks_of_the_users_workspace_only
 
 def test_applying_an_sop_from_the_admin_creates_the_tasks(login, tenant_a):
     group = group_with_members(tenant_a.workspace, 1)
-    sop = services.sop_save(
-        workspace=tenant_a.workspace,
-        name="s",
-        steps=[{"day_offset": 0, "time": dt.time(9), "role": "kol", "action": "分享"}],
-    )
+    sop = one_step_sop(tenant_a.workspace, role="kol", action="分享")
 
     response = login(tenant_a.operator).post(
         f"/admin/content/sop/{sop.pk}/apply/", {"group": group.pk, "start_date": "2026-05-01"}
@@ -196,11 +178,7 @@ def test_a_post_added_in_the_admin_is_scheduled_with_tracked_links(login, tenant
 
 def test_tasks_are_ticked_from_the_admin_list_through_the_service(login, tenant_a):
     group = group_with_members(tenant_a.workspace, 1)
-    sop = services.sop_save(
-        workspace=tenant_a.workspace,
-        name="s",
-        steps=[{"day_offset": 0, "time": dt.time(9), "role": "lead", "action": "x"}],
-    )
+    sop = one_step_sop(tenant_a.workspace)
     task = services.sop_apply(sop=sop, community=group).created_tasks[0]
 
     response = login(tenant_a.moderator).post(

@@ -1,13 +1,11 @@
 """Another workspace's content rows do not exist: 404 in the API, never listed, never usable."""
 
-import datetime as dt
-
 import pytest
 
 from content import services
 from content.models import Post
 from tests.content.factories import ContentItemFactory
-from tests.content.helpers import group_with_members
+from tests.content.helpers import group_with_members, one_step_sop
 
 pytestmark = pytest.mark.django_db
 
@@ -23,11 +21,7 @@ def foreign(tenant_b):
     script = services.abc_script_save(
         workspace=workspace, title="剧本", lines=[{"position": "A", "text": "你好"}]
     )
-    sop = services.sop_save(
-        workspace=workspace,
-        name="sop",
-        steps=[{"day_offset": 0, "time": dt.time(9), "role": "lead", "action": "x"}],
-    )
+    sop = one_step_sop(workspace, name="sop")
     task = services.sop_apply(sop=sop, community=group).created_tasks[0]
     return {
         "content": item.pk,

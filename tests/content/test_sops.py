@@ -11,6 +11,7 @@ from content import services
 from content.models import ReminderState, SopApplication, SopTask, TaskStatus
 from groups.models import RoleAssignment
 from suo.models import WebhookDelivery, WebhookEndpoint
+from tests.content.helpers import one_step_sop
 from tests.groups.factories import CommunityFactory, MemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -68,11 +69,7 @@ def test_applying_makes_dated_tasks_for_each_role_holder_in_the_workspace_time_z
 def test_day_zero_defaults_to_today_in_the_workspace_time_zone(tenant_a, group):
     tenant_a.workspace.timezone = "America/New_York"
     tenant_a.workspace.save()
-    sop = services.sop_save(
-        workspace=tenant_a.workspace,
-        name="s",
-        steps=[{"day_offset": 0, "time": dt.time(9), "role": "lead", "action": "x"}],
-    )
+    sop = one_step_sop(tenant_a.workspace)
 
     # 03:00 UTC on March 3rd is still March 2nd in New York
     with time_machine.travel(dt.datetime(2026, 3, 3, 3, 0, tzinfo=UTC), tick=False):
@@ -138,11 +135,7 @@ def test_a_start_date_far_from_today_is_a_400_and_nothing_is_written(api_for, te
 def test_reminders_are_enqueued_with_their_due_time_on_commit(
     tenant_a, group, queued, django_capture_on_commit_callbacks
 ):
-    sop = services.sop_save(
-        workspace=tenant_a.workspace,
-        name="s",
-        steps=[{"day_offset": 1, "time": dt.time(9), "role": "lead", "action": "x"}],
-    )
+    sop = one_step_sop(tenant_a.workspace, day_offset=1)
     with django_capture_on_commit_callbacks(execute=True):
         application = services.sop_apply(sop=sop, community=group, start_date=timezone.localdate())
 

@@ -3,7 +3,6 @@
 import os
 import signal
 import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -16,6 +15,7 @@ from links import capture
 from links.models import Click
 from links.platforms import VisitorPlatform
 from links.tasks import flush_clicks
+from tests.helpers import celery_worker_command
 from tests.links.factories import LinkFactory
 from tests.links.user_agents import USER_AGENTS
 
@@ -158,22 +158,7 @@ def test_visits_survive_a_worker_killed_in_the_middle_of_flushing(redis_buffer, 
 
     def worker():
         return subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "suo",
-                "worker",
-                "--pool",
-                "solo",
-                "--loglevel",
-                "WARNING",
-                "--without-gossip",
-                "--without-mingle",
-                "--hostname",
-                f"flush-{os.getpid()}-{time.time_ns()}@%h",
-            ],
+            celery_worker_command("--hostname", f"flush-{os.getpid()}-{time.time_ns()}@%h"),
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,

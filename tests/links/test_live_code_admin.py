@@ -10,7 +10,6 @@ from links.livecodes.models import LiveCode, LiveCodeAlert, LiveCodeEntry
 from links.models import Link
 from tests.links import qr_pictures as pictures
 from tests.links.livecode_helpers import group_qr_png, group_url, make_live_code, upload
-from tests.suo.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 ADD_URL = "/admin/links/livecode/add/"
@@ -21,15 +20,6 @@ FROM_QR = "/admin/links/link/from-qr/"
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     return tmp_path
-
-
-@pytest.fixture
-def login(client):
-    def _login(user):
-        assert client.login(username=user.username, password=PASSWORD)
-        return client
-
-    return _login
 
 
 def form_data(workspace, **extra):

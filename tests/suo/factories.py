@@ -32,11 +32,24 @@ class WorkspaceFactory(factory.django.DjangoModelFactory):
     timezone = "Asia/Shanghai"
 
 
-class WorkspaceMembershipFactory(factory.django.DjangoModelFactory):
+class WorkspaceRowFactory(factory.django.DjangoModelFactory):
+    """A row owned by a workspace: a new one unless the test passes `workspace`."""
+
+    class Meta:
+        abstract = True
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+
+
+def same_workspace():
+    """For a SubFactory of a WorkspaceRowFactory: the related row is made in the row's workspace."""
+    return factory.SelfAttribute("..workspace")
+
+
+class WorkspaceMembershipFactory(WorkspaceRowFactory):
     class Meta:
         model = WorkspaceMembership
 
-    workspace = factory.SubFactory(WorkspaceFactory)
     user = factory.SubFactory(UserFactory)
     role = Role.OPERATOR
 

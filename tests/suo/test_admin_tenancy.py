@@ -3,18 +3,9 @@
 import pytest
 
 from suo.models import Role, WorkspaceMembership
-from tests.suo.factories import PASSWORD, UserFactory
+from tests.suo.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def login(client):
-    def _login(user):
-        assert client.login(username=user.username, password=PASSWORD)
-        return client
-
-    return _login
 
 
 def test_changelists_show_only_the_users_workspaces(login, tenant_a, tenant_b):

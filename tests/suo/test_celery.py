@@ -2,13 +2,13 @@
 
 import os
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 
 import pytest
 
 from suo.tasks import ping
+from tests.helpers import celery_worker_command
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,24 +21,7 @@ def test_work_queued_while_no_worker_runs_is_done_when_one_starts():
     queued = ping.apply_async(queue=queue)  # no worker is running yet: the broker must keep it
 
     worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "suo",
-            "worker",
-            "--pool",
-            "solo",
-            "--loglevel",
-            "WARNING",
-            "--without-gossip",
-            "--without-mingle",
-            "--queues",
-            queue,
-            "--hostname",
-            f"test-{os.getpid()}@%h",
-        ],
+        celery_worker_command("--queues", queue, "--hostname", f"test-{os.getpid()}@%h"),
         cwd=ROOT,
         env=os.environ.copy(),
         stdout=subprocess.PIPE,
