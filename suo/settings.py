@@ -175,7 +175,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Cold groups are found from whole weeks; a few runs a day catch a worker that was down.
     "dashboards.cold_groups_sweep": beat("groups.dashboards.tasks.cold_groups_sweep", 6 * 3600.0, 3600),
     # The retention summary recounts the members whose memberships changed (groups/dashboards/summary.py).
-    "dashboards.retention_summary_refresh": beat("groups.dashboards.tasks.retention_summary_refresh", 60.0, 55),
+    "dashboards.retention_summary_refresh": beat(
+        "groups.dashboards.tasks.retention_summary_refresh", 60.0, 55
+    ),
 }
 
 # --- outbound webhooks (suo.webhooks) -------------------------------------------------------
