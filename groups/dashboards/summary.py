@@ -23,6 +23,7 @@ campaign filters and mode `active` use the live query (retention.py).
 """
 
 import datetime as dt
+import time
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
@@ -194,11 +195,14 @@ def _lock() -> None:
             _hash_joins(cursor)
 
 
-def refresh(*, batch: int = BATCH, max_batches: int = 200) -> int:
+def refresh(*, batch: int = BATCH, max_batches: int = 1_000_000, seconds: float | None = 50.0) -> int:
     """Recount the queued members, `batch` at a time (each in its own transaction); the number of
-    members recounted. A write that lands meanwhile queues its member again, so nothing is missed."""
-    done = 0
+    members recounted. A write that lands meanwhile queues its member again, so nothing is missed.
+    Stops after `seconds` (the beat task runs every minute; the rest waits for the next run)."""
+    done, started = 0, time.monotonic()
     for _ in range(max_batches):
+        if seconds is not None and time.monotonic() - started > seconds:
+            return done
         with transaction.atomic():
             _lock()
             with connection.cursor() as cursor:

@@ -162,3 +162,12 @@ def test_the_refresh_runs_every_minute_from_beat(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["dashboards.retention_summary_refresh"]
     assert entry["task"] == "groups.dashboards.tasks.retention_summary_refresh"
     assert entry["schedule"] <= 60
+
+
+def test_a_refresh_stops_after_its_time_budget_and_the_next_one_goes_on(history):
+    queued = SummaryQueue.objects.count()
+    assert summary.refresh(seconds=-1) == 0
+    assert SummaryQueue.objects.count() == queued
+    summary.refresh(batch=2, seconds=None)  # small steps: a member queued twice may be recounted twice
+    assert not SummaryQueue.objects.exists()
+    assert_summary_is_live(history)

@@ -25,7 +25,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         started = time.monotonic()
         if options["refresh"]:
-            done = summary.refresh(max_batches=1_000_000)
+            done = summary.refresh(seconds=None)
             self.stdout.write(f"{done} members recounted in {time.monotonic() - started:.1f} s")
             return
         workspaces = Workspace.objects.order_by("pk")
