@@ -8,7 +8,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from groups.dashboards import health, retention, selectors
-from groups.dashboards.filters import MetricsQuery, RetentionQuery
+from groups.dashboards.filters import (
+    HealthParameters,
+    MetricsQuery,
+    OverviewParameters,
+    RetentionParameters,
+    RetentionQuery,
+)
 from groups.dashboards.lifecycle import lifecycle_settings_for, migration_candidates
 from groups.dashboards.models import ColdGroupFlag, GroupMigration, LifecycleSettings
 from groups.dashboards.services import group_migrate, lifecycle_settings_update
@@ -124,7 +130,7 @@ class MetricsView(WorkspaceScopedMixin, APIView):
 class OverviewView(MetricsView):
     @extend_schema(
         summary="Overview: new, active, exit, conversion and click rates",
-        parameters=[MetricsQuery],
+        parameters=[OverviewParameters],
         responses=OverviewOutput,
     )
     def get(self, request):
@@ -151,7 +157,7 @@ class RetentionView(MetricsView):
     query_class = RetentionQuery
 
     @extend_schema(
-        summary="Retention cohorts by join week", parameters=[RetentionQuery], responses=RetentionOutput
+        summary="Retention cohorts by join week", parameters=[RetentionParameters], responses=RetentionOutput
     )
     def get(self, request):
         filters = self.filters(request)
@@ -160,7 +166,7 @@ class RetentionView(MetricsView):
 
 
 class HealthView(MetricsView):
-    @extend_schema(summary="Group health per group", parameters=[MetricsQuery], responses=HealthOutput)
+    @extend_schema(summary="Group health per group", parameters=[HealthParameters], responses=HealthOutput)
     def get(self, request):
         return Response(HealthOutput({"groups": health.group_health(filters=self.filters(request))}).data)
 

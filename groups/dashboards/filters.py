@@ -154,3 +154,17 @@ def parse_filters(
 
 def _flat(errors) -> dict:
     return {name: messages if isinstance(messages, list) else [messages] for name, messages in errors.items()}
+
+
+# What each metrics endpoint documents: only the parameters it reads (the pages share one filter set).
+class OverviewParameters(MetricsQuery):
+    mode = None
+
+
+class RetentionParameters(RetentionQuery):
+    interval = None
+
+
+class HealthParameters(MetricsQuery):
+    interval = None
+    mode = None
