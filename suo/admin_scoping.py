@@ -198,7 +198,21 @@ class WorkspaceScopedAdmin(WorkspaceScopedAdminMixin, admin.ModelAdmin):
     pass
 
 
-class ReadOnlyScopedAdmin(WorkspaceScopedAdmin):
+class ReadOnlyMixin:
+    """Rows only services write (logs, transitions, claims, penalties…): shown, never added, edited
+    or deleted by hand."""
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyScopedAdmin(ReadOnlyMixin, WorkspaceScopedAdmin):
     """A record nobody edits in the admin (a log, a trail): shown only to `admin_read_roles`, and
     only in the workspaces where they hold such a role (superusers see every row)."""
 
@@ -215,15 +229,6 @@ class ReadOnlyScopedAdmin(WorkspaceScopedAdmin):
 
     def has_view_permission(self, request, obj=None):
         return self._may(request, obj, self.admin_read_roles)
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ServiceDeleteMixin:

@@ -21,6 +21,7 @@ from groups.dashboards.services import (
     lifecycle_settings_update,
 )
 from groups.models import Community, CommunityState
+from groups.readonly_admin import ReadOnlyAdmin
 from suo.admin_scoping import WorkspaceScopedAdmin
 from suo.models import Workspace
 from suo.tenancy import CONFIGURE_ROLES, role_in, scoped, workspace_ids
@@ -45,21 +46,12 @@ class LifecycleSettingsAdmin(WorkspaceScopedAdmin):
 
 
 @admin.register(ColdGroupFlag)
-class ColdGroupFlagAdmin(WorkspaceScopedAdmin):
+class ColdGroupFlagAdmin(ReadOnlyAdmin):
     list_display = ["community", "flagged_at", "threshold", "weekly", "resolved_at", "migrate_link"]
     list_filter = [("resolved_at", admin.EmptyFieldListFilter)]
     list_select_related = ["community"]
     search_fields = ["community__name"]
     actions = ["check_now"]
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("messages per member, week by week"))
     def weekly(self, flag: ColdGroupFlag) -> str:

@@ -11,12 +11,17 @@ import re
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from rest_framework import exceptions, status
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from suo.tenancy import NoWorkspace, WorkspaceAmbiguous, WorkspaceError, WorkspaceNotFound
+
+# DRF's own zh-hans text for this one says "may not be an empty string", which is not what is wrong.
+# Marked here so that `make messages` keeps suo's translation, which Django prefers to DRF's.
+gettext_noop("Null characters are not allowed.")
 
 NON_FIELD = "non_field_errors"
 # get_object_or_404's message: English, and it names a Python class ("No SopTask matches the given query.").
