@@ -17,7 +17,8 @@ from django.core import signals
 from django.http.request import split_domain_port, validate_host
 from django.utils.encoding import iri_to_uri
 
-from links import link_cache, spool
+from links import link_cache
+from links.capture import spooled
 from links.click_buffer import Recorded
 from links.platforms import VisitorPlatform, detect
 from links.redirect import HANDED_OVER, OPEN, decide
@@ -86,7 +87,7 @@ def hot_target(environ, code: str, platform: str) -> str | None:
         )
     if visit is not None:
         try:
-            spool.append(visit)
+            spooled(visit)
         except OSError:
             return None  # the full path writes it directly
     return location
