@@ -27,6 +27,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from links import spool_writer
 from links.models import Click, Link
 from links.platforms import os_and_device
 
@@ -122,6 +123,29 @@ def redis_client():
 def serialized(visit: Visit) -> str:
     # vars(): the fields as they are; asdict() deep-copies them, a cost on every redirect.
     return json.dumps(vars(visit), separators=(",", ":"))
+
+
+def spooled(visit: Visit) -> None:
+    """Append the visit to this process's spool file (links.spool_writer); OSError when it could not."""
+    spool_writer.append_line(serialized(visit).encode() + b"\n")
+
+
+def capture(visit: Visit) -> None:
+    """Record a visit: buffered in Redis or spooled when configured, else straight into the database."""
+    buffer = settings.LINKS_CLICK_BUFFER
+    if buffer == "redis":
+        try:
+            redis_client().rpush(settings.LINKS_BUFFER_KEY, serialized(visit))
+            return
+        except Exception:  # Redis is down: the visit must not be lost, write it directly
+            logger.exception("click buffer unavailable; writing the visit to the database")
+    elif buffer == "spool":
+        try:
+            spooled(visit)
+            return
+        except OSError:  # a full or read-only disk: the visit must not be lost, write it directly
+            logger.exception("click spool unavailable; writing the visit to the database")
+    store_visits([visit], known_new=True)
 
 
 # What a click belongs to: the Visit field that names it and the Click foreign key that stores it.

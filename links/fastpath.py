@@ -18,6 +18,7 @@ from django.http.request import split_domain_port, validate_host
 from django.utils.encoding import iri_to_uri
 
 from links import link_cache
+from links.capture import spooled
 from links.click_buffer import Recorded
 from links.platforms import VisitorPlatform, detect
 from links.redirect import HANDED_OVER, OPEN, decide
@@ -43,8 +44,8 @@ def _is_secure(environ) -> bool:
     return environ.get("wsgi.url_scheme") == "https"
 
 
-def redirect_target(environ) -> str | None:
-    """The target of a plain counted redirect, or None to let the Django view decide."""
+def plain_visit(environ) -> tuple[str, str] | None:
+    """(code, platform) when the request may be a plain counted redirect; None: Django answers."""
     if environ.get("REQUEST_METHOD") != "GET":
         return None
     match = CODE_PATH.fullmatch(environ.get("PATH_INFO", ""))
@@ -55,7 +56,50 @@ def redirect_target(environ) -> str | None:
     platform = detect(environ.get("HTTP_USER_AGENT", ""))
     if platform == VisitorPlatform.BOT:
         return None  # its page needs more of the link than is read here: the view looks it up
-    code = match.group(1)
+    return match.group(1), platform
+
+
+def hot_target(environ, code: str, platform: str) -> str | None:
+    """The redirect of a cached link when answering it needs no database at all (so no connection
+    housekeeping either): with Redis one round trip, embedded one stat() and one spool append.
+    None when the database may be needed (not cached, a click limit on the embedded backend, a
+    changed link, Redis or the disk failing); nothing was recorded then."""
+    buffer, redis = settings.LINKS_CLICK_BUFFER, link_cache.uses_redis()
+    if buffer != ("redis" if redis else "spool"):
+        return None
+    entry = link_cache.cached(code)
+    if (
+        entry is None
+        or (entry.link.max_clicks is not None and not redis)
+        or (redis and not any(entry.tokens))
+    ):
+        return None
+    link = entry.link
+    if decide(link, platform=platform, method="GET") is not OPEN:
+        return None
+    location = iri_to_uri(link.url)
+    visit = link_visit_build(link=link, meta=environ, platform=platform)
+    if redis:  # buffered: with the tokens given, this never falls back to the database
+        return (
+            location
+            if link_visit_capture(link=link, visit=visit, tokens=entry.tokens) is Recorded.OK
+            else None
+        )
+    if visit is not None:
+        try:
+            spooled(visit)
+        except OSError:
+            return None  # the full path writes it directly
+    return location
+
+
+def redirect_target(environ) -> str | None:
+    """The target of a plain counted redirect, or None to let the Django view decide."""
+    visit = plain_visit(environ)
+    return None if visit is None else _target(environ, *visit)
+
+
+def _target(environ, code: str, platform: str) -> str | None:
     entry = link_cache.cached(code)
     fresh = entry is None
     if fresh:
@@ -87,14 +131,17 @@ class ShortLinkFastPath:
         self.application = application
 
     def __call__(self, environ, start_response):
-        if not CODE_PATH.fullmatch(environ.get("PATH_INFO", "")):
+        visit = plain_visit(environ) if CODE_PATH.fullmatch(environ.get("PATH_INFO", "")) else None
+        if visit is None:
             return self.application(environ, start_response)
-        # The same connection housekeeping as Django's handler (CONN_MAX_AGE, health checks).
-        signals.request_started.send(sender=self.__class__, environ=environ)
-        try:
-            target = redirect_target(environ)
-        finally:
-            signals.request_finished.send(sender=self.__class__)
+        target = hot_target(environ, *visit)
+        if target is None:
+            # The same connection housekeeping as Django's handler (CONN_MAX_AGE, health checks).
+            signals.request_started.send(sender=self.__class__, environ=environ)
+            try:
+                target = _target(environ, *visit)
+            finally:
+                signals.request_finished.send(sender=self.__class__)
         if target is None:
             return self.application(environ, start_response)
         headers = [

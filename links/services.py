@@ -16,11 +16,10 @@ from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 
 from links import click_buffer
-from links.capture import Visit, build_visit, serialized
+from links.capture import Visit, build_visit, capture, serialized
 from links.click_buffer import Recorded
 from links.codes import save_with_code
 from links.models import Link, LinkSettings, LinkTag
-from links.recording import capture
 from links.validation import (
     validate_antiblock,
     validate_antiblock_map,

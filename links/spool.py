@@ -1,10 +1,10 @@
 """The embedded click spool: visits reach SQLite without a write in the request.
 
-Each web process appends one JSON line per visit to its own file under LINKS_SPOOL_DIR with a
-single O_APPEND write, before the 302 leaves: once write() returned the kernel has the line, so
-a worker killed with SIGKILL right after loses nothing. The writer holds an exclusive flock on
-its file for as long as it may write; the lock dies with the process (or is given up when the
-file is rotated), which is how the drain knows a file is finished.
+Each web process appends (links.spool_writer) one JSON line per visit to its own file under
+LINKS_SPOOL_DIR with a single O_APPEND write, before the 302 leaves: once write() returned the
+kernel has the line, so a worker killed with SIGKILL right after loses nothing. The writer holds
+an exclusive flock on its file for as long as it may write; the lock dies with the process (or
+is given up when the file is rotated), which is how the drain knows a file is finished.
 
 `drain` (the Celery beat task links.tasks.flush_clicks, every second) reads each file from the
 offset it reached, stores a batch of visits and saves the new offset in the same transaction:
@@ -16,8 +16,6 @@ import fcntl
 import json
 import logging
 import os
-import threading
-import time
 from pathlib import Path
 
 from django.conf import settings
@@ -28,61 +26,7 @@ from links.models import SpoolOffset
 
 logger = logging.getLogger(__name__)
 
-ROTATE_BYTES = 64 << 20  # a writer starts a new file past this size; drained files are deleted
 READ_BYTES = 1 << 20  # one batch: about 3,000 visits
-
-
-class _Writer:
-    """This process's open spool file (reopened after a fork: a file has one writer)."""
-
-    def __init__(self) -> None:
-        self.fd: int | None = None
-        self.pid = 0
-        self.directory = ""
-        self.size = 0
-        self.opening = threading.Lock()
-
-    def _open(self, directory: str) -> None:
-        if self.fd is not None and self.pid == os.getpid():
-            os.close(self.fd)  # gives up the lock: the drain may finish and delete the file
-        Path(directory).mkdir(parents=True, exist_ok=True)
-        name = f"{os.getpid()}-{time.time_ns()}"
-        temporary = os.path.join(directory, name + ".tmp")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | os.O_CLOEXEC, 0o600)
-        # Locked before it gets the name the drain looks for, so it is never taken for finished.
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        os.rename(temporary, os.path.join(directory, name + ".log"))
-        self.fd, self.pid, self.directory, self.size = fd, os.getpid(), directory, 0
-
-    def write(self, line: bytes) -> None:
-        directory = str(settings.LINKS_SPOOL_DIR)
-        if (
-            self.fd is None
-            or self.pid != os.getpid()
-            or self.directory != directory
-            or self.size > ROTATE_BYTES
-        ):
-            with self.opening:  # threads of one process share its file; one of them opens it
-                if (
-                    self.fd is None
-                    or self.pid != os.getpid()
-                    or self.directory != directory
-                    or self.size > ROTATE_BYTES
-                ):
-                    self._open(directory)
-        assert self.fd is not None
-        written = os.write(self.fd, line)
-        if written != len(line):  # a full disk: never leave half a line for the next one to join
-            raise OSError(f"spool write cut short ({written} of {len(line)} bytes)")
-        self.size += written
-
-
-_writer = _Writer()
-
-
-def append(visit: Visit) -> None:
-    """Spool one visit; raises OSError when it could not (the caller then writes it directly)."""
-    _writer.write(json.dumps(vars(visit), separators=(",", ":")).encode() + b"\n")
 
 
 def _finished(fd: int) -> bool:

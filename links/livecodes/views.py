@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from links import qr
-from links.capture import build_visit
+from links.capture import build_visit, capture
 from links.livecodes.alerts import near_thresholds
 from links.livecodes.images import VISITOR_TOKEN, content_type_of, entry_image_token, entry_image_url
 from links.livecodes.models import LiveCode, LiveCodeEntry
@@ -18,7 +18,6 @@ from links.livecodes.selectors import live_code_for_page, sticky_entry
 from links.livecodes.services import live_code_pick_entry
 from links.pages import PublicFace, no_store, not_found, page_response
 from links.platforms import VisitorPlatform, detect
-from links.recording import capture
 from links.redirect import decide
 from suo.queue import enqueue_on_commit
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from links import spool
-from links.capture import Visit
+from links import spool, spool_writer
+from links.capture import Visit, spooled
 from links.models import Click, SpoolOffset
 from tests.links.factories import LinkFactory
 from tests.links.hot_path_helpers import ROOT, database_url
@@ -46,9 +46,9 @@ def _visits(link, count: int, visitors: int = 500) -> list[Visit]:
 def _spool_from_a_finished_writer(settings, visits: list[Visit]) -> None:
     """Write as a web worker would, then let the file go as a dead worker's would."""
     for visit in visits:
-        spool.append(visit)
-    os.close(spool._writer.fd)
-    spool._writer.fd = None
+        spooled(visit)
+    os.close(spool_writer._writer.fd)
+    spool_writer._writer.fd = None
 
 
 def _assert_stored_once(link, total: int, visitors: int = 500) -> None:
@@ -114,7 +114,7 @@ def test_lost_offsets_store_nothing_twice(settings):
     link = LinkFactory()
     visits = _visits(link, 3000)
     for visit in visits:
-        spool.append(visit)  # a live writer: its file stays after the drain
+        spooled(visit)  # a live writer: its file stays after the drain
     spool.drain()
     SpoolOffset.objects.all().delete()
 
