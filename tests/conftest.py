@@ -112,8 +112,8 @@ def queued(monkeypatch) -> list[QueuedTask]:
 def login(client):
     """login(user) signs the test client in as `user` (made by the factories) and returns it."""
 
-    def _login(user):
-        assert client.login(username=user.username, password=PASSWORD)
+    def _login(user, password=PASSWORD):
+        assert client.login(username=user.username, password=password)
         return client
 
     return _login

@@ -10,18 +10,8 @@ from groups.campaigns.models import Campaign, FollowUpTask, Offer, Play
 from tests.campaigns.factories import flash_group, make_campaign, make_offer, make_play
 from tests.campaigns.helpers import claimed_and_wrapped_up, run_until
 from tests.groups.factories import CommunityFactory, MemberFactory
-from tests.suo.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def login(client):
-    def _login(user):
-        assert client.login(username=user.username, password=PASSWORD)
-        return client
-
-    return _login
 
 
 def split(moment) -> dict:

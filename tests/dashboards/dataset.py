@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from groups.models import ActivityEvent, MessageDailyCount
+from links.models import Click
 from tests.groups.factories import CommunityFactory, EntitlementFactory, MemberFactory, MembershipFactory
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -99,3 +100,16 @@ def build(workspace, api_client) -> History:
     EntitlementFactory(member=m["D"], workspace=workspace, granted_at=local(11, 1))
     EntitlementFactory(member=m["D"], workspace=workspace, granted_at=local(11, 12), revoked_at=local(11, 13))
     return History(workspace=workspace, g1=g1, g2=g2, members=m)
+
+
+def click(workspace, link, when, *, unique=True) -> Click:
+    """A stored click of `link` at `when` (a visitor of its own, unless `unique` is False)."""
+    return Click.objects.create(
+        workspace=workspace,
+        link=link,
+        at=when,
+        day=when.date(),
+        platform="wechat",
+        visitor_hash=f"v{when.timestamp()}",
+        is_unique=unique,
+    )

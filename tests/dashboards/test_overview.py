@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 
 from groups.models import Membership
-from links.models import Click, Link
-from tests.dashboards.dataset import local
+from links.models import Link
+from tests.dashboards.dataset import click, local
 
 pytestmark = pytest.mark.django_db
 
@@ -18,18 +18,6 @@ def get(api_for, tenant, **params):
     response = api_for(tenant.analyst).get(URL, params)
     assert response.status_code == 200, response.content
     return response.json()
-
-
-def click(workspace, link, when, *, unique=True):
-    return Click.objects.create(
-        workspace=workspace,
-        link=link,
-        at=when,
-        day=when.date(),
-        platform="wechat",
-        visitor_hash=f"v{when.timestamp()}",
-        is_unique=unique,
-    )
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ import io
 import pytest
 from django.utils.html import escape
 
-from links.models import Click, Link
-from tests.dashboards.dataset import local
+from links.models import Link
+from tests.dashboards.dataset import click, local
 from tests.suo.factories import WorkspaceMembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -104,17 +104,8 @@ def test_clicks_per_new_member_is_a_number_not_a_percentage(client, tenant_a, hi
     link = Link.objects.create(
         workspace=history.workspace, code="kpi-g1", url="https://example.com", group=history.g1
     )
-    for day, hour in ((9, 12), (10, 12), (15, 12)):
-        when = local(11, day, hour)
-        Click.objects.create(
-            workspace=history.workspace,
-            link=link,
-            at=when,
-            day=when.date(),
-            platform="wechat",
-            visitor_hash=f"v{day}",
-            is_unique=True,
-        )
+    for day in (9, 10, 15):
+        click(history.workspace, link, local(11, day, 12))
     client = logged_in(client, tenant_a.analyst)
 
     rows = csv_rows(

@@ -14,7 +14,6 @@ from tests.groups.factories import (
     RoleAssignmentFactory,
     ThresholdFactory,
 )
-from tests.suo.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -31,15 +30,6 @@ CHANGELISTS = [
     "activityevent",
     "messagedailycount",
 ]
-
-
-@pytest.fixture
-def login(client):
-    def _login(user, password=PASSWORD):
-        assert client.login(username=user.username, password=password)
-        return client
-
-    return _login
 
 
 def test_demo_data_is_idempotent_and_every_admin_page_renders_for_the_demo_operator(client):
