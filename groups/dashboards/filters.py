@@ -158,13 +158,13 @@ def _flat(errors) -> dict:
 
 # What each metrics endpoint documents: only the parameters it reads (the pages share one filter set).
 class OverviewParameters(MetricsQuery):
-    mode = None
+    mode = None  # type: ignore[assignment]  # DRF: None removes the inherited field
 
 
 class RetentionParameters(RetentionQuery):
-    interval = None
+    interval = None  # type: ignore[assignment]  # DRF: None removes the inherited field
 
 
 class HealthParameters(MetricsQuery):
-    interval = None
-    mode = None
+    interval = None  # type: ignore[assignment]  # DRF: None removes the inherited field
+    mode = None  # type: ignore[assignment]  # DRF: None removes the inherited field
