@@ -17,13 +17,13 @@ import logging
 import uuid
 from collections import Counter
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -34,6 +34,7 @@ from links.platforms import os_and_device
 logger = logging.getLogger(__name__)
 
 MAX_UA_LENGTH = 400
+SEEN_CHUNK = 1000  # keys per query: 3,000 parameters, under every SQLite's limit
 
 
 @dataclass(frozen=True)
@@ -66,10 +67,15 @@ def client_ip(meta) -> str:
     return meta.get("REMOTE_ADDR", "")
 
 
+@lru_cache(maxsize=8)
+def _daily_salt(secret_key: str, day: str) -> bytes:
+    return hmac.new(secret_key.encode(), f"visitor-salt:{day}".encode(), hashlib.sha256).digest()
+
+
 def visitor_hash(*, ip: str, user_agent: str, day: str) -> str:
     """The same visitor on the same day gives the same hash; the salt changes every day, so
     hashes cannot be joined across days, and without SECRET_KEY they cannot be reversed."""
-    salt = hmac.new(settings.SECRET_KEY.encode(), f"visitor-salt:{day}".encode(), hashlib.sha256).digest()
+    salt = _daily_salt(settings.SECRET_KEY, day)
     return hmac.new(salt, f"{ip}|{user_agent}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
@@ -162,29 +168,26 @@ def _owner(visit: Visit) -> str:
 
 def _unique_flags(visits: list[Visit], owner: str, column: str) -> list[bool]:
     """A visit is unique when its visitor had no earlier visit of that link (live code) that day."""
-    if len(visits) == 1:
-        visit = visits[0]
-        return [
-            not _sql.seen_today(
-                column, getattr(visit, owner), dt.date.fromisoformat(visit.day), visit.visitor
-            )
-        ]
-    seen = {
-        (owner_id, visitor, day.isoformat())
-        for owner_id, day, visitor in Click.objects.filter(
-            **{f"{column}__in": {getattr(v, owner) for v in visits}},
-            day__in={v.day for v in visits},
-            visitor_hash__in={v.visitor for v in visits},
-        )
-        .values_list(column, "day", "visitor_hash")
-        .distinct()
-    }
+    keys = [(getattr(v, owner), dt.date.fromisoformat(v.day), v.visitor) for v in visits]
+    seen = _sql.seen_before(column, set(keys))
     flags = []
-    for visit in visits:
-        key = (getattr(visit, owner), visit.visitor, visit.day)
+    for key in keys:
         flags.append(key not in seen)
         seen.add(key)
     return flags
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def _preparer(field) -> Any:
+    """How one column's values go to the database. Every flushed visit passes here, and the
+    field's own get_db_prep_save costs several microseconds a value: the columns whose values are
+    already what the driver takes (ints, strings, booleans, as store_visits builds them) skip it."""
+    if isinstance(field, models.UUIDField | models.DateTimeField | models.DateField):
+        return partial(field.get_db_prep_save, connection=connection)
+    return _as_is
 
 
 class _ClickSql:
@@ -213,21 +216,37 @@ class _ClickSql:
                 f"UPDATE {quote(model._meta.db_table)} SET {total} = {total} + %s, "
                 f"{unique} = {unique} + %s WHERE {quote(model._meta.pk.column)} = %s"
             )
+            # Joined to the keys (a VALUES list: column1..3 on both backends), so each key is one
+            # seek in the partial (owner, day, visitor) index, however many clicks are stored.
+            owner_column = f"c.{quote(foreign_key.column)}"
             self.seen[foreign_key.attname] = (
-                f"SELECT 1 FROM {click} WHERE {quote(foreign_key.column)} = %s AND {quote('day')} = %s "
-                f"AND {quote('visitor_hash')} = %s LIMIT 1"
+                f"SELECT DISTINCT {owner_column}, c.{quote('day')}, c.{quote('visitor_hash')} "
+                f"FROM {click} c JOIN (VALUES {{keys}}) k ON {owner_column} IS NOT NULL "
+                f"AND {owner_column} = k.column1 AND c.{quote('day')} = k.column2 "
+                f"AND c.{quote('visitor_hash')} = k.column3"
             )
         self.day_field = Click._meta.get_field("day")
+        self.prepare = [(f.attname, _preparer(f)) for f in self.fields]
         self.ready = True
 
-    def seen_today(self, column: str, owner_id: int, day: dt.date, visitor: str) -> bool:
+    def seen_before(self, column: str, keys: set[tuple[int, dt.date, str]]) -> set:
+        """The (owner id, day, visitor) keys that already have a click: exactly these keys, looked
+        up by the (owner, day, visitor) index a thousand at a time, whatever else is stored."""
         if not self.ready:
             self._build()
+        found: set = set()
+        ordered = list(keys)
+        prepare = partial(self.day_field.get_db_prep_value, connection=connection)
         with connection.cursor() as cursor:
-            cursor.execute(
-                self.seen[column], [owner_id, self.day_field.get_db_prep_value(day, connection), visitor]
-            )
-            return cursor.fetchone() is not None
+            for start in range(0, len(ordered), SEEN_CHUNK):
+                chunk = ordered[start : start + SEEN_CHUNK]
+                cursor.execute(
+                    self.seen[column].format(keys=", ".join(["(%s, %s, %s)"] * len(chunk))),
+                    [value for o, day, v in chunk for value in (o, prepare(day), v)],
+                )
+                by_text = {(o, prepare(day), v): (o, day, v) for o, day, v in chunk}
+                found.update(by_text[(o, prepare(day), v)] for o, day, v in cursor.fetchall())
+        return found
 
     def store(self, rows: list[dict]) -> None:
         if not self.ready:
@@ -238,7 +257,7 @@ class _ClickSql:
             counts = totals.setdefault((column, row[column]), [0, 0])
             counts[0] += 1
             counts[1] += int(row["is_unique"])
-        params = [[f.get_db_prep_save(row[f.attname], connection) for f in self.fields] for row in rows]
+        params = [[prepare(row[name]) for name, prepare in self.prepare] for row in rows]
         with connection.cursor() as cursor:
             cursor.executemany(self.insert, params)
             for column in self.bump:

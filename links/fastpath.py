@@ -14,6 +14,8 @@ import re
 
 from django.conf import settings
 from django.core import signals
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http.request import split_domain_port, validate_host
 from django.utils.encoding import iri_to_uri
 
@@ -28,13 +30,31 @@ from links.validation import RESERVED_CODES
 CODE_PATH = re.compile(r"/([A-Za-z0-9_-]{1,64})")
 
 
+# Host header -> allowed: the same few hosts come again on every visit. Bounded (a client may send
+# any Host) and emptied when the settings change (tests).
+_hosts_seen: dict[str, bool] = {}
+MAX_HOSTS_SEEN = 256
+
+
 def _host_allowed(environ) -> bool:
     host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
+    known = _hosts_seen.get(host)
+    if known is not None:
+        return known
     domain, _port = split_domain_port(host)
     allowed = settings.ALLOWED_HOSTS
     if settings.DEBUG and not allowed:
         allowed = [".localhost", "127.0.0.1", "[::1]"]
-    return bool(domain) and validate_host(domain, allowed)
+    verdict = bool(domain) and validate_host(domain, allowed)
+    if len(_hosts_seen) >= MAX_HOSTS_SEEN:
+        _hosts_seen.clear()
+    _hosts_seen[host] = verdict
+    return verdict
+
+
+@receiver(setting_changed)
+def _settings_changed(**kwargs) -> None:
+    _hosts_seen.clear()
 
 
 def _is_secure(environ) -> bool:

@@ -231,6 +231,18 @@ class Click(models.Model):
             models.Index(fields=["link", "at"], name="click_link_at"),
             models.Index(fields=["workspace", "at"], name="click_ws_at"),
             models.Index(fields=["live_code", "at"], name="click_livecode_at"),
+            # Whether a visitor already came that day (is_unique), asked for every stored click.
+            # Partial: a click has one owner, so each index holds only the rows it can answer for.
+            models.Index(
+                fields=["link", "day", "visitor_hash"],
+                name="click_link_day_visitor",
+                condition=models.Q(link__isnull=False),
+            ),
+            models.Index(
+                fields=["live_code", "day", "visitor_hash"],
+                name="click_livecode_day_visitor",
+                condition=models.Q(live_code__isnull=False),
+            ),
         ]
         constraints = [
             # A click belongs to exactly one of a link or a live code.

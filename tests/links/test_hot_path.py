@@ -10,9 +10,10 @@ from wsgiref.util import setup_testing_defaults
 import pytest
 from django.db import connections
 from django.utils import timezone
+from redis.connection import AbstractConnection
 
 import suo.wsgi
-from links import capture
+from links import capture, click_buffer
 from links.models import Click
 from links.services import link_delete, link_settings_update, link_update
 from links.tasks import flush_clicks
@@ -99,10 +100,12 @@ def test_a_hot_link_costs_no_database_query_and_at_most_one_redis_round_trip(
     assert serve(suo.wsgi.application, link.code)[0] == "302"  # the first visit reads the row
     round_trips = []
     if settings.LINKS_CLICK_BUFFER == "redis":
-        client = capture.redis_client()
-        real = client.execute_command
+        # Counted where every command leaves, whichever client or connection sends it.
+        real = AbstractConnection.send_packed_command
         monkeypatch.setattr(
-            client, "execute_command", lambda *a, **k: round_trips.append(a[0]) or real(*a, **k)
+            AbstractConnection,
+            "send_packed_command",
+            lambda self, *a, **k: round_trips.append(a[0]) or real(self, *a, **k),
         )
 
     with django_assert_num_queries(0):
@@ -148,3 +151,26 @@ def test_pages_are_decided_on_the_row_as_the_database_has_it(backend):
     assert _visit(link.code)[0] == "302"
     flush_clicks()
     assert Click.objects.filter(link=link).count() == 2
+
+
+@pytest.mark.parametrize("lost", ["scripts", "connection"])
+def test_redis_losing_its_scripts_or_the_connection_loses_no_click_and_counts_none_twice(
+    settings, tmp_path, lost
+):
+    use_backend("redis", settings, tmp_path)
+    link = LinkFactory(url="https://example.com/kept")
+    assert serve(suo.wsgi.application, link.code)[0] == "302"
+    client = capture.redis_client()
+    if lost == "scripts":
+        client.script_flush()  # as after a Redis restart: EVALSHA answers NOSCRIPT
+    else:
+        client.client_kill_filter(_type="normal", skipme=True)  # every other connection dropped
+
+    for _ in range(3):
+        assert serve(suo.wsgi.application, link.code) == ("302", "https://example.com/kept")
+
+    if lost == "scripts":  # loaded again by the redirect's round trip, not left to a fallback
+        assert client.script_exists(click_buffer._script().sha) == [True]
+    assert flush_clicks() == 4
+    link.refresh_from_db()
+    assert link.click_count == Click.objects.filter(link=link).count() == 4
