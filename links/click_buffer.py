@@ -7,18 +7,14 @@ limit is visited (SET NX) and then owns the count: buffered visits carry `capped
 adds them to `capped_clicks`, so the database catches up within a flush.
 """
 
-import os
-import threading
 from enum import IntEnum
 from functools import lru_cache
 
 from django.conf import settings
 from redis.commands.core import Script
-from redis.connection import Connection
-from redis.exceptions import NoScriptError
 
-from links.capture import redis_client
 from links.link_cache import GLOBAL, token_key
+from links.redis_line import run_script
 
 # KEYS: global token, code token, buffer, limit counter
 # ARGV: global token ('' skips the check), code token, visit ('' records nothing), limit (0: none), seed
@@ -50,44 +46,6 @@ def _script() -> Script:
     return Script(None, _RECORD.encode())  # type: ignore[arg-type]
 
 
-class _Line(threading.local):
-    """Each thread's own Redis connection for the redirect's round trip: the command goes out
-    packed in one write and its integer answer is read back, without the pool's check-out and
-    health check (a third of the client's CPU per redirect). Any error drops the connection (an
-    answer half read must not be taken for the next one's); the next call connects again."""
-
-    connection: Connection | None = None
-    pid = 0
-    client = None
-
-    def call(self, keys: list[str], args: list[str | int]) -> int:
-        client = redis_client()
-        if self.connection is None or self.pid != os.getpid() or self.client is not client:
-            self.connection = client.connection_pool.make_connection()
-            self.pid, self.client = os.getpid(), client
-        command = ("EVALSHA", _script().sha, len(keys), *keys, *args)
-        try:
-            return self._send(command)
-        except NoScriptError:  # Redis restarted or flushed its scripts: nothing ran; load, once more
-            client.script_load(_RECORD)
-            return self._send(command)
-
-    def _send(self, command: tuple) -> int:
-        connection = self.connection
-        assert connection is not None
-        try:
-            connection.send_packed_command(connection.pack_command(*command), check_health=False)
-            return connection.read_response()
-        except NoScriptError:
-            raise
-        except BaseException:
-            connection.disconnect()
-            raise
-
-
-_line = _Line()
-
-
 def limit_key(link_id: int) -> str:
     return f"{settings.LINKS_CACHE_KEY}:limit:{link_id}"
 
@@ -99,4 +57,4 @@ def record(
     `tokens` ("", "") skips the currency check: the caller read the link from the database."""
     keys = [token_key(GLOBAL), token_key(code), settings.LINKS_BUFFER_KEY, limit_key(link_id)]
     args: list[str | int] = [tokens[0], tokens[1], payload, max_clicks or 0, capped]
-    return Recorded(_line.call(keys, args))
+    return Recorded(run_script(_script(), keys=keys, args=args))

@@ -31,6 +31,7 @@ from redis.exceptions import RedisError
 
 from links.capture import redis_client
 from links.models import Link
+from links.redis_line import run_script
 from links.selectors import link_for_fast_redirect
 
 logger = logging.getLogger(__name__)
@@ -140,7 +141,7 @@ def _fill_script() -> Script:
 def _read_tokens(code: str) -> tuple[str, str]:
     keys = [token_key(GLOBAL), token_key(code)]
     args = [uuid.uuid4().hex, uuid.uuid4().hex]
-    values = _fill_script()(keys=keys, args=args, client=redis_client())
+    values = run_script(_fill_script(), keys=keys, args=args)
     return (values[0].decode(), values[1].decode())
 
 
