@@ -28,6 +28,15 @@ def workspace_fk(related_name: str = "+", *, labelled: bool = True) -> "models.F
     )
 
 
+def parent_fk(
+    to: Any, verbose_name: Any, related_name: str = "+", **extra: Any
+) -> "models.ForeignKey[Any, Any]":
+    """The row this row belongs to and is deleted with (`null=True, blank=True` where it is optional)."""
+    return models.ForeignKey(
+        to, on_delete=models.CASCADE, related_name=related_name, verbose_name=verbose_name, **extra
+    )
+
+
 def optional_fk(
     to: Any, verbose_name: Any = None, related_name: str = "+", **extra: Any
 ) -> "models.ForeignKey[Any, Any]":
@@ -60,6 +69,18 @@ def optional_time(
 ) -> "models.DateTimeField[str | datetime | date | Combinable | None, datetime | None]":
     """A moment that may not have happened yet (sent, resolved, read…)."""
     return models.DateTimeField(verbose_name, null=True, blank=True, **extra)
+
+
+def optional_char(
+    verbose_name: Any, max_length: int = 64, **extra: Any
+) -> "models.CharField[str | int | Combinable, str]":
+    """A short text that may be left empty (a label, a channel, an outside id)."""
+    return models.CharField(verbose_name, max_length=max_length, blank=True, **extra)
+
+
+def optional_json(verbose_name: Any, default: Any, **extra: Any) -> "models.JSONField[Any, Any]":
+    """A list or mapping of settings that may be left empty (`default` is `list` or `dict`)."""
+    return models.JSONField(verbose_name, default=default, blank=True, **extra)
 
 
 def choice_field(

@@ -2,12 +2,12 @@
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from groups.models import Community
+from suo.fields import user_fk
 from suo.models import Workspace
 
 DEFAULT_COLD_RATE = Decimal("0.2")
@@ -109,14 +109,7 @@ class GroupMigration(models.Model):
     moved = models.PositiveIntegerField(_("members moved"), default=0)
     already_in_target = models.PositiveIntegerField(_("already in the target group"), default=0)
     archived_source = models.BooleanField(_("source group archived"), default=False)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-    )
+    by = user_fk(_("by"))
     at = models.DateTimeField(_("at"))
 
     class Meta:

@@ -102,10 +102,9 @@ class Community(models.Model):
     name = models.CharField(_("name"), max_length=100)
     kind = fields.choice_field(_("kind"), CommunityKind)
     platform = fields.choice_field(_("platform"), ChatPlatform, ChatPlatform.WECHAT)
-    external_id = models.CharField(
+    external_id = fields.optional_char(
         _("external id"),
         max_length=100,
-        blank=True,
         help_text=_("The group's id on its platform, as bots and integrations send it in events."),
     )
     member_limit = models.PositiveIntegerField(_("member limit"), default=500)

@@ -15,6 +15,7 @@ from suo.fields import (
     created_at_field,
     optional_fk,
     optional_time,
+    parent_fk,
     updated_at_field,
     user_fk,
     valid_choice,
@@ -207,14 +208,7 @@ class LiveCodeAlert(models.Model):
     live_code = models.ForeignKey(
         LiveCode, on_delete=models.CASCADE, related_name="alerts", verbose_name=_("live group code")
     )
-    entry = models.ForeignKey(
-        LiveCodeEntry,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="alerts",
-        verbose_name=_("group QR code"),
-    )
+    entry = parent_fk(LiveCodeEntry, _("group QR code"), "alerts", null=True, blank=True)
     kind = choice_field(_("kind"), AlertKind, max_length=24)
     subject = models.CharField(max_length=40, editable=False)
     details = models.JSONField(_("details"), default=dict, blank=True)

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from groups.models.fields import community_fk, member_fk, parent_fk
+from groups.models.fields import community_fk, member_fk
 from suo import fields
 from suo.db import CountersKeptOnSave
 
@@ -100,7 +100,7 @@ class Campaign(models.Model):
 
 def campaign_fk(related_name: str) -> "models.ForeignKey[Campaign, Campaign]":
     """The campaign a row belongs to and is deleted with."""
-    return parent_fk(Campaign, _("campaign"), related_name)
+    return fields.parent_fk(Campaign, _("campaign"), related_name)
 
 
 class TransitionState(models.TextChoices):
@@ -195,7 +195,7 @@ class Claim(models.Model):
 
     workspace = fields.workspace_fk()
     campaign = campaign_fk("claims")
-    offer = parent_fk(Offer, _("offer"), "claims")
+    offer = fields.parent_fk(Offer, _("offer"), "claims")
     member = member_fk()
     seq = models.PositiveSmallIntegerField(_("member's claim number"))
     remaining_after = models.PositiveIntegerField(_("remaining after"))
