@@ -101,6 +101,11 @@ def valid_choice(field: str, choices: type[models.Choices], name: str) -> models
     return models.CheckConstraint(condition=models.Q(**{f"{field}__in": choices.values}), name=name)
 
 
+def at_least(field: str, minimum: int, name: str) -> models.CheckConstraint:
+    """The database's own check that `field` is `minimum` or more (a positive count, a price…)."""
+    return models.CheckConstraint(condition=models.Q(**{f"{field}__gte": minimum}), name=name)
+
+
 class WorkspaceTag(models.Model):
     """A free label of a workspace's rows (links, content…); each app's tag names its own
     verbose names and its unique constraint in its Meta."""

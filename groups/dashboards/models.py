@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from groups.models import Community
-from suo.fields import user_fk
+from suo.fields import at_least, user_fk
 from suo.models import Workspace
 
 DEFAULT_COLD_RATE = Decimal("0.2")
@@ -44,12 +44,8 @@ class LifecycleSettings(models.Model):
         verbose_name_plural = _("group lifecycle settings")
         ordering = ["workspace"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(cold_weeks__gte=1), name="lifecycle_cold_weeks_positive"
-            ),
-            models.CheckConstraint(
-                condition=models.Q(cold_messages_per_member__gte=0), name="lifecycle_cold_rate_not_negative"
-            ),
+            at_least("cold_weeks", 1, "lifecycle_cold_weeks_positive"),
+            at_least("cold_messages_per_member", 0, "lifecycle_cold_rate_not_negative"),
         ]
 
     def __str__(self) -> str:

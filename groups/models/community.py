@@ -148,9 +148,7 @@ class Community(models.Model):
                 condition=~models.Q(external_id=""),
                 name="community_unique_external_id",
             ),
-            models.CheckConstraint(
-                condition=models.Q(member_limit__gte=1), name="community_member_limit_positive"
-            ),
+            fields.at_least("member_limit", 1, "community_member_limit_positive"),
             fields.valid_choice("kind", CommunityKind, "community_kind_valid"),
             fields.valid_choice("state", CommunityState, "community_state_valid"),
             fields.valid_choice("platform", ChatPlatform, "community_platform_valid"),

@@ -249,7 +249,7 @@ class Violation(models.Model):
             models.Index(fields=["community", "created_at"], name="violation_group_at"),
         ]
         constraints = [
-            models.CheckConstraint(condition=models.Q(step__gte=1), name="violation_step_positive"),
+            fields.at_least("step", 1, "violation_step_positive"),
             fields.valid_choice("action", PenaltyAction, "violation_action_valid"),
             models.CheckConstraint(
                 condition=(

@@ -44,9 +44,7 @@ class Threshold(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["community", "kind"], name="threshold_unique_kind"),
             fields.valid_choice("kind", ThresholdKind, "threshold_kind_valid"),
-            models.CheckConstraint(
-                condition=models.Q(min_activity__gte=1), name="threshold_min_activity_positive"
-            ),
+            fields.at_least("min_activity", 1, "threshold_min_activity_positive"),
         ]
 
     def __str__(self) -> str:

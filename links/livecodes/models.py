@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from links.models import LinkState, PlatformGate, antiblock_field
 from suo.db import CountersKeptOnSave
 from suo.fields import (
+    at_least,
     choice_field,
     created_at_field,
     optional_fk,
@@ -163,7 +164,7 @@ class LiveCodeEntry(CountersKeptOnSave, models.Model):
             models.UniqueConstraint(
                 fields=["live_code", "content_hash"], name="livecode_entry_unique_content"
             ),
-            models.CheckConstraint(condition=Q(scan_limit__gte=1), name="livecode_entry_limit_positive"),
+            at_least("scan_limit", 1, "livecode_entry_limit_positive"),
         ]
 
     def __str__(self) -> str:
