@@ -11,6 +11,7 @@ from suo.fields import (
     WorkspaceTag,
     choice_field,
     created_at_field,
+    one_per_workspace,
     optional_char,
     optional_fk,
     optional_json,
@@ -20,7 +21,6 @@ from suo.fields import (
     user_fk,
     workspace_fk,
 )
-from suo.models import Workspace
 
 
 class AntiBlockMode(models.TextChoices):
@@ -75,9 +75,7 @@ class PlatformGate(models.Model):
 class LinkSettings(models.Model):
     """Per-workspace link configuration."""
 
-    workspace = models.OneToOneField(
-        Workspace, on_delete=models.CASCADE, related_name="link_settings", verbose_name=_("workspace")
-    )
+    workspace = one_per_workspace("link_settings")
     antiblock_defaults = optional_json(
         _("anti-block mode per platform"),
         dict,

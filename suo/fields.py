@@ -37,6 +37,13 @@ def parent_fk(
     )
 
 
+def one_per_workspace(related_name: str) -> "models.OneToOneField[Any, Any]":
+    """The workspace a row of settings belongs to: one row per workspace, deleted with it."""
+    return models.OneToOneField(
+        WORKSPACE_MODEL, on_delete=models.CASCADE, related_name=related_name, verbose_name=_("workspace")
+    )
+
+
 def optional_fk(
     to: Any, verbose_name: Any = None, related_name: str = "+", **extra: Any
 ) -> "models.ForeignKey[Any, Any]":

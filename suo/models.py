@@ -13,6 +13,7 @@ from suo.fields import (
     created_at_field,
     optional_json,
     optional_time,
+    parent_fk,
     user_fk,
     valid_choice,
     workspace_fk,
@@ -71,12 +72,7 @@ class WorkspaceMembership(models.Model):
     """A user's seat in a workspace. The role decides what the user may do there."""
 
     workspace = workspace_fk("memberships")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="workspace_memberships",
-        verbose_name=_("user"),
-    )
+    user = parent_fk(settings.AUTH_USER_MODEL, _("user"), "workspace_memberships")
     role = choice_field(_("role"), Role)
     created_at = created_at_field(_("joined at"))
 

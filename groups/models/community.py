@@ -1,10 +1,14 @@
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from groups.models.fields import community_fk
 from groups.models.templates import validate_template
 from suo import fields
-from suo.models import Workspace
+
+if TYPE_CHECKING:
+    from django.db.models.expressions import Combinable
 
 
 class CommunityKind(models.TextChoices):
@@ -70,18 +74,17 @@ TEMPLATE_HELP = _(
 )
 
 
+def template_field(verbose_name) -> "models.TextField[str | Combinable, str]":
+    """A message sent to members, its placeholders checked on save; groups fall back to the defaults."""
+    return models.TextField(verbose_name, blank=True, validators=[validate_template], help_text=TEMPLATE_HELP)
+
+
 class CommunityDefaults(models.Model):
     """Workspace-wide defaults for groups that leave a template empty."""
 
-    workspace = models.OneToOneField(
-        Workspace, on_delete=models.CASCADE, related_name="community_defaults", verbose_name=_("workspace")
-    )
-    welcome_template = models.TextField(
-        _("welcome message"), blank=True, validators=[validate_template], help_text=TEMPLATE_HELP
-    )
-    announcement_template = models.TextField(
-        _("announcement"), blank=True, validators=[validate_template], help_text=TEMPLATE_HELP
-    )
+    workspace = fields.one_per_workspace("community_defaults")
+    welcome_template = template_field(_("welcome message"))
+    announcement_template = template_field(_("announcement"))
     rules_text = models.TextField(
         _("group rules"), blank=True, help_text=_("Rendered where a template says {rules}.")
     )
@@ -113,12 +116,8 @@ class Community(models.Model):
     threshold_mode = fields.choice_field(
         _("thresholds combine with"), ThresholdMode, ThresholdMode.ALL, max_length=8
     )
-    welcome_template = models.TextField(
-        _("welcome message"), blank=True, validators=[validate_template], help_text=TEMPLATE_HELP
-    )
-    announcement_template = models.TextField(
-        _("announcement"), blank=True, validators=[validate_template], help_text=TEMPLATE_HELP
-    )
+    welcome_template = template_field(_("welcome message"))
+    announcement_template = template_field(_("announcement"))
     rules_text = models.TextField(
         _("group rules"),
         blank=True,

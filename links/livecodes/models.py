@@ -127,9 +127,7 @@ class LiveCodeEntry(CountersKeptOnSave, models.Model):
     COUNTER_FIELDS = ("scans", "last_scanned_at")
 
     workspace = workspace_fk()
-    live_code = models.ForeignKey(
-        LiveCode, on_delete=models.CASCADE, related_name="entries", verbose_name=_("live group code")
-    )
+    live_code = parent_fk(LiveCode, _("live group code"), "entries")
     image = models.FileField(_("group QR image"), upload_to=entry_upload_to)
     content = models.TextField(_("decoded content"), help_text=_("What the QR code in the image says."))
     content_hash = models.CharField(max_length=64, editable=False)
@@ -206,9 +204,7 @@ class LiveCodeAlert(models.Model):
     """
 
     workspace = workspace_fk()
-    live_code = models.ForeignKey(
-        LiveCode, on_delete=models.CASCADE, related_name="alerts", verbose_name=_("live group code")
-    )
+    live_code = parent_fk(LiveCode, _("live group code"), "alerts")
     entry = parent_fk(LiveCodeEntry, _("group QR code"), "alerts", null=True, blank=True)
     kind = choice_field(_("kind"), AlertKind, max_length=24)
     subject = models.CharField(max_length=40, editable=False)
