@@ -1,5 +1,6 @@
-"""Factories for the columns that most domain models share (the owning workspace, the user who did
-something, when it happened, a choice checked by the database), so each is declared once.
+"""Factories for the columns that most domain models share (the owning workspace, the row a row
+belongs to, the user who did something, when it happened, an optional text or setting, a choice or
+a minimum checked by the database), so each is declared once.
 
 Each factory returns the same field a model would declare by hand: migrations see no difference.
 """
