@@ -11,13 +11,16 @@ from suo.fields import (
     WorkspaceTag,
     choice_field,
     created_at_field,
+    one_per_workspace,
+    optional_char,
     optional_fk,
+    optional_json,
     optional_time,
+    parent_fk,
     updated_at_field,
     user_fk,
     workspace_fk,
 )
-from suo.models import Workspace
 
 
 class AntiBlockMode(models.TextChoices):
@@ -41,15 +44,12 @@ class PlatformGate(models.Model):
     """Who may open a public address and how in-app browsers are handled: the fields and rules that
     short links and live group codes share."""
 
-    allowed_platforms = models.JSONField(
-        _("allowed platforms"), default=list, blank=True, help_text=_("Empty: every platform may open it.")
+    allowed_platforms = optional_json(
+        _("allowed platforms"), list, help_text=_("Empty: every platform may open it.")
     )
     antiblock = antiblock_field(_("Empty: the workspace's default for each platform."))
-    antiblock_by_platform = models.JSONField(
-        _("anti-block mode per platform"),
-        default=dict,
-        blank=True,
-        help_text=_("Overrides for single platforms."),
+    antiblock_by_platform = optional_json(
+        _("anti-block mode per platform"), dict, help_text=_("Overrides for single platforms.")
     )
 
     class Meta:
@@ -75,20 +75,14 @@ class PlatformGate(models.Model):
 class LinkSettings(models.Model):
     """Per-workspace link configuration."""
 
-    workspace = models.OneToOneField(
-        Workspace, on_delete=models.CASCADE, related_name="link_settings", verbose_name=_("workspace")
-    )
-    antiblock_defaults = models.JSONField(
+    workspace = one_per_workspace("link_settings")
+    antiblock_defaults = optional_json(
         _("anti-block mode per platform"),
-        default=dict,
-        blank=True,
+        dict,
         help_text=_("Platform id → direct, guide or copy; platforms not listed use guide inside apps."),
     )
-    blocked_domains = models.JSONField(
-        _("blocked domains"),
-        default=list,
-        blank=True,
-        help_text=_("Links to these domains (and their subdomains) are refused."),
+    blocked_domains = optional_json(
+        _("blocked domains"), list, help_text=_("Links to these domains (and their subdomains) are refused.")
     )
 
     class Meta:
@@ -132,9 +126,7 @@ class Link(CountersKeptOnSave, PlatformGate):
     expires_at = optional_time(_("expires at"))
     max_clicks = models.PositiveIntegerField(_("maximum clicks"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
-    source = models.CharField(
-        _("source"), max_length=64, blank=True, help_text=_("Channel label for analytics, e.g. a UTM source.")
-    )
+    source = optional_char(_("source"), help_text=_("Channel label for analytics, e.g. a UTM source."))
     group = optional_fk(
         "groups.Community",
         _("community group"),
@@ -196,17 +188,8 @@ class Click(models.Model):
 
     event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     workspace = workspace_fk(labelled=False)
-    link = models.ForeignKey(
-        Link, on_delete=models.CASCADE, null=True, blank=True, related_name="clicks", verbose_name=_("link")
-    )
-    live_code = models.ForeignKey(
-        "links.LiveCode",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="clicks",
-        verbose_name=_("live group code"),
-    )
+    link = parent_fk(Link, _("link"), "clicks", null=True, blank=True)
+    live_code = parent_fk("links.LiveCode", _("live group code"), "clicks", null=True, blank=True)
     live_code_entry = optional_fk(
         "links.LiveCodeEntry",
         _("group QR code"),

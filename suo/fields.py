@@ -1,5 +1,6 @@
-"""Factories for the columns that most domain models share (the owning workspace, the user who did
-something, when it happened, a choice checked by the database), so each is declared once.
+"""Factories for the columns that most domain models share (the owning workspace, the row a row
+belongs to, the user who did something, when it happened, an optional text or setting, a choice or
+a minimum checked by the database), so each is declared once.
 
 Each factory returns the same field a model would declare by hand: migrations see no difference.
 """
@@ -25,6 +26,22 @@ def workspace_fk(related_name: str = "+", *, labelled: bool = True) -> "models.F
         on_delete=models.CASCADE,
         related_name=related_name,
         verbose_name=_("workspace") if labelled else None,
+    )
+
+
+def parent_fk(
+    to: Any, verbose_name: Any, related_name: str = "+", **extra: Any
+) -> "models.ForeignKey[Any, Any]":
+    """The row this row belongs to and is deleted with (`null=True, blank=True` where it is optional)."""
+    return models.ForeignKey(
+        to, on_delete=models.CASCADE, related_name=related_name, verbose_name=verbose_name, **extra
+    )
+
+
+def one_per_workspace(related_name: str) -> "models.OneToOneField[Any, Any]":
+    """The workspace a row of settings belongs to: one row per workspace, deleted with it."""
+    return models.OneToOneField(
+        WORKSPACE_MODEL, on_delete=models.CASCADE, related_name=related_name, verbose_name=_("workspace")
     )
 
 
@@ -62,6 +79,18 @@ def optional_time(
     return models.DateTimeField(verbose_name, null=True, blank=True, **extra)
 
 
+def optional_char(
+    verbose_name: Any, max_length: int = 64, **extra: Any
+) -> "models.CharField[str | int | Combinable, str]":
+    """A short text that may be left empty (a label, a channel, an outside id)."""
+    return models.CharField(verbose_name, max_length=max_length, blank=True, **extra)
+
+
+def optional_json(verbose_name: Any, default: Any, **extra: Any) -> "models.JSONField[Any, Any]":
+    """A list or mapping of settings that may be left empty (`default` is `list` or `dict`)."""
+    return models.JSONField(verbose_name, default=default, blank=True, **extra)
+
+
 def choice_field(
     verbose_name: Any,
     choices: type[models.TextChoices],
@@ -78,6 +107,11 @@ def choice_field(
 def valid_choice(field: str, choices: type[models.Choices], name: str) -> models.CheckConstraint:
     """The database's own check that `field` holds one of `choices`."""
     return models.CheckConstraint(condition=models.Q(**{f"{field}__in": choices.values}), name=name)
+
+
+def at_least(field: str, minimum: int, name: str) -> models.CheckConstraint:
+    """The database's own check that `field` is `minimum` or more (a positive count, a price…)."""
+    return models.CheckConstraint(condition=models.Q(**{f"{field}__gte": minimum}), name=name)
 
 
 class WorkspaceTag(models.Model):

@@ -8,7 +8,16 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from suo.fields import choice_field, created_at_field, optional_time, user_fk, valid_choice, workspace_fk
+from suo.fields import (
+    choice_field,
+    created_at_field,
+    optional_json,
+    optional_time,
+    parent_fk,
+    user_fk,
+    valid_choice,
+    workspace_fk,
+)
 from suo.safe_fetch import validate_public_url
 
 
@@ -63,12 +72,7 @@ class WorkspaceMembership(models.Model):
     """A user's seat in a workspace. The role decides what the user may do there."""
 
     workspace = workspace_fk("memberships")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="workspace_memberships",
-        verbose_name=_("user"),
-    )
+    user = parent_fk(settings.AUTH_USER_MODEL, _("user"), "workspace_memberships")
     role = choice_field(_("role"), Role)
     created_at = created_at_field(_("joined at"))
 
@@ -157,10 +161,9 @@ class WebhookEndpoint(models.Model):
         max_length=64,
         help_text=_("Used to sign each request (HMAC-SHA256); the receiver checks the signature with it."),
     )
-    event_types = models.JSONField(
+    event_types = optional_json(
         _("event types"),
-        default=list,
-        blank=True,
+        list,
         help_text=_("Event types sent to this URL; “*” or an empty list means all of them."),
     )
     is_active = models.BooleanField(_("active"), default=True)

@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from content.models.library import ContentItem
+from groups.models.fields import community_fk
 from suo.fields import choice_field, created_at_field, optional_time, user_fk, valid_choice, workspace_fk
 
 
@@ -51,9 +52,7 @@ class PostDelivery(models.Model):
     post = models.ForeignKey(
         Post, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("post")
     )
-    community = models.ForeignKey(
-        "groups.Community", on_delete=models.CASCADE, related_name="+", verbose_name=_("group")
-    )
+    community = community_fk()
     body = models.TextField(_("body"))
     reach = models.PositiveIntegerField(
         _("reach"), null=True, blank=True, help_text=_("Active members of the group when the post was sent.")

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from content.models.library import AbcScript, ContentItem
 from groups.models import CommunityKind, GroupRole
+from groups.models.fields import community_fk
 from suo.fields import (
     choice_field,
     created_at_field,
@@ -88,9 +89,7 @@ class SopApplication(models.Model):
 
     workspace = workspace_fk(labelled=False)
     sop = models.ForeignKey(Sop, on_delete=models.CASCADE, related_name="applications", verbose_name=_("SOP"))
-    community = models.ForeignKey(
-        "groups.Community", on_delete=models.CASCADE, related_name="+", verbose_name=_("group")
-    )
+    community = community_fk()
     start_date = models.DateField(_("start date"))
     automatic = models.BooleanField(_("applied automatically"), default=False)
     applied_by = user_fk()
@@ -128,9 +127,7 @@ class SopTask(models.Model):
     workspace = workspace_fk()
     application = models.ForeignKey(SopApplication, on_delete=models.CASCADE, related_name="tasks")
     step = optional_fk(SopStep)
-    community = models.ForeignKey(
-        "groups.Community", on_delete=models.CASCADE, related_name="+", verbose_name=_("group")
-    )
+    community = community_fk()
     role = choice_field(_("role"), GroupRole)
     role_assignment = optional_fk("groups.RoleAssignment")
     assignee = user_fk(_("assignee"))

@@ -2,13 +2,13 @@
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from groups.models import Community
-from suo.models import Workspace
+from groups.models.fields import community_fk
+from suo.fields import at_least, one_per_workspace, user_fk, workspace_fk
 
 DEFAULT_COLD_RATE = Decimal("0.2")
 DEFAULT_COLD_WEEKS = 3
@@ -18,9 +18,7 @@ DEFAULT_MIGRATION_DAYS = 14
 class LifecycleSettings(models.Model):
     """When a group counts as cold, per workspace (a workspace without a row uses the defaults)."""
 
-    workspace = models.OneToOneField(
-        Workspace, on_delete=models.CASCADE, related_name="lifecycle_settings", verbose_name=_("workspace")
-    )
+    workspace = one_per_workspace("lifecycle_settings")
     cold_messages_per_member = models.DecimalField(
         _("cold below (messages per member per week)"),
         max_digits=6,
@@ -44,12 +42,8 @@ class LifecycleSettings(models.Model):
         verbose_name_plural = _("group lifecycle settings")
         ordering = ["workspace"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(cold_weeks__gte=1), name="lifecycle_cold_weeks_positive"
-            ),
-            models.CheckConstraint(
-                condition=models.Q(cold_messages_per_member__gte=0), name="lifecycle_cold_rate_not_negative"
-            ),
+            at_least("cold_weeks", 1, "lifecycle_cold_weeks_positive"),
+            at_least("cold_messages_per_member", 0, "lifecycle_cold_rate_not_negative"),
         ]
 
     def __str__(self) -> str:
@@ -59,12 +53,8 @@ class LifecycleSettings(models.Model):
 class ColdGroupFlag(models.Model):
     """A group found cold by the sweep; it stays open until the group warms up again or is archived."""
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
-    )
-    community = models.ForeignKey(
-        Community, on_delete=models.CASCADE, related_name="cold_flags", verbose_name=_("group")
-    )
+    workspace = workspace_fk()
+    community = community_fk("cold_flags")
     flagged_at = models.DateTimeField(_("flagged at"))
     weeks = models.JSONField(
         _("weekly activity"),
@@ -96,9 +86,7 @@ class ColdGroupFlag(models.Model):
 class GroupMigration(models.Model):
     """Active members moved from a (cold) group to another one; the memberships keep the history."""
 
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="+", verbose_name=_("workspace")
-    )
+    workspace = workspace_fk()
     source = models.ForeignKey(
         Community, on_delete=models.CASCADE, related_name="migrations_out", verbose_name=_("from group")
     )
@@ -109,14 +97,7 @@ class GroupMigration(models.Model):
     moved = models.PositiveIntegerField(_("members moved"), default=0)
     already_in_target = models.PositiveIntegerField(_("already in the target group"), default=0)
     archived_source = models.BooleanField(_("source group archived"), default=False)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-    )
+    by = user_fk(_("by"))
     at = models.DateTimeField(_("at"))
 
     class Meta:
@@ -160,7 +141,7 @@ class SummaryStay(models.Model):
     zone), so a member's old share can be taken out of the cells before the new one goes in."""
 
     id = models.BigAutoField(primary_key=True)
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    workspace = workspace_fk(labelled=False)
     member_id = models.BigIntegerField()
     community_id = models.BigIntegerField()
     kind = models.CharField(max_length=16)
@@ -183,7 +164,7 @@ class RetentionCell(models.Model):
     `week`. Scope: all groups (kind "" and group 0), one kind, or one group."""
 
     id = models.BigAutoField(primary_key=True)
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    workspace = workspace_fk(labelled=False)
     kind = models.CharField(max_length=16)
     group = models.BigIntegerField()
     day = models.IntegerField()

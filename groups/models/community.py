@@ -1,10 +1,14 @@
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from groups.models.fields import community_fk
 from groups.models.templates import validate_template
 from suo import fields
-from suo.models import Workspace
+
+if TYPE_CHECKING:
+    from django.db.models.expressions import Combinable
 
 
 class CommunityKind(models.TextChoices):
@@ -70,18 +74,17 @@ TEMPLATE_HELP = _(
 )
 
 
+def template_field(verbose_name) -> "models.TextField[str | Combinable, str]":
+    """A message sent to members, its placeholders checked on save; groups fall back to the defaults."""
+    return models.TextField(verbose_name, blank=True, validators=[validate_template], help_text=TEMPLATE_HELP)
+
+
 class CommunityDefaults(models.Model):
     """Workspace-wide defaults for groups that leave a template empty."""
 
-    workspace = models.OneToOneField(
-        Workspace, on_delete=models.CASCADE, related_name="community_defaults", verbose_name=_("workspace")
-    )
-    welcome_template = models.TextField(
-        _("welcome message"), blank=True, validators=[validate_template], help_text=TEMPLATE_HELP
-    )
-    announcement_template = models.TextField(
-        _("announcement"), blank=True, validators=[validate_template], help_text=TEMPLATE_HELP
-    )
+    workspace = fields.one_per_workspace("community_defaults")
+    welcome_template = template_field(_("welcome message"))
+    announcement_template = template_field(_("announcement"))
     rules_text = models.TextField(
         _("group rules"), blank=True, help_text=_("Rendered where a template says {rules}.")
     )
@@ -102,10 +105,9 @@ class Community(models.Model):
     name = models.CharField(_("name"), max_length=100)
     kind = fields.choice_field(_("kind"), CommunityKind)
     platform = fields.choice_field(_("platform"), ChatPlatform, ChatPlatform.WECHAT)
-    external_id = models.CharField(
+    external_id = fields.optional_char(
         _("external id"),
         max_length=100,
-        blank=True,
         help_text=_("The group's id on its platform, as bots and integrations send it in events."),
     )
     member_limit = models.PositiveIntegerField(_("member limit"), default=500)
@@ -114,12 +116,8 @@ class Community(models.Model):
     threshold_mode = fields.choice_field(
         _("thresholds combine with"), ThresholdMode, ThresholdMode.ALL, max_length=8
     )
-    welcome_template = models.TextField(
-        _("welcome message"), blank=True, validators=[validate_template], help_text=TEMPLATE_HELP
-    )
-    announcement_template = models.TextField(
-        _("announcement"), blank=True, validators=[validate_template], help_text=TEMPLATE_HELP
-    )
+    welcome_template = template_field(_("welcome message"))
+    announcement_template = template_field(_("announcement"))
     rules_text = models.TextField(
         _("group rules"),
         blank=True,
@@ -149,9 +147,7 @@ class Community(models.Model):
                 condition=~models.Q(external_id=""),
                 name="community_unique_external_id",
             ),
-            models.CheckConstraint(
-                condition=models.Q(member_limit__gte=1), name="community_member_limit_positive"
-            ),
+            fields.at_least("member_limit", 1, "community_member_limit_positive"),
             fields.valid_choice("kind", CommunityKind, "community_kind_valid"),
             fields.valid_choice("state", CommunityState, "community_state_valid"),
             fields.valid_choice("platform", ChatPlatform, "community_platform_valid"),

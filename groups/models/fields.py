@@ -1,20 +1,13 @@
-"""Factories for the references that groups' and campaigns' models share (the row a row belongs to,
-its group, its member), so each is declared once. They return the field a model would declare by
-hand: migrations see no difference. The columns every app shares are in suo.fields."""
+"""Factories for the references that groups' and campaigns' models share (a row's group, its member),
+so each is declared once. They return the field a model would declare by hand: migrations see no
+difference. The columns every app shares (the workspace, the parent row…) are in suo.fields."""
 
 from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-def parent_fk(
-    to: Any, verbose_name: Any, related_name: str = "+", **extra: Any
-) -> "models.ForeignKey[Any, Any]":
-    """The row this row belongs to and is deleted with."""
-    return models.ForeignKey(
-        to, on_delete=models.CASCADE, related_name=related_name, verbose_name=verbose_name, **extra
-    )
+from suo.fields import parent_fk
 
 
 def community_fk(related_name: str = "+", **extra: Any) -> "models.ForeignKey[Any, Any]":

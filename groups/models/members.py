@@ -67,16 +67,12 @@ class Membership(models.Model):
     source = fields.choice_field(_("join source"), JoinSource)
     inviter = fields.optional_fk(Member, _("inviter"), "invited")
     invite_code = fields.optional_fk("groups.InviteCode", _("invite code"), "memberships")
-    channel = models.CharField(
+    channel = fields.optional_char(
         _("channel"),
-        max_length=64,
-        blank=True,
         help_text=_("Where the member came from, e.g. the link's channel label or a UTM source."),
     )
-    campaign = models.CharField(
+    campaign = fields.optional_char(
         _("campaign"),
-        max_length=64,
-        blank=True,
         help_text=_("The campaign (its slug) that brought the member, for attribution and cohorts."),
     )
     is_active = models.BooleanField(_("active"), default=True)
@@ -142,22 +138,8 @@ class RoleAssignment(models.Model):
     workspace = fields.workspace_fk()
     community = community_fk("roles")
     role = fields.choice_field(_("role"), GroupRole)
-    member = models.ForeignKey(
-        Member,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="roles",
-        verbose_name=_("member"),
-    )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="group_roles",
-        verbose_name=_("suo user"),
-    )
+    member = fields.parent_fk(Member, _("member"), "roles", null=True, blank=True)
+    user = fields.parent_fk(settings.AUTH_USER_MODEL, _("suo user"), "group_roles", null=True, blank=True)
     script_position = fields.choice_field(
         _("ABC script position"),
         ScriptPosition,

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from groups.models.community import Community, CommunityKind
-from groups.models.fields import community_fk, member_fk, parent_fk
+from groups.models.fields import community_fk, member_fk
 from suo import fields
 
 
@@ -44,13 +44,12 @@ class Rule(models.Model):
     community_kind = fields.choice_field(
         _("only for groups of kind"), CommunityKind, blank=True, help_text=_("Empty: every kind.")
     )
-    community = models.ForeignKey(
+    community = fields.parent_fk(
         Community,
-        on_delete=models.CASCADE,
+        _("only for group"),
+        "own_rules",
         null=True,
         blank=True,
-        related_name="own_rules",
-        verbose_name=_("only for group"),
         help_text=_("Empty: every group (of the kind above)."),
     )
     position = models.PositiveSmallIntegerField(_("order"), default=10)
@@ -151,7 +150,7 @@ class LadderStep(models.Model):
     """One step of a ladder. Steps are taken in `position` order; the step number is the rank."""
 
     workspace = fields.workspace_fk()
-    ladder = parent_fk(Ladder, _("ladder"), "steps")
+    ladder = fields.parent_fk(Ladder, _("ladder"), "steps")
     position = models.PositiveSmallIntegerField(_("order"), default=0)
     action = fields.choice_field(_("action"), PenaltyAction, max_length=8)
     mute_minutes = models.PositiveIntegerField(
@@ -250,7 +249,7 @@ class Violation(models.Model):
             models.Index(fields=["community", "created_at"], name="violation_group_at"),
         ]
         constraints = [
-            models.CheckConstraint(condition=models.Q(step__gte=1), name="violation_step_positive"),
+            fields.at_least("step", 1, "violation_step_positive"),
             fields.valid_choice("action", PenaltyAction, "violation_action_valid"),
             models.CheckConstraint(
                 condition=(
@@ -346,7 +345,7 @@ class Appeal(models.Model):
     """A member disputes a violation; an operator accepts it (the violation is revoked) or rejects it."""
 
     workspace = fields.workspace_fk()
-    violation = parent_fk(Violation, _("violation"), "appeals")
+    violation = fields.parent_fk(Violation, _("violation"), "appeals")
     statement = models.TextField(_("the member's statement"), max_length=2000)
     state = fields.choice_field(_("state"), AppealState, AppealState.PENDING, max_length=8)
     filed_by = fields.user_fk(_("recorded by"))

@@ -29,16 +29,11 @@ class Threshold(models.Model):
     min_activity = models.PositiveIntegerField(
         _("minimum activity events"), default=1, help_text=_("For activity thresholds.")
     )
-    campaign = models.CharField(
-        _("campaign"),
-        max_length=64,
-        blank=True,
-        help_text=_("Count only activity of this campaign (optional)."),
+    campaign = fields.optional_char(
+        _("campaign"), help_text=_("Count only activity of this campaign (optional).")
     )
-    product = models.CharField(
+    product = fields.optional_char(
         _("product"),
-        max_length=64,
-        blank=True,
         help_text=_("For paid thresholds: the entitlement's product; empty accepts any paid entitlement."),
     )
 
@@ -49,9 +44,7 @@ class Threshold(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["community", "kind"], name="threshold_unique_kind"),
             fields.valid_choice("kind", ThresholdKind, "threshold_kind_valid"),
-            models.CheckConstraint(
-                condition=models.Q(min_activity__gte=1), name="threshold_min_activity_positive"
-            ),
+            fields.at_least("min_activity", 1, "threshold_min_activity_positive"),
         ]
 
     def __str__(self) -> str:
@@ -103,11 +96,8 @@ class Entitlement(models.Model):
     workspace = fields.workspace_fk()
     member = member_fk("entitlements")
     product = models.CharField(_("product"), max_length=64)
-    order_id = models.CharField(
-        _("order id"),
-        max_length=100,
-        blank=True,
-        help_text=_("The shop's order id; the same order is recorded once."),
+    order_id = fields.optional_char(
+        _("order id"), max_length=100, help_text=_("The shop's order id; the same order is recorded once.")
     )
     granted_at = models.DateTimeField(_("granted at"))
     expires_at = fields.optional_time(_("expires at"))

@@ -11,10 +11,12 @@ from django.utils.translation import gettext_lazy as _
 from links.models import LinkState, PlatformGate, antiblock_field
 from suo.db import CountersKeptOnSave
 from suo.fields import (
+    at_least,
     choice_field,
     created_at_field,
     optional_fk,
     optional_time,
+    parent_fk,
     updated_at_field,
     user_fk,
     valid_choice,
@@ -125,9 +127,7 @@ class LiveCodeEntry(CountersKeptOnSave, models.Model):
     COUNTER_FIELDS = ("scans", "last_scanned_at")
 
     workspace = workspace_fk()
-    live_code = models.ForeignKey(
-        LiveCode, on_delete=models.CASCADE, related_name="entries", verbose_name=_("live group code")
-    )
+    live_code = parent_fk(LiveCode, _("live group code"), "entries")
     image = models.FileField(_("group QR image"), upload_to=entry_upload_to)
     content = models.TextField(_("decoded content"), help_text=_("What the QR code in the image says."))
     content_hash = models.CharField(max_length=64, editable=False)
@@ -162,7 +162,7 @@ class LiveCodeEntry(CountersKeptOnSave, models.Model):
             models.UniqueConstraint(
                 fields=["live_code", "content_hash"], name="livecode_entry_unique_content"
             ),
-            models.CheckConstraint(condition=Q(scan_limit__gte=1), name="livecode_entry_limit_positive"),
+            at_least("scan_limit", 1, "livecode_entry_limit_positive"),
         ]
 
     def __str__(self) -> str:
@@ -204,17 +204,8 @@ class LiveCodeAlert(models.Model):
     """
 
     workspace = workspace_fk()
-    live_code = models.ForeignKey(
-        LiveCode, on_delete=models.CASCADE, related_name="alerts", verbose_name=_("live group code")
-    )
-    entry = models.ForeignKey(
-        LiveCodeEntry,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="alerts",
-        verbose_name=_("group QR code"),
-    )
+    live_code = parent_fk(LiveCode, _("live group code"), "alerts")
+    entry = parent_fk(LiveCodeEntry, _("group QR code"), "alerts", null=True, blank=True)
     kind = choice_field(_("kind"), AlertKind, max_length=24)
     subject = models.CharField(max_length=40, editable=False)
     details = models.JSONField(_("details"), default=dict, blank=True)

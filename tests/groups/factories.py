@@ -13,14 +13,13 @@ from groups.models import (
     Rule,
     Threshold,
 )
-from tests.suo.factories import WorkspaceFactory
+from tests.suo.factories import WorkspaceRowFactory
 
 
-class CommunityFactory(factory.django.DjangoModelFactory):
+class CommunityFactory(WorkspaceRowFactory):
     class Meta:
         model = Community
 
-    workspace = factory.SubFactory(WorkspaceFactory)
     name = factory.Sequence(lambda n: f"测试群{n}")
     kind = "lead_gen"
     platform = "wechat"
@@ -28,11 +27,10 @@ class CommunityFactory(factory.django.DjangoModelFactory):
     state = "active"
 
 
-class MemberFactory(factory.django.DjangoModelFactory):
+class MemberFactory(WorkspaceRowFactory):
     class Meta:
         model = Member
 
-    workspace = factory.SubFactory(WorkspaceFactory)
     display_name = factory.Sequence(lambda n: f"成员{n}")
     platform = "wechat"
     external_id = factory.Sequence(lambda n: f"wxid-{n}")
@@ -90,11 +88,10 @@ class EntitlementFactory(factory.django.DjangoModelFactory):
     granted_at = factory.LazyFunction(timezone.now)
 
 
-class RuleFactory(factory.django.DjangoModelFactory):
+class RuleFactory(WorkspaceRowFactory):
     class Meta:
         model = Rule
 
-    workspace = factory.SubFactory(WorkspaceFactory)
     title = factory.Sequence(lambda n: f"群规{n}")
     description = "不要发广告"
     category = "ads"

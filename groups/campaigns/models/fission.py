@@ -5,7 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from groups.campaigns.models.flash import campaign_fk
-from groups.models.fields import member_fk, parent_fk
+from groups.models.fields import member_fk
 from suo import fields
 
 
@@ -33,7 +33,7 @@ class LureChannel(models.Model):
 
     workspace = fields.workspace_fk()
     campaign = campaign_fk("lure_channels")
-    lure = parent_fk(Lure, _("lure"), "channels")
+    lure = fields.parent_fk(Lure, _("lure"), "channels")
     channel = models.CharField(
         _("channel"), max_length=64, help_text=_("e.g. douyin, xiaohongshu; unique within the campaign.")
     )
@@ -99,7 +99,7 @@ class Referral(models.Model):
 
     workspace = fields.workspace_fk()
     campaign = campaign_fk("referrals")
-    membership = parent_fk("groups.Membership", _("membership"))
+    membership = fields.parent_fk("groups.Membership", _("membership"))
     invitee = member_fk("+", _("invitee"))
     inviter = member_fk("+", _("inviter"))
     joined_at = models.DateTimeField(_("joined at"))
@@ -132,7 +132,7 @@ class Conversion(models.Model):
     workspace = fields.workspace_fk()
     campaign = campaign_fk("conversions")
     member = member_fk()
-    entitlement = parent_fk("groups.Entitlement", _("paid entitlement"))
+    entitlement = fields.parent_fk("groups.Entitlement", _("paid entitlement"))
     channel = models.CharField(_("channel"), max_length=64, blank=True)
     lure = fields.optional_fk(Lure, _("lure"))
     link = fields.optional_fk("links.Link", _("tracked short link"))

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from groups.models.fields import community_fk, member_fk, parent_fk
+from groups.models.fields import community_fk, member_fk
 from suo import fields
 from suo.db import CountersKeptOnSave
 
@@ -82,12 +82,8 @@ class Campaign(models.Model):
         indexes = [models.Index(fields=["workspace", "phase"], name="campaign_ws_phase")]
         constraints = [
             fields.valid_choice("phase", CampaignPhase, "campaign_phase_valid"),
-            models.CheckConstraint(
-                condition=Q(referral_stay_days__gte=1), name="campaign_stay_days_positive"
-            ),
-            models.CheckConstraint(
-                condition=Q(referral_invitees_per_reward__gte=1), name="campaign_per_reward_positive"
-            ),
+            fields.at_least("referral_stay_days", 1, "campaign_stay_days_positive"),
+            fields.at_least("referral_invitees_per_reward", 1, "campaign_per_reward_positive"),
         ]
 
     def __str__(self) -> str:
@@ -100,7 +96,7 @@ class Campaign(models.Model):
 
 def campaign_fk(related_name: str) -> "models.ForeignKey[Campaign, Campaign]":
     """The campaign a row belongs to and is deleted with."""
-    return parent_fk(Campaign, _("campaign"), related_name)
+    return fields.parent_fk(Campaign, _("campaign"), related_name)
 
 
 class TransitionState(models.TextChoices):
@@ -174,8 +170,8 @@ class Offer(CountersKeptOnSave, models.Model):
                 name="offer_claimed_within_stock",
                 violation_error_message=_("The stock cannot be lower than what was already claimed."),
             ),
-            models.CheckConstraint(condition=Q(per_member_limit__gte=1), name="offer_limit_positive"),
-            models.CheckConstraint(condition=Q(price__gte=0), name="offer_price_not_negative"),
+            fields.at_least("per_member_limit", 1, "offer_limit_positive"),
+            fields.at_least("price", 0, "offer_price_not_negative"),
         ]
 
     def __str__(self) -> str:
@@ -195,7 +191,7 @@ class Claim(models.Model):
 
     workspace = fields.workspace_fk()
     campaign = campaign_fk("claims")
-    offer = parent_fk(Offer, _("offer"), "claims")
+    offer = fields.parent_fk(Offer, _("offer"), "claims")
     member = member_fk()
     seq = models.PositiveSmallIntegerField(_("member's claim number"))
     remaining_after = models.PositiveIntegerField(_("remaining after"))
@@ -216,7 +212,7 @@ class Claim(models.Model):
                 condition=~Q(idempotency_key=""),
                 name="claim_unique_idempotency_key",
             ),
-            models.CheckConstraint(condition=Q(seq__gte=1), name="claim_seq_positive"),
+            fields.at_least("seq", 1, "claim_seq_positive"),
         ]
 
     def __str__(self) -> str:

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from groups.models.fields import community_fk, member_fk, parent_fk
+from groups.models.fields import community_fk, member_fk
 from suo import fields
 
 
@@ -100,7 +100,7 @@ class PlayEntry(models.Model):
     """A member takes part: one entry per lottery or group-buy, one check-in per local day."""
 
     workspace = fields.workspace_fk()
-    play = parent_fk(Play, _("play"), "entries")
+    play = fields.parent_fk(Play, _("play"), "entries")
     member = member_fk()
     day = models.DateField(_("day"), null=True, blank=True, help_text=_("Check-ins: the workspace's day."))
     streak = models.PositiveSmallIntegerField(_("streak"), null=True, blank=True)
@@ -134,7 +134,7 @@ class PlayReward(models.Model):
     """A check-in streak reached the play's N days: the member earns its reward (once per play)."""
 
     workspace = fields.workspace_fk()
-    play = parent_fk(Play, _("play"), "rewards")
+    play = fields.parent_fk(Play, _("play"), "rewards")
     member = member_fk()
     streak = models.PositiveSmallIntegerField(_("streak"))
     reward = models.CharField(_("reward"), max_length=200, blank=True)
@@ -160,7 +160,7 @@ class PlayAlert(models.Model):
 
     workspace = fields.workspace_fk()
     group = community_fk()
-    play = parent_fk(Play, _("play"), "alerts")
+    play = fields.parent_fk(Play, _("play"), "alerts")
     kind = fields.choice_field(_("kind"), PlayAlertKind, max_length=24)
     message = models.CharField(_("message"), max_length=300)
     details = models.JSONField(_("details"), default=dict, blank=True)
