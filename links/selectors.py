@@ -74,16 +74,35 @@ class _RedirectLookup:
 
     def _fetch(self, code: str):
         if connection.vendor == "postgresql":
-            # A server-side prepared statement: PostgreSQL plans the lookup once per connection,
-            # which is a third of its cost. (Django binds parameters on the client otherwise.)
-            import psycopg
-
-            connection.ensure_connection()
-            with psycopg.Cursor(connection.connection) as cursor:
-                cursor.execute(self.sql, [code], prepare=True)
-                return cursor.fetchone()
+            return self._fetch_prepared(code)
         with connection.cursor() as cursor:
             cursor.execute(self.sql, [code])
+            return cursor.fetchone()
+
+    def _fetch_prepared(self, code: str):
+        """A server-side prepared statement: PostgreSQL plans the lookup once per connection,
+        which is a third of its cost (Django binds parameters on the client otherwise).
+
+        Django's cursor is bypassed, and with it its health check and error bookkeeping: a
+        persistent connection that the server dropped (a restart, an idle timeout) would fail
+        every lookup of this process until CONN_MAX_AGE ran out. So, outside a transaction, a
+        failed read closes the connection and is done once more on a new one (a read may be)."""
+        import psycopg
+
+        try:
+            return self._execute_prepared(code)
+        except (psycopg.OperationalError, psycopg.InterfaceError):
+            if connection.in_atomic_block:
+                raise
+            connection.close()
+            return self._execute_prepared(code)
+
+    def _execute_prepared(self, code: str):
+        import psycopg
+
+        connection.ensure_connection()
+        with psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(self.sql, [code], prepare=True)
             return cursor.fetchone()
 
 
