@@ -70,10 +70,10 @@ def _generation_path() -> Path:
 
 
 def _generation() -> tuple:
-    path = _generation_path()
     try:
-        st = os.stat(path)
+        st = os.stat(settings.LINKS_CACHE_GENERATION_FILE)  # every visit: no Path object to build
     except FileNotFoundError:
+        path = _generation_path()
         path.parent.mkdir(parents=True, exist_ok=True)
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o644))
         st = os.stat(path)
