@@ -227,7 +227,9 @@ def link_visit_capture(*, link: Link, visit: Visit | None, tokens: tuple[str, st
     buffered = settings.LINKS_CLICK_BUFFER == "redis"
     if buffered or any(tokens):
         limited = buffered and link.max_clicks is not None
-        payload = serialized(replace(visit, capped=limited)) if visit is not None and buffered else ""
+        if visit is not None and limited:
+            visit = replace(visit, capped=True)
+        payload = serialized(visit) if visit is not None and buffered else ""
         try:
             result = click_buffer.record(
                 code=link.code,
