@@ -10,6 +10,7 @@ connects again. Errors reach the caller as redis-py's.
 
 import os
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 from redis.commands.core import Script
@@ -24,7 +25,7 @@ class _Line(threading.local):
     pid = 0
     client: Any = None
 
-    def run(self, script: Script, keys: list[str], args: list[str | int]) -> Any:
+    def run(self, script: Script, keys: Sequence[str], args: Sequence[str | int]) -> Any:
         client = redis_client()
         if self.connection is None or self.pid != os.getpid() or self.client is not client:
             self.connection = client.connection_pool.make_connection()
@@ -52,6 +53,6 @@ class _Line(threading.local):
 _line = _Line()
 
 
-def run_script(script: Script, *, keys: list[str], args: list[str | int]) -> Any:
+def run_script(script: Script, *, keys: Sequence[str], args: Sequence[str | int]) -> Any:
     """EVALSHA `script` on this thread's connection (loaded first if Redis lacks it)."""
     return _line.run(script, keys, args)
