@@ -17,7 +17,7 @@ A rate whose denominator is 0 is null.
 
 import datetime as dt
 
-from groups.dashboards import sql
+from groups.dashboards import overview_summary, sql
 from groups.models import Entitlement, JoinSource, LeaveReason
 from suo.panels import PanelFilters, figure_total
 
@@ -67,20 +67,39 @@ SELECT COUNT(*) FROM ({active_members}) a{joined_that_way}
 """
 
 # Exits: "active at the start" is counted as (joined before the start) − (joined and ended before
-# it), two index-only range counts, instead of visiting every membership still open; the ended ones
-# are a range of the left_at index. Same numbers as `joined < start AND (left IS NULL OR left >= start)`.
-EXITS = """
+# it), two range counts, when the summary (overview_summary.py) does not answer; the ended ones are
+# a range of the left_at index. Same numbers as `joined < start AND (left IS NULL OR left >= start)`.
+AT_START = """
 SELECT
     (SELECT COUNT(*) FROM {membership} m
         WHERE m.workspace_id = %(ws)s AND m.joined_at < %(start)s{groups}{joins})
     - (SELECT COUNT(*) FROM {membership} m
-        WHERE m.workspace_id = %(ws)s AND m.left_at < %(start)s AND m.joined_at < %(start)s{groups}{joins}),
-    COUNT(*),
+        WHERE m.workspace_id = %(ws)s AND m.left_at < %(start)s AND m.joined_at < %(start)s{groups}{joins})
+"""
+
+ENDED = """
+SELECT COUNT(*),
     COALESCE(SUM(CASE WHEN m.leave_reason IN (%(kicked)s, %(banned)s) THEN 1 ELSE 0 END), 0),
     COALESCE(SUM(CASE WHEN m.leave_reason = %(left)s THEN 1 ELSE 0 END), 0)
 FROM {membership} m
 WHERE m.workspace_id = %(ws)s AND m.left_at >= %(start)s AND m.left_at < %(end)s
     AND m.joined_at < %(end)s{groups}{joins}
+"""
+
+# With the new members counted by the summary, conversion is decided from the other end: the members
+# with a grant (not revoked) from the period's start on, each looked up for their first join in the
+# period (by the member index). The same rule as NEW_AND_CONVERTED.
+CONVERTED = """
+SELECT COUNT(*) FROM (
+    SELECT e.member_id, MAX(e.granted_at) AS last_at FROM {entitlement} e
+    WHERE e.workspace_id = %(ws)s AND e.revoked_at IS NULL AND e.granted_at >= %(start)s
+    GROUP BY e.member_id
+) p
+WHERE p.last_at >= (
+    SELECT MIN(m.joined_at) FROM {membership} m
+    WHERE m.member_id = p.member_id AND m.workspace_id = %(ws)s
+        AND m.joined_at >= %(start)s AND m.joined_at < %(end)s{groups}{joins}
+)
 """
 
 SERIES = """
@@ -194,11 +213,18 @@ def _rate(part: int | None, whole: int) -> float | None:
 def overview_totals(*, filters: PanelFilters) -> dict:
     """The overview's headline figures for the period (see the module doc for each definition)."""
     params, parts = _params(filters), _fragments(filters)
-    members = MEMBERS_IN_PERIOD.format(**parts)
+    summarised = overview_summary.figures(filters)
     with sql.tuned():
-        ((new, converted),) = sql.fetch(NEW_AND_CONVERTED.format(members_in_period=members, **parts), params)
+        if summarised is None:
+            members = MEMBERS_IN_PERIOD.format(**parts)
+            new_and_converted = NEW_AND_CONVERTED.format(members_in_period=members, **parts)
+            ((new, converted),) = sql.fetch(new_and_converted, params)
+            ((at_start,),) = sql.fetch(AT_START.format(**parts), params)
+        else:
+            at_start, new = summarised
+            ((converted,),) = sql.fetch(CONVERTED.format(**parts), params)
         ((active,),) = sql.fetch(ACTIVE_COUNT.format(**parts), params)
-        ((at_start, ended, kicked, voluntary),) = sql.fetch(EXITS.format(**parts), params)
+        ((ended, kicked, voluntary),) = sql.fetch(ENDED.format(**parts), params)
     new, converted, at_start, ended = int(new), int(converted), int(at_start), int(ended)
     kicked, voluntary = int(kicked), int(voluntary)
     clicks = figure_total("clicks", filters)
@@ -239,7 +265,7 @@ def overview_series(*, filters: PanelFilters) -> list[dict]:
     return kept
 
 
-def _overview_series(filters: PanelFilters) -> list[dict]:
+def _series_query(filters: PanelFilters) -> tuple[str, dict]:
     divisor = 7 if filters.interval == "week" else 1
     params, parts = _params(filters), _fragments(filters, divisor=divisor)
     zone = filters.start.tzinfo
@@ -256,6 +282,12 @@ def _overview_series(filters: PanelFilters) -> list[dict]:
         source_values="".join(f", COALESCE(joins.s_{s}, 0)" for s in sources),
         **parts,
     )
+    return template, params
+
+
+def _overview_series(filters: PanelFilters) -> list[dict]:
+    template, params = _series_query(filters)
+    sources = JoinSource.values
     keys = ["new_members", "active_members", "left", "kicked", "voluntary", *(f"source_{s}" for s in sources)]
     return [
         {
@@ -275,13 +307,18 @@ def new_members_by_channel(*, filters: PanelFilters) -> list[dict]:
 
 
 def overview_explain(*, filters: PanelFilters) -> dict[str, str]:
-    """EXPLAIN ANALYZE of each overview query (PostgreSQL), for the benchmark's notes."""
+    """EXPLAIN ANALYZE of each overview query (PostgreSQL), for the benchmark's notes: the summaries'
+    read and the live queries it replaces, then the rest of the totals and the series."""
     params, parts = _params(filters), _fragments(filters)
     members = MEMBERS_IN_PERIOD.format(**parts)
     return {
-        "new_and_converted": sql.explain(
+        "summaries (members at start, new members)": overview_summary.explain(filters),
+        "converted (with the summaries)": sql.explain(CONVERTED.format(**parts), params),
+        "active": sql.explain(ACTIVE_COUNT.format(**parts), params),
+        "ended": sql.explain(ENDED.format(**parts), params),
+        "series": sql.explain(*_series_query(filters)),
+        "live: new and converted": sql.explain(
             NEW_AND_CONVERTED.format(members_in_period=members, **parts), params
         ),
-        "active": sql.explain(ACTIVE_COUNT.format(**parts), params),
-        "exits": sql.explain(EXITS.format(**parts), params),
+        "live: members at start": sql.explain(AT_START.format(**parts), params),
     }
