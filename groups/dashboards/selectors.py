@@ -66,9 +66,10 @@ ACTIVE_COUNT = """
 SELECT COUNT(*) FROM ({active_members}) a{joined_that_way}
 """
 
-# Exits: "active at the start" is counted as (joined before the start) − (joined and ended before
-# it), two range counts, when the summary (overview_summary.py) does not answer; the ended ones are
-# a range of the left_at index. Same numbers as `joined < start AND (left IS NULL OR left >= start)`.
+# Exits: "memberships active at the start" comes from the open cells (overview_summary.py); when
+# they do not answer, it is counted as (joined before the start) − (joined and ended before it), two
+# range counts. Same numbers as `joined < start AND (left IS NULL OR left >= start)`. The ended ones
+# are a range of the left_at index.
 AT_START = """
 SELECT
     (SELECT COUNT(*) FROM {membership} m
@@ -84,22 +85,6 @@ SELECT COUNT(*),
 FROM {membership} m
 WHERE m.workspace_id = %(ws)s AND m.left_at >= %(start)s AND m.left_at < %(end)s
     AND m.joined_at < %(end)s{groups}{joins}
-"""
-
-# With the new members counted by the summary, conversion is decided from the other end: the members
-# with a grant (not revoked) from the period's start on, each looked up for their first join in the
-# period (by the member index). The same rule as NEW_AND_CONVERTED.
-CONVERTED = """
-SELECT COUNT(*) FROM (
-    SELECT e.member_id, MAX(e.granted_at) AS last_at FROM {entitlement} e
-    WHERE e.workspace_id = %(ws)s AND e.revoked_at IS NULL AND e.granted_at >= %(start)s
-    GROUP BY e.member_id
-) p
-WHERE p.last_at >= (
-    SELECT MIN(m.joined_at) FROM {membership} m
-    WHERE m.member_id = p.member_id AND m.workspace_id = %(ws)s
-        AND m.joined_at >= %(start)s AND m.joined_at < %(end)s{groups}{joins}
-)
 """
 
 SERIES = """
@@ -213,17 +198,13 @@ def _rate(part: int | None, whole: int) -> float | None:
 def overview_totals(*, filters: PanelFilters) -> dict:
     """The overview's headline figures for the period (see the module doc for each definition)."""
     params, parts = _params(filters), _fragments(filters)
-    summarised = overview_summary.figures(filters)
+    members = MEMBERS_IN_PERIOD.format(**parts)
+    at_start = overview_summary.members_at_start(filters)
     with sql.tuned():
-        if summarised is None:
-            members = MEMBERS_IN_PERIOD.format(**parts)
-            new_and_converted = NEW_AND_CONVERTED.format(members_in_period=members, **parts)
-            ((new, converted),) = sql.fetch(new_and_converted, params)
-            ((at_start,),) = sql.fetch(AT_START.format(**parts), params)
-        else:
-            at_start, new = summarised
-            ((converted,),) = sql.fetch(CONVERTED.format(**parts), params)
+        ((new, converted),) = sql.fetch(NEW_AND_CONVERTED.format(members_in_period=members, **parts), params)
         ((active,),) = sql.fetch(ACTIVE_COUNT.format(**parts), params)
+        if at_start is None:
+            ((at_start,),) = sql.fetch(AT_START.format(**parts), params)
         ((ended, kicked, voluntary),) = sql.fetch(ENDED.format(**parts), params)
     new, converted, at_start, ended = int(new), int(converted), int(at_start), int(ended)
     kicked, voluntary = int(kicked), int(voluntary)
@@ -273,13 +254,12 @@ def _series_query(filters: PanelFilters) -> tuple[str, dict]:
     last = (filters.end.astimezone(zone) - dt.timedelta(days=1)).date()
     params["first_bucket"] = sql.week_number(first) if divisor == 7 else (first - dt.date(2000, 1, 3)).days
     params["last_bucket"] = sql.week_number(last) if divisor == 7 else (last - dt.date(2000, 1, 3)).days
-    sources = JoinSource.values
     template = SERIES.format(
         source_flags="".join(
-            f", MAX(CASE WHEN m.source = %(src_{s})s THEN 1 ELSE 0 END) AS s_{s}" for s in sources
+            f", MAX(CASE WHEN m.source = %(src_{s})s THEN 1 ELSE 0 END) AS s_{s}" for s in JoinSource.values
         ),
-        source_sums="".join(f", SUM(s_{s}) AS s_{s}" for s in sources),
-        source_values="".join(f", COALESCE(joins.s_{s}, 0)" for s in sources),
+        source_sums="".join(f", SUM(s_{s}) AS s_{s}" for s in JoinSource.values),
+        source_values="".join(f", COALESCE(joins.s_{s}, 0)" for s in JoinSource.values),
         **parts,
     )
     return template, params
@@ -307,18 +287,17 @@ def new_members_by_channel(*, filters: PanelFilters) -> list[dict]:
 
 
 def overview_explain(*, filters: PanelFilters) -> dict[str, str]:
-    """EXPLAIN ANALYZE of each overview query (PostgreSQL), for the benchmark's notes: the summaries'
-    read and the live queries it replaces, then the rest of the totals and the series."""
+    """EXPLAIN ANALYZE of each overview query (PostgreSQL), for the benchmark's notes; the last one
+    is the live count of the members at the start that the open cells replace."""
     params, parts = _params(filters), _fragments(filters)
     members = MEMBERS_IN_PERIOD.format(**parts)
     return {
-        "summaries (members at start, new members)": overview_summary.explain(filters),
-        "converted (with the summaries)": sql.explain(CONVERTED.format(**parts), params),
-        "active": sql.explain(ACTIVE_COUNT.format(**parts), params),
-        "ended": sql.explain(ENDED.format(**parts), params),
-        "series": sql.explain(*_series_query(filters)),
-        "live: new and converted": sql.explain(
+        "new_and_converted": sql.explain(
             NEW_AND_CONVERTED.format(members_in_period=members, **parts), params
         ),
-        "live: members at start": sql.explain(AT_START.format(**parts), params),
+        "active": sql.explain(ACTIVE_COUNT.format(**parts), params),
+        "members_at_start (open cells)": overview_summary.explain(filters),
+        "ended": sql.explain(ENDED.format(**parts), params),
+        "series": sql.explain(*_series_query(filters)),
+        "members_at_start (live, without the cells)": sql.explain(AT_START.format(**parts), params),
     }

@@ -170,7 +170,7 @@ def live_stays(workspace: Workspace, members: str) -> str:
     )
 
 
-def cohort_share(stays: str) -> str:
+def _share(stays: str) -> str:
     return SHARE.format(stays=stays, no_prev=NO_PREV, open=OPEN)
 
 
@@ -200,7 +200,7 @@ def _recount(workspace: Workspace, members: list[int] | None) -> None:
         _exec(f"DELETE FROM {CELLS} WHERE workspace_id = %(ws)s", params)
         _exec(f"DELETE FROM {OPEN_CELLS} WHERE workspace_id = %(ws)s", params)
     else:
-        _exec(ADD.format(cells=CELLS, sign="-", share=cohort_share(kept)), params)
+        _exec(ADD.format(cells=CELLS, sign="-", share=_share(kept)), params)
         _exec(OPEN_ADD.format(cells=OPEN_CELLS, sign="-", share=open_share(kept)), params)
     _exec(f"DELETE FROM {STAYS} WHERE workspace_id = %(ws)s{members_in('member_id', members)}", params)
     live = live_stays(workspace, members_in("m.member_id", members))
@@ -209,13 +209,13 @@ def _recount(workspace: Workspace, members: list[int] | None) -> None:
         f"SELECT %(ws)s, member_id, community_id, kind, jd, lw, ld FROM ({live}) x",
         params,
     )
-    _exec(ADD.format(cells=CELLS, sign="", share=cohort_share(kept)), params)
+    _exec(ADD.format(cells=CELLS, sign="", share=_share(kept)), params)
     _exec(OPEN_ADD.format(cells=OPEN_CELLS, sign="", share=open_share(kept)), params)
     _exec(f"DELETE FROM {CELLS} WHERE workspace_id = %(ws)s AND change = 0 AND size = 0", params)
     _exec(f"DELETE FROM {OPEN_CELLS} WHERE workspace_id = %(ws)s AND change = 0", params)
 
 
-def without_nested_loops(cursor) -> None:
+def _hash_joins(cursor) -> None:
     """PostgreSQL, for the rest of the transaction: a member's share joins its cohort entries to
     its spans, both from CTEs the planner guesses at 1 row, so it would loop over one for each row
     of the other; with the stays picked by id (index scans) nothing needs a nested loop."""
@@ -230,7 +230,7 @@ def _lock() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext('dashboards.retention_summary'))")
-            without_nested_loops(cursor)
+            _hash_joins(cursor)
 
 
 def refresh(*, batch: int = BATCH, max_batches: int = 1_000_000, seconds: float | None = 50.0) -> int:
@@ -319,8 +319,8 @@ def _read_query(workspace: Workspace, *, corrected: list[int]) -> str:
         # The ids are written out (integers): the planner then knows how few rows to expect.
         kept = KEPT_STAYS.format(stays=STAYS, members=members_in("member_id", corrected))
         live = live_stays(workspace, members_in("m.member_id", corrected))
-        corrections = CORRECTION.format(sign="-", share=cohort_share(kept), alias="o") + CORRECTION.format(
-            sign="", share=cohort_share(live), alias="l"
+        corrections = CORRECTION.format(sign="-", share=_share(kept), alias="o") + CORRECTION.format(
+            sign="", share=_share(live), alias="l"
         )
     return READ.format(cells=CELLS, corrections=corrections)
 
@@ -342,7 +342,7 @@ def explain(filters: PanelFilters) -> str:
     scope = cell_scope(filters) or ("", 0)
     corrected = queued(filters.workspace)
     with sql.tuned(), connection.cursor() as cursor:
-        without_nested_loops(cursor)
+        _hash_joins(cursor)
         return sql.explain(_read_query(filters.workspace, corrected=corrected), read_params(filters, scope))
 
 
@@ -360,7 +360,7 @@ def read(filters: PanelFilters, now_week: int) -> list[tuple[int, int, list[int]
             return None
         if members and connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                without_nested_loops(cursor)
+                _hash_joins(cursor)
         rows = sql.fetch(_read_query(workspace, corrected=members), params)
     sizes: dict[int, int] = {}
     changes: dict[int, dict[int, int]] = {}
