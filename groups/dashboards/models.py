@@ -167,6 +167,7 @@ class SummaryStay(models.Model):
     join_day = models.IntegerField()
     left_week = models.IntegerField(null=True)
     left_day = models.IntegerField(null=True)  # the overview's open-membership cells count by day
+    source = models.CharField(max_length=16, default="")  # and by join source
 
     class Meta:
         verbose_name = _("retention summary stay")
@@ -210,15 +211,17 @@ class RetentionCell(models.Model):
 
 
 class OpenCell(models.Model):
-    """Memberships of a scope (all groups, one kind, one group) that opened (+1, on the join day) and
-    ended (-1, on the day they ended) per day: the cells before a day add up to the memberships
-    active at its start, the exit rate's denominator, without visiting every open membership.
-    Kept with the retention cells, from the same stays, by the same refresh."""
+    """Memberships of a scope (all groups, one kind, one group; every join source or one) that
+    opened (+1, on the join day) and ended (-1, on the day they ended) per day: the cells before a
+    day add up to the memberships active at its start, the exit rate's denominator, without
+    visiting every open membership. Kept with the retention cells, from the same stays, by the same
+    refresh."""
 
     id = models.BigAutoField(primary_key=True)
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=16)
     group = models.BigIntegerField()
+    source = models.CharField(max_length=16, default="")  # "": every source
     day = models.IntegerField()
     change = models.IntegerField(default=0)
 
@@ -226,11 +229,13 @@ class OpenCell(models.Model):
         verbose_name = _("open memberships summary cell")
         verbose_name_plural = _("open memberships summary cells")
         constraints = [
-            models.UniqueConstraint(fields=["workspace", "kind", "group", "day"], name="dash_open_cell_key")
+            models.UniqueConstraint(
+                fields=["workspace", "kind", "group", "source", "day"], name="dash_open_cell_key"
+            )
         ]
         indexes = [  # cells back to 0 are deleted after each refresh step
             models.Index(fields=["workspace"], condition=models.Q(change=0), name="dash_open_cell_zero")
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind or '*'}/{self.group}/{self.day}: {self.change:+d}"
+        return f"{self.kind or '*'}/{self.group}/{self.source or '*'}/{self.day}: {self.change:+d}"

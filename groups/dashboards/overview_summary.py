@@ -5,8 +5,8 @@ ended, i.e. the memberships joined before the start and not ended before it.
 
 The cells are kept by summary.py's refresh, from the same stays as the retention cells. Exact like
 the retention triangle's read: members still queued are corrected in the same statement (their share
-as last counted out, their live share in). They answer whole-day periods with the group and kind
-filters; with a source or campaign filter, or too many members queued, the caller counts live.
+as last counted out, their live share in). They answer whole-day periods with the group, kind and
+source filters; with a campaign filter, or too many members queued, the caller counts live.
 """
 
 import dataclasses
@@ -17,20 +17,27 @@ from suo.panels import PanelFilters
 AT_START = """
 SELECT COALESCE(SUM(c), 0) FROM (
     SELECT change AS c FROM {cells}
-    WHERE workspace_id = %(ws)s AND kind = %(kind)s AND "group" = %(grp)s AND day < %(first)s
+    WHERE workspace_id = %(ws)s AND kind = %(kind)s AND "group" = %(grp)s AND source = %(src)s
+        AND day < %(first)s
     {corrections}
 ) x
 """
 
 CORRECTION = """
     UNION ALL
-    SELECT {sign} c FROM ({share}) {alias} WHERE kind = %(kind)s AND grp = %(grp)s AND day < %(first)s
+    SELECT {sign} c FROM ({share}) {alias}
+    WHERE kind = %(kind)s AND grp = %(grp)s AND src = %(src)s AND day < %(first)s
 """
 
 
 def answerable(filters: PanelFilters) -> bool:
-    """Whole days, no source or campaign filter (the retention mode does not matter here)."""
-    return summary.answerable(dataclasses.replace(filters, mode="membership"))
+    """Whole days, no campaign filter (the cells count by join source; the retention mode does not
+    matter here)."""
+    return summary.answerable(dataclasses.replace(filters, mode="membership", source=""))
+
+
+def _params(filters: PanelFilters, scope: tuple[str, int]) -> dict:
+    return {**summary.read_params(filters, scope), "src": filters.source}
 
 
 def _query(filters: PanelFilters, corrected: list[int]) -> str:
@@ -55,7 +62,7 @@ def members_at_start(filters: PanelFilters) -> int | None:
         members = summary.queued(filters.workspace)
         if len(members) > summary.MAX_QUEUED:
             return None
-        ((count,),) = sql.fetch(_query(filters, members), summary.read_params(filters, scope))
+        ((count,),) = sql.fetch(_query(filters, members), _params(filters, scope))
     return int(count)
 
 
@@ -63,4 +70,4 @@ def explain(filters: PanelFilters) -> str:
     """EXPLAIN ANALYZE of the cells' read (PostgreSQL), for the benchmark's notes."""
     scope = summary.cell_scope(filters) or ("", 0)
     corrected = summary.queued(filters.workspace)
-    return sql.explain(_query(filters, corrected), summary.read_params(filters, scope))
+    return sql.explain(_query(filters, corrected), _params(filters, scope))

@@ -44,13 +44,15 @@ BATCH = 500  # members per refresh step
 MAX_QUEUED = 5_000  # more queued members than this: views use the live query
 
 LIVE_STAYS = """
-SELECT m.member_id, m.community_id, c.kind, {join_day} AS jd, {left_week} AS lw, {left_day} AS ld
+SELECT m.member_id, m.community_id, c.kind, {join_day} AS jd, {left_week} AS lw, {left_day} AS ld,
+    m.source AS src
 FROM {membership} m JOIN {community} c ON c.id = m.community_id
 WHERE m.workspace_id = %(ws)s{members}
 """
 
 KEPT_STAYS = """
-SELECT member_id, community_id, kind, join_day AS jd, left_week AS lw, left_day AS ld FROM {stays}
+SELECT member_id, community_id, kind, join_day AS jd, left_week AS lw, left_day AS ld, source AS src
+FROM {stays}
 WHERE workspace_id = %(ws)s{members}
 """
 
@@ -109,27 +111,28 @@ DO UPDATE SET change = {cells}.change + excluded.change, size = {cells}.size + e
 """
 
 # The overview's "memberships active at the start" (overview_summary.py) from the same stays, per
-# scope and day: +1 on the join day, -1 on the day the stay ended (its join day when the end was
-# recorded before the join), so the cells before a day add up to the memberships joined before it
-# and not ended before it.
+# scope, join source ("" for all) and day: +1 on the join day, -1 on the day the stay ended (its
+# join day when the end was recorded before the join), so the cells before a day add up to the
+# memberships joined before it and not ended before it.
 OPEN_SHARE = """
 WITH st AS ({stays}),
 sc AS (
-    SELECT '' AS kind, 0 AS grp, jd, ld FROM st
-    UNION ALL SELECT kind, 0, jd, ld FROM st
-    UNION ALL SELECT '', community_id, jd, ld FROM st
+    SELECT '' AS kind, 0 AS grp, src, jd, ld FROM st
+    UNION ALL SELECT kind, 0, src, jd, ld FROM st
+    UNION ALL SELECT '', community_id, src, jd, ld FROM st
 ),
+ss AS (SELECT kind, grp, '' AS src, jd, ld FROM sc UNION ALL SELECT kind, grp, src, jd, ld FROM sc),
 parts AS (
-    SELECT kind, grp, jd AS day, 1 AS c FROM sc
-    UNION ALL SELECT kind, grp, CASE WHEN ld < jd THEN jd ELSE ld END, -1 FROM sc WHERE ld IS NOT NULL
+    SELECT kind, grp, src, jd AS day, 1 AS c FROM ss
+    UNION ALL SELECT kind, grp, src, CASE WHEN ld < jd THEN jd ELSE ld END, -1 FROM ss WHERE ld IS NOT NULL
 )
-SELECT kind, grp, day, SUM(c) AS c FROM parts GROUP BY kind, grp, day
+SELECT kind, grp, src, day, SUM(c) AS c FROM parts GROUP BY kind, grp, src, day
 """
 
 OPEN_ADD = """
-INSERT INTO {cells} (workspace_id, kind, "group", day, change)
-SELECT %(ws)s, kind, grp, day, {sign} c FROM ({share}) x WHERE true
-ON CONFLICT (workspace_id, kind, "group", day) DO UPDATE SET change = {cells}.change + excluded.change
+INSERT INTO {cells} (workspace_id, kind, "group", source, day, change)
+SELECT %(ws)s, kind, grp, src, day, {sign} c FROM ({share}) x WHERE true
+ON CONFLICT (workspace_id, kind, "group", source, day) DO UPDATE SET change = {cells}.change + excluded.change
 """
 
 READ = """
@@ -205,8 +208,8 @@ def _recount(workspace: Workspace, members: list[int] | None) -> None:
     _exec(f"DELETE FROM {STAYS} WHERE workspace_id = %(ws)s{members_in('member_id', members)}", params)
     live = live_stays(workspace, members_in("m.member_id", members))
     _exec(
-        f"INSERT INTO {STAYS} (workspace_id, member_id, community_id, kind, join_day, left_week, left_day) "
-        f"SELECT %(ws)s, member_id, community_id, kind, jd, lw, ld FROM ({live}) x",
+        f"INSERT INTO {STAYS} (workspace_id, member_id, community_id, kind, join_day, left_week, left_day, "
+        f"source) SELECT %(ws)s, member_id, community_id, kind, jd, lw, ld, src FROM ({live}) x",
         params,
     )
     _exec(ADD.format(cells=CELLS, sign="", share=_share(kept)), params)

@@ -1,7 +1,7 @@
 """The overview's "memberships active at the start" from the open cells (groups/dashboards/
-overview_summary.py) is exactly the live count: on the hand-checked history, with members still
-queued and after the refresh, after past-dated events, bulk writes and a rebuild; filters the cells
-do not answer are counted live."""
+overview_summary.py) is exactly the live count: on the hand-checked history, per scope and join
+source, with members still queued and after the refresh, after past-dated events, bulk writes and a
+rebuild; a campaign filter is counted live."""
 
 import datetime as dt
 
@@ -27,9 +27,12 @@ def live_totals(filters, monkeypatch):
         return selectors.overview_totals(filters=filters)
 
 
+SOURCES = [{}, {"source": "referral"}, {"source": "link"}, {"source": "manual"}]
+
+
 def assert_cells_are_live(history, monkeypatch):
     for first, last in [*PERIODS, WEEK2]:
-        for scope in scopes(history):
+        for scope in [{**groups, **source} for groups in scopes(history) for source in SOURCES]:
             filters = filters_for(history.workspace, first, last, **scope)
             from_cells = overview_summary.members_at_start(filters)
             assert from_cells is not None
@@ -88,6 +91,11 @@ def test_the_cells_follow_joins_leaves_bulk_writes_and_kind_changes(history, mon
     tasks.retention_summary_refresh()
     assert_cells_are_live(history, monkeypatch)
 
+    assert not SummaryQueue.objects.exists()
+    Membership.objects.filter(member=m["C"]).update(source="referral")  # only the source changes
+    assert SummaryQueue.objects.filter(member_id=m["C"].pk).exists()
+    assert_cells_are_live(history, monkeypatch)
+
     # Bulk writes (no signals): a stay moved earlier, an end recorded before its join, a kind change.
     Membership.objects.filter(member=m["E"]).update(joined_at=dataset.local(10, 20))
     Membership.objects.filter(member=m["B"]).update(left_at=dataset.local(11, 1))  # before its join
@@ -120,19 +128,15 @@ def test_a_refresh_is_idempotent_and_a_rebuild_counts_the_same(history):
     assert cells(history.workspace) == before
 
 
-def test_filters_the_cells_do_not_answer_are_counted_live(history):
+def test_a_campaign_filter_is_counted_live_and_a_source_filter_from_the_cells(history):
     tasks.retention_summary_refresh()
     first, last = WEEK2
-    for extra in ({"source": "referral"}, {"campaign": "double11"}):
-        assert overview_summary.members_at_start(filters_for(history.workspace, first, last, **extra)) is None
-    referral = selectors.overview_totals(
-        filters=filters_for(history.workspace, first, last, source="referral")
-    )
-    assert referral["members_at_start"] == 1  # B
-    double11 = selectors.overview_totals(
-        filters=filters_for(history.workspace, first, last, campaign="double11")
-    )
-    assert double11["members_at_start"] == 1  # F
+    campaign = filters_for(history.workspace, first, last, campaign="double11")
+    assert overview_summary.members_at_start(campaign) is None
+    assert selectors.overview_totals(filters=campaign)["members_at_start"] == 1  # F
+    referral = filters_for(history.workspace, first, last, source="referral")
+    assert overview_summary.members_at_start(referral) == 1  # B
+    assert selectors.overview_totals(filters=referral)["members_at_start"] == 1
     # The retention mode is not the overview's business: the cells still answer.
     assert overview_summary.members_at_start(filters_for(history.workspace, first, last, mode="active")) == 4
     # A group of another kind than the filter's: nothing.

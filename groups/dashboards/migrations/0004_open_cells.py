@@ -16,9 +16,58 @@ RESET = [
 ]
 
 
-def reset(apps, schema_editor) -> None:
+# The cells count by join source, so a change of source queues the member too (the other columns
+# as in 0002).
+PG_FUNCTION = """
+CREATE OR REPLACE FUNCTION dashboards_queue_memberships() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO dashboards_summaryqueue (workspace_id, member_id)
+        SELECT DISTINCT workspace_id, member_id FROM new_rows;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO dashboards_summaryqueue (workspace_id, member_id)
+        SELECT DISTINCT workspace_id, member_id FROM old_rows;
+    ELSE
+        INSERT INTO dashboards_summaryqueue (workspace_id, member_id)
+        SELECT DISTINCT x.workspace_id, x.member_id
+        FROM old_rows o JOIN new_rows n ON n.id = o.id
+        CROSS JOIN LATERAL (VALUES (o.workspace_id, o.member_id), (n.workspace_id, n.member_id))
+            AS x (workspace_id, member_id)
+        WHERE o.joined_at IS DISTINCT FROM n.joined_at OR o.left_at IS DISTINCT FROM n.left_at
+            OR o.community_id <> n.community_id OR o.member_id <> n.member_id
+            OR o.workspace_id <> n.workspace_id{source};
+    END IF;
+    RETURN NULL;
+END $$;
+"""
+SQLITE_UPDATE_TRIGGER = """CREATE TRIGGER dashboards_queue_upd AFTER UPDATE ON groups_membership
+    WHEN OLD.joined_at IS NOT NEW.joined_at OR OLD.left_at IS NOT NEW.left_at
+        OR OLD.community_id IS NOT NEW.community_id OR OLD.member_id IS NOT NEW.member_id
+        OR OLD.workspace_id IS NOT NEW.workspace_id{source}
+    BEGIN
+        INSERT INTO dashboards_summaryqueue (workspace_id, member_id) VALUES (OLD.workspace_id, OLD.member_id);
+        INSERT INTO dashboards_summaryqueue (workspace_id, member_id) VALUES (NEW.workspace_id, NEW.member_id);
+    END"""
+
+
+def _triggers(schema_editor, *, with_source: bool) -> None:
+    if schema_editor.connection.vendor == "postgresql":
+        source = " OR o.source IS DISTINCT FROM n.source" if with_source else ""
+        schema_editor.execute(PG_FUNCTION.format(source=source))
+    elif schema_editor.connection.vendor == "sqlite":
+        source = " OR OLD.source IS NOT NEW.source" if with_source else ""
+        schema_editor.execute("DROP TRIGGER IF EXISTS dashboards_queue_upd")
+        schema_editor.execute(SQLITE_UPDATE_TRIGGER.format(source=source))
+
+
+def forward(apps, schema_editor) -> None:
+    _triggers(schema_editor, with_source=True)
     for statement in RESET:
         schema_editor.execute(statement)
+
+
+def backward(apps, schema_editor) -> None:
+    _triggers(schema_editor, with_source=False)
 
 
 class Migration(migrations.Migration):
@@ -34,12 +83,18 @@ class Migration(migrations.Migration):
             name='left_day',
             field=models.IntegerField(null=True),
         ),
+        migrations.AddField(
+            model_name='summarystay',
+            name='source',
+            field=models.CharField(default='', max_length=16),
+        ),
         migrations.CreateModel(
             name='OpenCell',
             fields=[
                 ('id', models.BigAutoField(primary_key=True, serialize=False)),
                 ('kind', models.CharField(max_length=16)),
                 ('group', models.BigIntegerField()),
+                ('source', models.CharField(default='', max_length=16)),
                 ('day', models.IntegerField()),
                 ('change', models.IntegerField(default=0)),
                 ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='suo.workspace')),
@@ -48,8 +103,8 @@ class Migration(migrations.Migration):
                 'verbose_name': 'open memberships summary cell',
                 'verbose_name_plural': 'open memberships summary cells',
                 'indexes': [models.Index(condition=models.Q(('change', 0)), fields=['workspace'], name='dash_open_cell_zero')],
-                'constraints': [models.UniqueConstraint(fields=('workspace', 'kind', 'group', 'day'), name='dash_open_cell_key')],
+                'constraints': [models.UniqueConstraint(fields=('workspace', 'kind', 'group', 'source', 'day'), name='dash_open_cell_key')],
             },
         ),
-        migrations.RunPython(reset, migrations.RunPython.noop),
+        migrations.RunPython(forward, backward),
     ]
