@@ -284,7 +284,7 @@ class Command(BaseCommand):
                 ),
             ),
             (
-                "overview totals + series, 28 days, one source (no cells: live count)",
+                "overview totals + series, 28 days, one source",
                 lambda: (
                     selectors.overview_totals(filters=period(27, source="referral")),
                     selectors.overview_series(filters=period(27, source="referral")),
