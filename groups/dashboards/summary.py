@@ -20,6 +20,9 @@ import), the view uses the live query until the task has caught up.
 
 The summary answers mode `membership` with dates (whole days), group and kind filters. Source and
 campaign filters and mode `active` use the live query (retention.py).
+
+The same refresh keeps the overview's open cells (OpenCell, read by overview_summary.py) from the
+same stays: per scope, join source and day, +1 where a stay starts and -1 where it ends.
 """
 
 import datetime as dt
