@@ -147,6 +147,8 @@ class SummaryStay(models.Model):
     kind = models.CharField(max_length=16)
     join_day = models.IntegerField()
     left_week = models.IntegerField(null=True)
+    left_day = models.IntegerField(null=True)  # the overview's open-membership cells count by day
+    source = models.CharField(max_length=16, default="")  # and by join source
 
     class Meta:
         verbose_name = _("retention summary stay")
@@ -187,3 +189,34 @@ class RetentionCell(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day}/{self.prev}/{self.week}"
+
+
+class OpenCell(models.Model):
+    """Memberships of a scope (all groups, one kind, one group; every join source or one) that
+    opened (+1, on the join day) and ended (-1, on the day they ended) per day: the cells before a
+    day add up to the memberships active at its start, the exit rate's denominator, without
+    visiting every open membership. Kept with the retention cells, from the same stays, by the same
+    refresh."""
+
+    id = models.BigAutoField(primary_key=True)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16)
+    group = models.BigIntegerField()
+    source = models.CharField(max_length=16, default="")  # "": every source
+    day = models.IntegerField()
+    change = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("open memberships summary cell")
+        verbose_name_plural = _("open memberships summary cells")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "kind", "group", "source", "day"], name="dash_open_cell_key"
+            )
+        ]
+        indexes = [  # cells back to 0 are deleted after each refresh step
+            models.Index(fields=["workspace"], condition=models.Q(change=0), name="dash_open_cell_zero")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind or '*'}/{self.group}/{self.source or '*'}/{self.day}: {self.change:+d}"

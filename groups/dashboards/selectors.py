@@ -17,7 +17,7 @@ A rate whose denominator is 0 is null.
 
 import datetime as dt
 
-from groups.dashboards import sql
+from groups.dashboards import overview_summary, sql
 from groups.models import Entitlement, JoinSource, LeaveReason
 from suo.panels import PanelFilters, figure_total
 
@@ -34,10 +34,11 @@ NEW_AND_CONVERTED = """
 WITH joined AS ({members_in_period}),
 paid AS (
     -- A member converted when a paid entitlement (not revoked) was granted at or after their first
-    -- join: their latest such grant is then at or after it. One pass over the workspace's
-    -- entitlements joined by hash; for one group (few new members) a look-up per member.
+    -- join: their latest such grant is then at or after it. A first join is in the period, so only
+    -- grants from its start on can decide it: the rest of the history is not read. Joined by hash;
+    -- for one group (few new members) a look-up per member.
     SELECT e.member_id, MAX(e.granted_at) AS last_at FROM {entitlement} e
-    WHERE e.workspace_id = %(ws)s AND e.revoked_at IS NULL{paid_members}
+    WHERE e.workspace_id = %(ws)s AND e.revoked_at IS NULL AND e.granted_at >= %(start)s{paid_members}
     GROUP BY e.member_id
 )
 SELECT COUNT(*), COALESCE(SUM(CASE WHEN p.last_at >= j.first_at THEN 1 ELSE 0 END), 0)
@@ -52,22 +53,38 @@ SELECT member_id, {activity_bucket} AS b FROM {activity}
 WHERE workspace_id = %(ws)s AND at >= %(start)s AND at < %(end)s{activity_groups}
 """
 
-ACTIVE_COUNT = """
-SELECT COUNT(DISTINCT a.member_id) FROM ({active}) a{joined_that_way}
+# Totals: distinct members only (no day per row), so the union's hash holds one entry per member.
+ACTIVE_MEMBERS_ONLY = """
+SELECT member_id FROM {messages}
+WHERE workspace_id = %(ws)s AND day >= %(first_day)s AND day < %(end_day)s{message_groups}
+UNION
+SELECT member_id FROM {activity}
+WHERE workspace_id = %(ws)s AND at >= %(start)s AND at < %(end)s{activity_groups}
 """
 
-EXITS = """
+ACTIVE_COUNT = """
+SELECT COUNT(*) FROM ({active_members}) a{joined_that_way}
+"""
+
+# Exits: "memberships active at the start" comes from the open cells (overview_summary.py); when
+# they do not answer, it is counted as (joined before the start) − (joined and ended before it), two
+# range counts. Same numbers as `joined < start AND (left IS NULL OR left >= start)`. The ended ones
+# are a range of the left_at index.
+AT_START = """
 SELECT
-    COALESCE(SUM(CASE WHEN m.joined_at < %(start)s AND (m.left_at IS NULL OR m.left_at >= %(start)s)
-        THEN 1 ELSE 0 END), 0),
-    COALESCE(SUM(CASE WHEN m.left_at >= %(start)s AND m.left_at < %(end)s THEN 1 ELSE 0 END), 0),
-    COALESCE(SUM(CASE WHEN m.left_at >= %(start)s AND m.left_at < %(end)s
-        AND m.leave_reason IN (%(kicked)s, %(banned)s) THEN 1 ELSE 0 END), 0),
-    COALESCE(SUM(CASE WHEN m.left_at >= %(start)s AND m.left_at < %(end)s
-        AND m.leave_reason = %(left)s THEN 1 ELSE 0 END), 0)
+    (SELECT COUNT(*) FROM {membership} m
+        WHERE m.workspace_id = %(ws)s AND m.joined_at < %(start)s{groups}{joins})
+    - (SELECT COUNT(*) FROM {membership} m
+        WHERE m.workspace_id = %(ws)s AND m.left_at < %(start)s AND m.joined_at < %(start)s{groups}{joins})
+"""
+
+ENDED = """
+SELECT COUNT(*),
+    COALESCE(SUM(CASE WHEN m.leave_reason IN (%(kicked)s, %(banned)s) THEN 1 ELSE 0 END), 0),
+    COALESCE(SUM(CASE WHEN m.leave_reason = %(left)s THEN 1 ELSE 0 END), 0)
 FROM {membership} m
-WHERE m.workspace_id = %(ws)s AND m.joined_at < %(end)s
-    AND (m.left_at IS NULL OR m.left_at >= %(start)s){groups}{joins}
+WHERE m.workspace_id = %(ws)s AND m.left_at >= %(start)s AND m.left_at < %(end)s
+    AND m.joined_at < %(end)s{groups}{joins}
 """
 
 SERIES = """
@@ -75,10 +92,14 @@ WITH RECURSIVE buckets (b) AS (
     SELECT CAST(%(first_bucket)s AS INTEGER) UNION ALL SELECT b + 1 FROM buckets WHERE b < %(last_bucket)s
 ),
 joins AS (
-    SELECT {join_bucket} AS b, COUNT(DISTINCT m.member_id) AS n{source_columns}
-    FROM {membership} m
-    WHERE m.workspace_id = %(ws)s AND m.joined_at >= %(start)s AND m.joined_at < %(end)s{groups}{joins}
-    GROUP BY {join_bucket}
+    -- One row per member and bucket first (hashed), then counted: no COUNT(DISTINCT) sorts.
+    SELECT b, COUNT(*) AS n{source_sums} FROM (
+        SELECT {join_bucket} AS b, m.member_id{source_flags}
+        FROM {membership} m
+        WHERE m.workspace_id = %(ws)s AND m.joined_at >= %(start)s AND m.joined_at < %(end)s{groups}{joins}
+        GROUP BY {join_bucket}, m.member_id
+    ) j
+    GROUP BY b
 ),
 leaves AS (
     SELECT {leave_bucket} AS b, COUNT(*) AS n,
@@ -89,7 +110,8 @@ leaves AS (
     GROUP BY {leave_bucket}
 ),
 active AS (
-    SELECT a.b, COUNT(DISTINCT a.member_id) AS n FROM ({active}) a{joined_that_way} GROUP BY a.b
+    -- The union already holds each (member, bucket) once.
+    SELECT a.b, COUNT(*) AS n FROM ({active}) a{joined_that_way} GROUP BY a.b
 )
 SELECT buckets.b, COALESCE(joins.n, 0), COALESCE(active.n, 0), COALESCE(leaves.n, 0),
     COALESCE(leaves.kicked, 0), COALESCE(leaves.voluntary, 0){source_values}
@@ -142,6 +164,12 @@ def _fragments(filters: PanelFilters, *, divisor: int = 1) -> dict:
         message_groups=sql.group_condition(filters, "community_id"),
         activity_groups=sql.group_condition(filters, "community_id"),
     )
+    active_members = ACTIVE_MEMBERS_ONLY.format(
+        messages=sql.TABLES["messages"],
+        activity=sql.TABLES["activity"],
+        message_groups=sql.group_condition(filters, "community_id"),
+        activity_groups=sql.group_condition(filters, "community_id"),
+    )
     joined_that_way = ""
     if filters.source or filters.campaign:
         joined_that_way = JOINED_THAT_WAY.format(
@@ -155,6 +183,7 @@ def _fragments(filters: PanelFilters, *, divisor: int = 1) -> dict:
         "groups": sql.group_condition(filters, "m.community_id"),
         "joins": sql.join_condition(filters, "m"),
         "active": active,
+        "active_members": active_members,
         "joined_that_way": joined_that_way,
         "paid_members": " AND e.member_id IN (SELECT member_id FROM joined)" if filters.group_ids else "",
         "join_bucket": f"({sql.day_of('m.joined_at', filters.workspace.timezone)}{per})",
@@ -170,10 +199,13 @@ def overview_totals(*, filters: PanelFilters) -> dict:
     """The overview's headline figures for the period (see the module doc for each definition)."""
     params, parts = _params(filters), _fragments(filters)
     members = MEMBERS_IN_PERIOD.format(**parts)
+    at_start = overview_summary.members_at_start(filters)
     with sql.tuned():
         ((new, converted),) = sql.fetch(NEW_AND_CONVERTED.format(members_in_period=members, **parts), params)
         ((active,),) = sql.fetch(ACTIVE_COUNT.format(**parts), params)
-        ((at_start, ended, kicked, voluntary),) = sql.fetch(EXITS.format(**parts), params)
+        if at_start is None:
+            ((at_start,),) = sql.fetch(AT_START.format(**parts), params)
+        ((ended, kicked, voluntary),) = sql.fetch(ENDED.format(**parts), params)
     new, converted, at_start, ended = int(new), int(converted), int(at_start), int(ended)
     kicked, voluntary = int(kicked), int(voluntary)
     clicks = figure_total("clicks", filters)
@@ -214,7 +246,7 @@ def overview_series(*, filters: PanelFilters) -> list[dict]:
     return kept
 
 
-def _overview_series(filters: PanelFilters) -> list[dict]:
+def _series_query(filters: PanelFilters) -> tuple[str, dict]:
     divisor = 7 if filters.interval == "week" else 1
     params, parts = _params(filters), _fragments(filters, divisor=divisor)
     zone = filters.start.tzinfo
@@ -222,15 +254,20 @@ def _overview_series(filters: PanelFilters) -> list[dict]:
     last = (filters.end.astimezone(zone) - dt.timedelta(days=1)).date()
     params["first_bucket"] = sql.week_number(first) if divisor == 7 else (first - dt.date(2000, 1, 3)).days
     params["last_bucket"] = sql.week_number(last) if divisor == 7 else (last - dt.date(2000, 1, 3)).days
-    sources = JoinSource.values
     template = SERIES.format(
-        source_columns="".join(
-            f", COUNT(DISTINCT CASE WHEN m.source = %(src_{s})s THEN m.member_id END) AS s_{s}"
-            for s in sources
+        source_flags="".join(
+            f", MAX(CASE WHEN m.source = %(src_{s})s THEN 1 ELSE 0 END) AS s_{s}" for s in JoinSource.values
         ),
-        source_values="".join(f", COALESCE(joins.s_{s}, 0)" for s in sources),
+        source_sums="".join(f", SUM(s_{s}) AS s_{s}" for s in JoinSource.values),
+        source_values="".join(f", COALESCE(joins.s_{s}, 0)" for s in JoinSource.values),
         **parts,
     )
+    return template, params
+
+
+def _overview_series(filters: PanelFilters) -> list[dict]:
+    template, params = _series_query(filters)
+    sources = JoinSource.values
     keys = ["new_members", "active_members", "left", "kicked", "voluntary", *(f"source_{s}" for s in sources)]
     return [
         {
@@ -250,7 +287,8 @@ def new_members_by_channel(*, filters: PanelFilters) -> list[dict]:
 
 
 def overview_explain(*, filters: PanelFilters) -> dict[str, str]:
-    """EXPLAIN ANALYZE of each overview query (PostgreSQL), for the benchmark's notes."""
+    """EXPLAIN ANALYZE of each overview query (PostgreSQL), for the benchmark's notes; the last one
+    is the live count of the members at the start that the open cells replace."""
     params, parts = _params(filters), _fragments(filters)
     members = MEMBERS_IN_PERIOD.format(**parts)
     return {
@@ -258,5 +296,8 @@ def overview_explain(*, filters: PanelFilters) -> dict[str, str]:
             NEW_AND_CONVERTED.format(members_in_period=members, **parts), params
         ),
         "active": sql.explain(ACTIVE_COUNT.format(**parts), params),
-        "exits": sql.explain(EXITS.format(**parts), params),
+        "members_at_start (open cells)": overview_summary.explain(filters),
+        "ended": sql.explain(ENDED.format(**parts), params),
+        "series": sql.explain(*_series_query(filters)),
+        "members_at_start (live, without the cells)": sql.explain(AT_START.format(**parts), params),
     }

@@ -20,6 +20,9 @@ import), the view uses the live query until the task has caught up.
 
 The summary answers mode `membership` with dates (whole days), group and kind filters. Source and
 campaign filters and mode `active` use the live query (retention.py).
+
+The same refresh keeps the overview's open cells (OpenCell, read by overview_summary.py) from the
+same stays: per scope, join source and day, +1 where a stay starts and -1 where it ends.
 """
 
 import datetime as dt
@@ -37,19 +40,22 @@ from suo.panels import PanelFilters
 QUEUE = "dashboards_summaryqueue"
 STAYS = "dashboards_summarystay"
 CELLS = "dashboards_retentioncell"
+OPEN_CELLS = "dashboards_opencell"
 NO_PREV = -1_000_000  # "no earlier join" (a key column, so not NULL)
 OPEN = 1_000_000  # the last held week of a stay still open
 BATCH = 500  # members per refresh step
 MAX_QUEUED = 5_000  # more queued members than this: views use the live query
 
 LIVE_STAYS = """
-SELECT m.member_id, m.community_id, c.kind, {join_day} AS jd, {left_week} AS lw
+SELECT m.member_id, m.community_id, c.kind, {join_day} AS jd, {left_week} AS lw, {left_day} AS ld,
+    m.source AS src
 FROM {membership} m JOIN {community} c ON c.id = m.community_id
 WHERE m.workspace_id = %(ws)s{members}
 """
 
 KEPT_STAYS = """
-SELECT member_id, community_id, kind, join_day AS jd, left_week AS lw FROM {stays}
+SELECT member_id, community_id, kind, join_day AS jd, left_week AS lw, left_day AS ld, source AS src
+FROM {stays}
 WHERE workspace_id = %(ws)s{members}
 """
 
@@ -107,6 +113,31 @@ ON CONFLICT (workspace_id, kind, "group", day, prev, week)
 DO UPDATE SET change = {cells}.change + excluded.change, size = {cells}.size + excluded.size
 """
 
+# The overview's "memberships active at the start" (overview_summary.py) from the same stays, per
+# scope, join source ("" for all) and day: +1 on the join day, -1 on the day the stay ended (its
+# join day when the end was recorded before the join), so the cells before a day add up to the
+# memberships joined before it and not ended before it.
+OPEN_SHARE = """
+WITH st AS ({stays}),
+sc AS (
+    SELECT '' AS kind, 0 AS grp, src, jd, ld FROM st
+    UNION ALL SELECT kind, 0, src, jd, ld FROM st
+    UNION ALL SELECT '', community_id, src, jd, ld FROM st
+),
+ss AS (SELECT kind, grp, '' AS src, jd, ld FROM sc UNION ALL SELECT kind, grp, src, jd, ld FROM sc),
+parts AS (
+    SELECT kind, grp, src, jd AS day, 1 AS c FROM ss
+    UNION ALL SELECT kind, grp, src, CASE WHEN ld < jd THEN jd ELSE ld END, -1 FROM ss WHERE ld IS NOT NULL
+)
+SELECT kind, grp, src, day, SUM(c) AS c FROM parts GROUP BY kind, grp, src, day
+"""
+
+OPEN_ADD = """
+INSERT INTO {cells} (workspace_id, kind, "group", source, day, change)
+SELECT %(ws)s, kind, grp, src, day, {sign} c FROM ({share}) x WHERE true
+ON CONFLICT (workspace_id, kind, "group", source, day) DO UPDATE SET change = {cells}.change + excluded.change
+"""
+
 READ = """
 SELECT jd / 7 AS cw, week - jd / 7 AS k, SUM(d), SUM(n) FROM (
     SELECT day AS jd, week, change AS d, size AS n FROM {cells}
@@ -128,24 +159,33 @@ def _params(workspace: Workspace) -> dict:
     return {"ws": workspace.pk, "tz": workspace.timezone, "conn_tz": connection.timezone_name}
 
 
-def _members(column: str, members: list[int] | None) -> str:
+def members_in(column: str, members: list[int] | None) -> str:
     if members is None:
         return ""
     return f" AND {column} IN ({', '.join(str(int(m)) for m in members)})" if members else " AND 1 = 0"
 
 
-def _live_stays(workspace: Workspace, members: str) -> str:
+def live_stays(workspace: Workspace, members: str) -> str:
     return LIVE_STAYS.format(
         membership=sql.TABLES["membership"],
         community=sql.TABLES["community"],
         join_day=sql.day_of("m.joined_at", workspace.timezone),
         left_week=sql.week_of("m.left_at", workspace.timezone),
+        left_day=sql.day_of("m.left_at", workspace.timezone),
         members=members,
     )
 
 
 def _share(stays: str) -> str:
     return SHARE.format(stays=stays, no_prev=NO_PREV, open=OPEN)
+
+
+def open_share(stays: str) -> str:
+    return OPEN_SHARE.format(stays=stays)
+
+
+def kept_stays(members: str) -> str:
+    return KEPT_STAYS.format(stays=STAYS, members=members)
 
 
 def _exec(template: str, params: dict) -> None:
@@ -161,20 +201,24 @@ def _recount(workspace: Workspace, members: list[int] | None) -> None:
     """Take `members`' share (None: everyone's) out of the cells as last counted, copy their stays
     again from the memberships and add the new share."""
     params = _params(workspace)
-    kept = KEPT_STAYS.format(stays=STAYS, members=_members("member_id", members))
+    kept = KEPT_STAYS.format(stays=STAYS, members=members_in("member_id", members))
     if members is None:
         _exec(f"DELETE FROM {CELLS} WHERE workspace_id = %(ws)s", params)
+        _exec(f"DELETE FROM {OPEN_CELLS} WHERE workspace_id = %(ws)s", params)
     else:
         _exec(ADD.format(cells=CELLS, sign="-", share=_share(kept)), params)
-    _exec(f"DELETE FROM {STAYS} WHERE workspace_id = %(ws)s{_members('member_id', members)}", params)
-    live = _live_stays(workspace, _members("m.member_id", members))
+        _exec(OPEN_ADD.format(cells=OPEN_CELLS, sign="-", share=open_share(kept)), params)
+    _exec(f"DELETE FROM {STAYS} WHERE workspace_id = %(ws)s{members_in('member_id', members)}", params)
+    live = live_stays(workspace, members_in("m.member_id", members))
     _exec(
-        f"INSERT INTO {STAYS} (workspace_id, member_id, community_id, kind, join_day, left_week) "
-        f"SELECT %(ws)s, member_id, community_id, kind, jd, lw FROM ({live}) x",
+        f"INSERT INTO {STAYS} (workspace_id, member_id, community_id, kind, join_day, left_week, left_day, "
+        f"source) SELECT %(ws)s, member_id, community_id, kind, jd, lw, ld, src FROM ({live}) x",
         params,
     )
     _exec(ADD.format(cells=CELLS, sign="", share=_share(kept)), params)
+    _exec(OPEN_ADD.format(cells=OPEN_CELLS, sign="", share=open_share(kept)), params)
     _exec(f"DELETE FROM {CELLS} WHERE workspace_id = %(ws)s AND change = 0 AND size = 0", params)
+    _exec(f"DELETE FROM {OPEN_CELLS} WHERE workspace_id = %(ws)s AND change = 0", params)
 
 
 def _hash_joins(cursor) -> None:
@@ -252,7 +296,7 @@ def answerable(filters: PanelFilters) -> bool:
     )
 
 
-def _scope(filters: PanelFilters) -> tuple[str, int] | None:
+def cell_scope(filters: PanelFilters) -> tuple[str, int] | None:
     """(kind, group) of the cells; None when a group of another kind is asked for (no cohorts)."""
     if not filters.group_ids:
         return filters.kind, 0
@@ -279,15 +323,15 @@ def _read_query(workspace: Workspace, *, corrected: list[int]) -> str:
     corrections = ""
     if corrected:
         # The ids are written out (integers): the planner then knows how few rows to expect.
-        kept = KEPT_STAYS.format(stays=STAYS, members=_members("member_id", corrected))
-        live = _live_stays(workspace, _members("m.member_id", corrected))
+        kept = KEPT_STAYS.format(stays=STAYS, members=members_in("member_id", corrected))
+        live = live_stays(workspace, members_in("m.member_id", corrected))
         corrections = CORRECTION.format(sign="-", share=_share(kept), alias="o") + CORRECTION.format(
             sign="", share=_share(live), alias="l"
         )
     return READ.format(cells=CELLS, corrections=corrections)
 
 
-def _read_params(filters: PanelFilters, scope: tuple[str, int]) -> dict:
+def read_params(filters: PanelFilters, scope: tuple[str, int]) -> dict:
     zone = filters.start.tzinfo
     day0 = dt.date(2000, 1, 3)
     return {
@@ -301,21 +345,21 @@ def _read_params(filters: PanelFilters, scope: tuple[str, int]) -> dict:
 
 def explain(filters: PanelFilters) -> str:
     """EXPLAIN ANALYZE of the summary's read (PostgreSQL), for the benchmark's notes."""
-    scope = _scope(filters) or ("", 0)
+    scope = cell_scope(filters) or ("", 0)
     corrected = queued(filters.workspace)
     with sql.tuned(), connection.cursor() as cursor:
         _hash_joins(cursor)
-        return sql.explain(_read_query(filters.workspace, corrected=corrected), _read_params(filters, scope))
+        return sql.explain(_read_query(filters.workspace, corrected=corrected), read_params(filters, scope))
 
 
 def read(filters: PanelFilters, now_week: int) -> list[tuple[int, int, list[int]]] | None:
     """[(cohort week, size, [held at the end of week k, k = 0..ended])], or None when too many
     members are queued (the caller then runs the live query)."""
-    scope = _scope(filters)
+    scope = cell_scope(filters)
     if scope is None:
         return []
     workspace = filters.workspace
-    params = _read_params(filters, scope)
+    params = read_params(filters, scope)
     with sql.tuned():
         members = queued(workspace)
         if len(members) > MAX_QUEUED:

@@ -54,6 +54,10 @@ class Command(BaseCommand):
             started = time.monotonic()
             summary.rebuild(workspace)
             self.stdout.write(f"retention summary built from scratch in {time.monotonic() - started:.1f} s")
+            # What autovacuum does in a running deployment: the emptied queue's dead rows would
+            # otherwise cost every read that looks for queued members.
+            for table in (summary.QUEUE, summary.STAYS, summary.CELLS, summary.OPEN_CELLS):
+                self._exec(f"VACUUM ANALYZE {table}")
         try:
             self._measure(workspace, options["runs"])
         finally:
@@ -158,6 +162,7 @@ class Command(BaseCommand):
                 {"ws": ws, **params},
             )
         for table in (
+            "groups_community",  # unanalysed, a kind filter is guessed at 1 group: nested loops
             "groups_member",
             "groups_membership",
             "groups_messagedailycount",
@@ -261,8 +266,30 @@ class Command(BaseCommand):
                     selectors.overview_series(filters=period(27)),
                     selectors.new_members_by_channel(filters=period(27)),
                 ),
+                lambda: summary.refresh(seconds=None),  # what the cases above queued: counted
+            ),
+            (
+                "overview totals + series, 28 days",
+                lambda: (
+                    selectors.overview_totals(filters=period(27)),
+                    selectors.overview_series(filters=period(27)),
+                ),
             ),
             ("overview totals, 28 days", lambda: selectors.overview_totals(filters=period(27))),
+            (
+                "overview totals + series, 28 days, one kind",
+                lambda: (
+                    selectors.overview_totals(filters=period(27, kind="benefit")),
+                    selectors.overview_series(filters=period(27, kind="benefit")),
+                ),
+            ),
+            (
+                "overview totals + series, 28 days, one source",
+                lambda: (
+                    selectors.overview_totals(filters=period(27, source="referral")),
+                    selectors.overview_series(filters=period(27, source="referral")),
+                ),
+            ),
             ("overview series, 28 days", lambda: selectors.overview_series(filters=period(27))),
             (
                 "overview totals + series, 52 weeks by week",
@@ -274,6 +301,11 @@ class Command(BaseCommand):
             (
                 "overview totals, 28 days, one group",
                 lambda: selectors.overview_totals(filters=period(27, group_ids=[group.pk])),
+            ),
+            (
+                f"overview totals, 28 days, {QUEUED} members queued (corrected in the read)",
+                lambda: selectors.overview_totals(filters=period(27)),
+                lambda: self._queue(workspace, QUEUED),
             ),
             ("group health, 28 days", lambda: health.group_health(filters=period(27))),
             (
