@@ -199,7 +199,7 @@ class OpenCell(models.Model):
     refresh."""
 
     id = models.BigAutoField(primary_key=True)
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    workspace = workspace_fk(labelled=False)
     kind = models.CharField(max_length=16)
     group = models.BigIntegerField()
     source = models.CharField(max_length=16, default="")  # "": every source
