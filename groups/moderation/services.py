@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,6 +33,7 @@ from groups.moderation.ladders import ladder_next_step, refuse
 from groups.moderation.mutes import mute_recompute, penalty_lifted_event
 from groups.payloads import group_payload, member_payload
 from suo.audit import audit_build, audit_many, audit_record, snapshot
+from suo.db import save_unless_taken
 from suo.queue import enqueue_on_commit
 from suo.webhooks import webhook_emit_many
 
@@ -350,15 +351,11 @@ def appeal_file(*, violation: Violation, statement: str, by) -> Appeal:
             _("An appeal against this violation was already rejected; an operator may still revoke it."),
             "appeal_rejected",
         )
-    try:
-        with transaction.atomic():
-            appeal = Appeal.objects.create(
-                workspace_id=violation.workspace_id, violation=violation, statement=statement, filed_by=by
-            )
-    except IntegrityError as exc:
-        raise refuse(
-            "violation", _("An appeal against this violation is already waiting."), "appeal_pending"
-        ) from exc
+    appeal = Appeal(
+        workspace_id=violation.workspace_id, violation=violation, statement=statement, filed_by=by
+    )
+    if save_unless_taken(appeal) is None:
+        raise refuse("violation", _("An appeal against this violation is already waiting."), "appeal_pending")
     audit_record(
         actor=by,
         verb="appeal.filed",

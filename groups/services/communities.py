@@ -4,7 +4,7 @@ group role."""
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -207,20 +207,19 @@ def role_assign(
         RoleAssignment.objects.filter(community=community, role=GroupRole.LEAD, is_active=True).update(
             is_active=False, ended_at=now
         )
-    try:
-        with transaction.atomic():
-            return RoleAssignment.objects.create(
-                workspace_id=community.workspace_id,
-                community=community,
-                role=role,
-                member=member,
-                user=user,
-                script_position=script_position,
-                started_at=now,
-                assigned_by=by,
-            )
-    except IntegrityError as exc:
-        raise ValidationError({"role": _("This person already holds this role in the group.")}) from exc
+    assignment = RoleAssignment(
+        workspace_id=community.workspace_id,
+        community=community,
+        role=role,
+        member=member,
+        user=user,
+        script_position=script_position,
+        started_at=now,
+        assigned_by=by,
+    )
+    return save_or_field_error(
+        assignment, field="role", message=_("This person already holds this role in the group.")
+    )
 
 
 @transaction.atomic

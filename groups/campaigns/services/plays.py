@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,6 +21,7 @@ from groups.campaigns.services.fatigue import fatigue_check_kind, fatigue_check_
 from groups.models import ActivityEvent, Community, CommunityKind, CommunityState, Member
 from groups.payloads import member_payload
 from suo.audit import audit_record, snapshot
+from suo.db import save_unless_taken
 from suo.models import Workspace
 from suo.queue import enqueue_on_commit
 from suo.webhooks import webhook_emit_many
@@ -155,16 +156,13 @@ def play_enter(*, play: Play, member: Member, order_id: str = "", by=None) -> Pl
             .first()
         )
         entry.streak = (previous or 0) + 1
-    try:
-        with transaction.atomic():
-            entry.save()
-    except IntegrityError:
+    if save_unless_taken(entry) is None:
         message = (
             _("%(member)s has already checked in today.")
             if play.kind == PlayKind.CHECKIN
             else _("%(member)s has already entered this play.")
         )
-        raise refusal("member", message % {"member": member.display_name}, "already_entered") from None
+        raise refusal("member", message % {"member": member.display_name}, "already_entered")
     ActivityEvent.objects.create(
         workspace_id=play.workspace_id, member=member, community=play.group, name=play.title[:100], at=now
     )
@@ -178,17 +176,15 @@ def play_enter(*, play: Play, member: Member, order_id: str = "", by=None) -> Pl
 
 
 def _checkin_reward(play: Play, member: Member, entry: PlayEntry, now: datetime) -> list:
-    try:
-        with transaction.atomic():
-            reward = PlayReward.objects.create(
-                workspace_id=play.workspace_id,
-                play=play,
-                member=member,
-                streak=entry.streak,
-                reward=play.prize,
-                created_at=now,
-            )
-    except IntegrityError:
+    reward = PlayReward(
+        workspace_id=play.workspace_id,
+        play=play,
+        member=member,
+        streak=entry.streak,
+        reward=play.prize,
+        created_at=now,
+    )
+    if save_unless_taken(reward) is None:
         return []  # rewarded once per play
     audit_record(
         actor=None,
