@@ -51,15 +51,21 @@ class ScopedRawIdWidget(widgets.ForeignKeyRawIdWidget):
 _REFUSAL_ATTR = "_suo_admin_refusal"
 
 
+def form_add_refusal(form, refusal: ValidationError) -> None:
+    """Show a service's refusal on `form`: each error at its field, or above the form when the
+    form has no such field."""
+    errors = refusal.error_dict if hasattr(refusal, "error_dict") else {None: refusal.error_list}
+    for field, messages_ in errors.items():
+        form.add_error(field if field in form.fields else None, messages_)
+
+
 def _with_refusal(form_class, refusal: ValidationError):
     """`form_class`, failing validation with the errors of a refused save."""
 
     class RefusedForm(form_class):
         def _post_clean(self):
             super()._post_clean()
-            errors = refusal.error_dict if hasattr(refusal, "error_dict") else {None: refusal.error_list}
-            for field, messages_ in errors.items():
-                self.add_error(field if field in self.fields else None, messages_)
+            form_add_refusal(self, refusal)
 
     RefusedForm.__name__ = form_class.__name__
     return RefusedForm
