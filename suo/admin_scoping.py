@@ -218,6 +218,20 @@ class ReadOnlyMixin:
         return False
 
 
+class AddThenShowMixin:
+    """Rows added through a short form (`add_fields`) and afterwards only shown (`shown_fields`, all
+    read-only): what happens to them next is the services' business (actions, buttons)."""
+
+    add_fields: list[str] = []
+    shown_fields: list[str] = []
+
+    def get_fields(self, request, obj=None):
+        return self.add_fields if obj is None else self.shown_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.shown_fields
+
+
 class ReadOnlyScopedAdmin(ReadOnlyMixin, WorkspaceScopedAdmin):
     """A record nobody edits in the admin (a log, a trail): shown only to `admin_read_roles`, and
     only in the workspaces where they hold such a role (superusers see every row)."""

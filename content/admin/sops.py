@@ -110,11 +110,8 @@ class SopAdmin(ServiceAdmin):
             except ValidationError as exc:
                 form_add_refusal(form, exc)
             else:
-                self.message_user(
-                    request,
-                    gettext("%(n)d tasks created.") % {"n": len(application.created_tasks)},
-                    messages.SUCCESS,
-                )
+                created = gettext("%(n)d tasks created.") % {"n": len(application.created_tasks)}
+                self.message_user(request, created, messages.SUCCESS)
                 return HttpResponseRedirect(
                     reverse("admin:content_soptask_changelist")
                     + f"?community__id__exact={application.community_id}"

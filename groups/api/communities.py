@@ -106,6 +106,10 @@ class TransitionInput(serializers.Serializer):
     note = optional_text(300)
 
 
+# How a member came into a group; a group's membership list adds how it ended or is muted.
+JOIN_FIELDS = ["id", "group", "member", "joined_at", "source", "channel", "campaign", "inviter"]
+
+
 @extend_schema_serializer(component_name="Membership")
 class MembershipOutput(serializers.ModelSerializer):
     group = serializers.IntegerField(source="community_id", read_only=True)
@@ -115,21 +119,7 @@ class MembershipOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Membership
-        fields = [
-            "id",
-            "group",
-            "member",
-            "joined_at",
-            "source",
-            "channel",
-            "campaign",
-            "inviter",
-            "invite_code",
-            "is_active",
-            "left_at",
-            "leave_reason",
-            "muted_until",
-        ]
+        fields = [*JOIN_FIELDS, "invite_code", "is_active", "left_at", "leave_reason", "muted_until"]
         read_only_fields = fields
 
 

@@ -17,6 +17,7 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from groups.api.communities import JOIN_FIELDS
 from groups.api.viewsets import ReadViewSet
 from groups.campaigns import selectors, services
 from groups.campaigns.api.common import CampaignErrorSerializer
@@ -129,17 +130,7 @@ class CampaignJoinOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Membership
-        fields = [
-            "id",
-            "group",
-            "member",
-            "joined_at",
-            "source",
-            "channel",
-            "campaign",
-            "inviter",
-            "is_active",
-        ]
+        fields = [*JOIN_FIELDS, "is_active"]
         read_only_fields = fields
 
 
