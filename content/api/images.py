@@ -3,7 +3,7 @@
 from django.http import FileResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import parsers, renderers, serializers
 from rest_framework.decorators import action
 
@@ -11,6 +11,7 @@ from content import services
 from content.api.library import LibraryViewSet, TagNamesField
 from content.images import picture_response
 from content.models import LibraryImage
+from suo.api.schema import schema_view
 
 
 class ImageInput(serializers.Serializer):
@@ -81,8 +82,8 @@ def picture_action(summary: str):
     return decorate
 
 
-@extend_schema_view(
-    list=extend_schema(summary="Image library"),
+@schema_view(
+    list="Image library",
     create=extend_schema(
         summary="Upload a picture (multipart): checked, re-encoded without EXIF, thumbnail made by a task",
         request={"multipart/form-data": ImageInput},

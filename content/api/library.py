@@ -6,7 +6,6 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
     extend_schema_field,
-    extend_schema_view,
     inline_serializer,
 )
 from rest_framework import mixins, serializers, status, viewsets
@@ -25,6 +24,7 @@ from content.models import (
     Title,
     TitleKind,
 )
+from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField, WorkspaceScopedMixin
 
 
@@ -130,8 +130,8 @@ PruneOutput = inline_serializer(
 )
 
 
-@extend_schema_view(
-    list=extend_schema(summary="Content items, with their hit / low flags"),
+@schema_view(
+    list="Content items, with their hit / low flags",
     retrieve=extend_schema(summary="One content item with its metrics and flags", responses=ItemDetailOutput),
     create=extend_schema(
         summary="Create a content item", request=ItemInput, responses={201: ItemDetailOutput}
@@ -198,7 +198,7 @@ class ContentItemViewSet(
 def library_schema(input_class, output_class, **views):
     """The schema of a LibraryViewSet: create and change take `input_class` and answer with
     `output_class`; `views` describe the other actions."""
-    return extend_schema_view(
+    return schema_view(
         **views,
         create=extend_schema(request=input_class, responses={201: output_class}),
         partial_update=extend_schema(request=input_class(partial=True), responses=output_class),
@@ -254,9 +254,7 @@ class TitleOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-@library_schema(
-    TitleInput, TitleOutput, list=extend_schema(summary="Title library: headlines and long-tail keywords")
-)
+@library_schema(TitleInput, TitleOutput, list="Title library: headlines and long-tail keywords")
 class TitleViewSet(LibraryViewSet):
     queryset = Title.objects.prefetch_related("tags").order_by("-created_at", "-pk")
     serializer_class = TitleOutput
@@ -340,7 +338,7 @@ class AbcScriptOutput(serializers.ModelSerializer):
 @library_schema(
     AbcScriptInput,
     AbcScriptOutput,
-    list=extend_schema(summary="ABC scripts: short dialogues for the A, B and C positions"),
+    list="ABC scripts: short dialogues for the A, B and C positions",
 )
 class AbcScriptViewSet(LibraryViewSet):
     queryset = AbcScript.objects.prefetch_related("lines").order_by("title", "pk")

@@ -1,7 +1,7 @@
 """/api/posts/: schedule an item into groups (tracked links per group), its metrics, cancel."""
 
 import django_filters
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -10,6 +10,7 @@ from content import selectors, services
 from content.api.library import MetricsOutput
 from content.models import ContentItem, Post
 from groups.models import Community
+from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField, WorkspaceScopedMixin
 
 
@@ -74,9 +75,9 @@ class PostMetricsOutput(MetricsOutput):
     pass
 
 
-@extend_schema_view(
-    list=extend_schema(summary="Posts, newest first"),
-    retrieve=extend_schema(summary="One post with its deliveries"),
+@schema_view(
+    list="Posts, newest first",
+    retrieve="One post with its deliveries",
     create=extend_schema(
         summary="Schedule an item into groups; every URL becomes a tracked short link per group",
         request=PostInput,

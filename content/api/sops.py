@@ -3,7 +3,7 @@
 import django_filters
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from content import selectors, services
 from content.models import AbcScript, ContentItem, Sop, SopTask, TaskStatus
 from groups.models import Community, CommunityKind, GroupRole
+from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField, WorkspaceScopedMixin
 from suo.tenancy import MODERATE_ROLES
 
@@ -152,8 +153,8 @@ CompletionOutput = inline_serializer(
 )
 
 
-@extend_schema_view(
-    list=extend_schema(summary="SOPs with their steps and completion rate"),
+@schema_view(
+    list="SOPs with their steps and completion rate",
     create=extend_schema(request=SopInput, responses={201: SopOutput}),
     partial_update=extend_schema(request=SopInput(partial=True), responses=SopOutput),
 )
@@ -239,9 +240,7 @@ class TaskFilter(django_filters.FilterSet):
         return queryset.filter(assignee_id=int(value))
 
 
-@extend_schema_view(
-    list=extend_schema(summary="SOP tasks, by due time"), retrieve=extend_schema(summary="One SOP task")
-)
+@schema_view(list="SOP tasks, by due time", retrieve="One SOP task")
 class TaskViewSet(
     WorkspaceScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):

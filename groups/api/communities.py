@@ -8,7 +8,6 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
     extend_schema_serializer,
-    extend_schema_view,
     inline_serializer,
 )
 from rest_framework import serializers, status
@@ -33,6 +32,7 @@ from groups.models import (
     Threshold,
 )
 from suo.api.errors import error_body
+from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField
 from suo.tenancy import CONFIGURE_ROLES, MODERATE_ROLES, scoped
 
@@ -200,13 +200,11 @@ class CommunityFilter(django_filters.FilterSet):
         fields = ["kind", "platform", "state", "tag"]
 
 
-@extend_schema_view(
-    list=extend_schema(summary="Community groups, with active member counts and who holds which role"),
-    create=extend_schema(summary="Create a group (it starts in the planning state)"),
-    partial_update=extend_schema(
-        summary="Change a group; `thresholds` and `tags`, when given, replace the old"
-    ),
-    destroy=extend_schema(summary="Delete a group that never had members (archive the others)"),
+@schema_view(
+    list="Community groups, with active member counts and who holds which role",
+    create="Create a group (it starts in the planning state)",
+    partial_update="Change a group; `thresholds` and `tags`, when given, replace the old",
+    destroy="Delete a group that never had members (archive the others)",
 )
 class CommunityViewSet(ReadDeleteViewSet):
     queryset = Community.objects.all()

@@ -3,7 +3,7 @@
 import django_filters
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import extend_schema, extend_schema_serializer, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -13,6 +13,7 @@ from groups.api.fields import TagNamesField, api_field_names
 from groups.api.viewsets import ReadDeleteViewSet, ReadViewSet
 from groups.masking import MASKED_FIELDS, contacts_masked, mask
 from groups.models import Community, Entitlement, InviteCode, Member, Membership
+from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField
 from suo.tenancy import CONFIGURE_ROLES, MODERATE_ROLES
 
@@ -69,8 +70,8 @@ class MemberFilter(django_filters.FilterSet):
         )
 
 
-@extend_schema_view(
-    list=extend_schema(summary="Members of the workspace's groups (phone / WeChat id masked for analysts)"),
+@schema_view(
+    list="Members of the workspace's groups (phone / WeChat id masked for analysts)",
     create=extend_schema(summary="Add a member", request=MemberInput, responses={201: MemberOutput}),
     partial_update=extend_schema(request=MemberInput, responses=MemberOutput),
 )
@@ -137,7 +138,7 @@ class InviteCodeOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-@extend_schema_view(
+@schema_view(
     create=extend_schema(request=InviteCodeInput, responses={201: InviteCodeOutput}),
     partial_update=extend_schema(request=InviteCodeInput, responses=InviteCodeOutput),
 )
@@ -192,7 +193,7 @@ class EntitlementOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-@extend_schema_view(
+@schema_view(
     create=extend_schema(
         summary="Record a paid entitlement (the shop integration calls this once per order)",
         request=EntitlementInput,

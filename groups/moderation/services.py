@@ -150,7 +150,6 @@ def violation_log(
             after=snapshot(
                 violation, ["member", "community", "rule", "step", "action", "mute_minutes", "note"]
             ),
-            workspace=community.workspace_id,
         )
     ]
     penalty = penalty_apply(violation=violation, by=by, audit_into=records)
@@ -303,7 +302,6 @@ def violation_revoke(*, violation: Violation, by, reason: str, appeal: Appeal | 
         target=violation,
         before={"revoked": False},
         after={"revoked": True, "reason": reason, "appeal": appeal.pk if appeal else None},
-        workspace=violation.workspace_id,
     )
     penalty = Penalty.objects.select_for_update().filter(violation=violation).first()
     if penalty is not None and penalty.state == PenaltyState.ACTIVE:
@@ -361,7 +359,6 @@ def appeal_file(*, violation: Violation, statement: str, by) -> Appeal:
         verb="appeal.filed",
         target=appeal,
         after={"violation": violation.pk, "statement": statement},
-        workspace=violation.workspace_id,
     )
     return appeal
 
@@ -387,7 +384,6 @@ def appeal_decide(*, appeal: Appeal, accept: bool, reason: str, by) -> Appeal:
         target=appeal,
         before={"state": AppealState.PENDING},
         after={"state": appeal.state, "reason": reason},
-        workspace=appeal.workspace_id,
     )
     violation = Violation.objects.select_related("member", "community__workspace").get(pk=violation.pk)
     webhook_emit_many(

@@ -167,7 +167,6 @@ def community_transition(*, community: Community, to_state: str, by=None, note: 
         target=community,
         before={"state": previous},
         after={"state": to_state, "note": note},
-        workspace=community.workspace_id,
     )
     webhook_emit_many(
         workspace=community.workspace,

@@ -1,7 +1,7 @@
 """/api/links/ and /api/links/{id}/stats/."""
 
 import django_filters
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -12,6 +12,7 @@ from links.models import AntiBlockMode, Link
 from links.selectors import link_stats
 from links.services import link_create, link_delete, link_update
 from suo.api.fields import DB_INT_MAX
+from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField, WorkspaceScopedMixin
 from suo.tenancy import CONFIGURE_ROLES
 
@@ -122,14 +123,14 @@ class LinkFilter(django_filters.FilterSet):
         fields = ["tag", "is_active", "source"]
 
 
-@extend_schema_view(
+@schema_view(
     list=extend_schema(summary="Short links of the workspace", responses=LinkOutput(many=True)),
     retrieve=extend_schema(summary="One short link", responses=LinkOutput),
     create=extend_schema(summary="Create a short link", request=LinkInput, responses={201: LinkOutput}),
     partial_update=extend_schema(
         summary="Change a short link", request=LinkUpdateInput, responses=LinkOutput
     ),
-    destroy=extend_schema(summary="Delete a short link and its clicks"),
+    destroy="Delete a short link and its clicks",
 )
 class LinkViewSet(
     WorkspaceScopedMixin,

@@ -1,11 +1,12 @@
 """/api/webhooks/: the workspace's outbound webhook endpoints, their delivery log and a test button."""
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from suo.api.schema import schema_view
 from suo.api.scoping import WorkspaceScopedMixin
 from suo.models import WebhookDelivery, WebhookEndpoint
 from suo.tenancy import CONFIGURE_ROLES
@@ -56,9 +57,8 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-@extend_schema_view(
-    list=extend_schema(summary="Webhook endpoints of the workspace"),
-    create=extend_schema(summary="Add an endpoint; the response shows its signing secret"),
+@schema_view(
+    list="Webhook endpoints of the workspace", create="Add an endpoint; the response shows its signing secret"
 )
 class WebhookEndpointViewSet(WorkspaceScopedMixin, viewsets.ModelViewSet):
     queryset = WebhookEndpoint.objects.order_by("name", "pk")

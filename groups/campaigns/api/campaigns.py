@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
@@ -10,12 +10,13 @@ from rest_framework.response import Response
 
 from groups.api.viewsets import ReadDeleteViewSet
 from groups.campaigns import selectors, services
-from groups.campaigns.api.common import CampaignErrorSerializer
+from groups.campaigns.api.common import campaign_error
 from groups.campaigns.models import Campaign, PhaseTransition, ScheduledMessage
 from groups.campaigns.models.flash import SCHEDULED_PHASES
 from groups.campaigns.services.flash import SETTINGS
 from groups.models import Community, Member
 from links.models import Link
+from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField
 from suo.tenancy import MODERATE_ROLES
 
@@ -163,10 +164,10 @@ class MemberLinkOutput(serializers.Serializer):
     url = serializers.CharField()
 
 
-@extend_schema_view(
-    list=extend_schema(summary="Campaigns of the workspace, newest first"),
-    retrieve=extend_schema(summary="One campaign with its phase schedule"),
-    destroy=extend_schema(summary="Delete a campaign that has not started"),
+@schema_view(
+    list="Campaigns of the workspace, newest first",
+    retrieve="One campaign with its phase schedule",
+    destroy="Delete a campaign that has not started",
 )
 class CampaignViewSet(ReadDeleteViewSet):
     queryset = Campaign.objects.all()
@@ -186,7 +187,7 @@ class CampaignViewSet(ReadDeleteViewSet):
     @extend_schema(
         summary="Create a campaign with a start time per phase (phase is draft until preheat starts)",
         request=CampaignInput,
-        responses={201: CampaignOutput, 400: OpenApiResponse(CampaignErrorSerializer)},
+        responses={201: CampaignOutput, 400: campaign_error()},
     )
     def create(self, request):
         values = self.validated(CampaignInput)
@@ -196,7 +197,7 @@ class CampaignViewSet(ReadDeleteViewSet):
     @extend_schema(
         summary="Change a campaign; new phase times reschedule its transitions",
         request=CampaignUpdateInput,
-        responses={200: CampaignOutput, 400: OpenApiResponse(CampaignErrorSerializer)},
+        responses={200: CampaignOutput, 400: campaign_error()},
     )
     def partial_update(self, request, pk=None):
         campaign = self.get_object()

@@ -6,10 +6,8 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_field,
-    extend_schema_view,
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
@@ -20,7 +18,7 @@ from rest_framework.views import APIView
 from groups.api.communities import JOIN_FIELDS
 from groups.api.viewsets import ReadViewSet
 from groups.campaigns import selectors, services
-from groups.campaigns.api.common import CampaignErrorSerializer
+from groups.campaigns.api.common import campaign_error
 from groups.campaigns.models import Campaign, Conversion, FollowUpState, FollowUpTask, LureChannel, Referral
 from groups.models import Entitlement, Member, Membership
 from groups.services import JoinRefused
@@ -28,6 +26,7 @@ from links.livecodes.models import LiveCode
 from links.models import Link
 from suo.api.errors import error_body
 from suo.api.pagination import Pagination
+from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField, WorkspaceScopedMixin
 from suo.tenancy import MODERATE_ROLES, scoped
 
@@ -140,7 +139,7 @@ class JoinsView(CampaignChildView):
     @extend_schema(
         summary="A member joins the campaign's group through a lure channel and/or an inviter",
         request=CampaignJoinInput,
-        responses={201: CampaignJoinOutput, 400: OpenApiResponse(CampaignErrorSerializer)},
+        responses={201: CampaignJoinOutput, 400: campaign_error()},
     )
     def post(self, request, campaign_pk):
         campaign = self.campaign()
@@ -208,7 +207,7 @@ class ConversionsView(CampaignChildView):
     @extend_schema(
         summary="Mark a member converted (a paid entitlement) and attribute it to lure, link and inviter",
         request=ConversionInput,
-        responses={201: ConversionOutput, 400: OpenApiResponse(CampaignErrorSerializer)},
+        responses={201: ConversionOutput, 400: campaign_error()},
     )
     def post(self, request, campaign_pk):
         campaign = self.campaign()
@@ -239,7 +238,7 @@ class ReferralOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-@extend_schema_view(list=extend_schema(summary="Referrals: who invited whom, and whether it counted"))
+@schema_view(list="Referrals: who invited whom, and whether it counted")
 class ReferralViewSet(WorkspaceScopedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = Referral.objects.order_by("-joined_at", "-pk")
     serializer_class = ReferralOutput
@@ -328,11 +327,9 @@ class FollowUpOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="Customer-service follow-up tasks for claimers; filter by campaign, state, assignee"
-    ),
-    retrieve=extend_schema(summary="One follow-up task"),
+@schema_view(
+    list="Customer-service follow-up tasks for claimers; filter by campaign, state, assignee",
+    retrieve="One follow-up task",
 )
 class FollowUpViewSet(ReadViewSet):
     queryset = FollowUpTask.objects.select_related("member", "assignee").order_by(

@@ -3,17 +3,18 @@
 import django_filters
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from groups.api.viewsets import ReadViewSet
 from groups.campaigns import selectors, services
-from groups.campaigns.api.common import CampaignErrorSerializer
+from groups.campaigns.api.common import campaign_error
 from groups.campaigns.models import Play, PlayAlert, PlayEntry, PlayKind
 from groups.campaigns.models.plays import PLAY_SLOT, PLAY_TERMS
 from groups.models import Community, Member
+from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField
 from suo.tenancy import MODERATE_ROLES
 
@@ -142,13 +143,9 @@ class PlayFilter(django_filters.FilterSet):
         fields = ["group", "kind", "outcome", "since", "until"]
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="The calendar of plays (by opening time); filter by group, kind, since, until"
-    ),
-    retrieve=extend_schema(
-        summary="One play (a lottery shows its commitment; the seed is null until the draw)"
-    ),
+@schema_view(
+    list="The calendar of plays (by opening time); filter by group, kind, since, until",
+    retrieve="One play (a lottery shows its commitment; the seed is null until the draw)",
 )
 class PlayViewSet(ReadViewSet):
     queryset = Play.objects.all()
@@ -166,7 +163,7 @@ class PlayViewSet(ReadViewSet):
     @extend_schema(
         summary="Put a play on a benefit group's calendar",
         request=PlayInput,
-        responses={201: PlayOutput, 400: OpenApiResponse(CampaignErrorSerializer)},
+        responses={201: PlayOutput, 400: campaign_error()},
     )
     def create(self, request):
         values = self.validated(PlayInput)
@@ -188,7 +185,7 @@ class PlayViewSet(ReadViewSet):
         request=PlayEntryInput,
         responses={
             201: PlayEntryOutput,
-            400: OpenApiResponse(CampaignErrorSerializer, description="Outside the window, or already in."),
+            400: campaign_error("Outside the window, or already in."),
         },
     )
     @entries.mapping.post
@@ -203,7 +200,7 @@ class PlayViewSet(ReadViewSet):
         request=None,
         responses={
             200: DrawOutput,
-            400: OpenApiResponse(CampaignErrorSerializer, description="Still open, or not a lottery."),
+            400: campaign_error("Still open, or not a lottery."),
         },
     )
     @action(detail=True, methods=["post"])
@@ -232,9 +229,8 @@ class PlayAlertOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-@extend_schema_view(
-    list=extend_schema(summary="Fatigue warnings about benefit groups' plays, newest first"),
-    retrieve=extend_schema(summary="One fatigue warning"),
+@schema_view(
+    list="Fatigue warnings about benefit groups' plays, newest first", retrieve="One fatigue warning"
 )
 class PlayAlertViewSet(ReadViewSet):
     queryset = PlayAlert.objects.select_related("play").order_by("-created_at", "-pk")

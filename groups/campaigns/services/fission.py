@@ -114,7 +114,6 @@ def lure_create(
         verb="lure.created",
         target=lure,
         after={"campaign": campaign.pk, "channels": sorted(labels)},
-        workspace=campaign.workspace_id,
     )
     return lure
 
@@ -245,7 +244,6 @@ def conversion_record(
         verb="member.converted",
         target=conversion,
         after={"entitlement": entitlement.pk, "channel": stay.channel},
-        workspace=campaign.workspace_id,
     )
     inviter = Member.objects.filter(pk=stay.inviter_id).first() if stay.inviter_id else None
     webhook_emit_many(

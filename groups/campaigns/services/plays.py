@@ -109,7 +109,6 @@ def play_create(
         verb="play.created",
         target=play,
         after=snapshot(play, ["group", "kind", "title", "opens_at", "closes_at", "commitment"]),
-        workspace=workspace,
     )
     fatigue_check_kind(play=play)
     _enqueue_close(play)
@@ -209,13 +208,7 @@ def _group_buy_progress(play: Play, now: datetime) -> list:
     if not Play.objects.filter(pk=play.pk, unlocked_at__isnull=True).update(unlocked_at=now):
         return []
     play.unlocked_at = now
-    audit_record(
-        actor=None,
-        verb="play.group_buy_unlocked",
-        target=play,
-        after={"participants": count},
-        workspace=play.workspace_id,
-    )
+    audit_record(actor=None, verb="play.group_buy_unlocked", target=play, after={"participants": count})
     return [("play.group_buy_unlocked", {"play": play_payload(play), "participants": count})]
 
 
@@ -258,7 +251,6 @@ def _draw(play: Play) -> list:
             "entries": len(member_ids),
             "winners": chosen,
         },
-        workspace=play.workspace_id,
     )
     members = Member.objects.in_bulk(chosen)
     payload = {
@@ -277,11 +269,7 @@ def _settle_group_buy(play: Play) -> list:
         play.outcome = PlayOutcome.SUCCEEDED
         play.save(update_fields=["outcome"])
         audit_record(
-            actor=None,
-            verb="play.group_buy_succeeded",
-            target=play,
-            after={"outcome": play.outcome},
-            workspace=play.workspace_id,
+            actor=None, verb="play.group_buy_succeeded", target=play, after={"outcome": play.outcome}
         )
         return []
     entries = PlayEntry.objects.filter(play=play, state=EntryState.ACTIVE)
@@ -295,7 +283,6 @@ def _settle_group_buy(play: Play) -> list:
         verb="play.group_buy_failed",
         target=play,
         after={"participants": len(settled), "needed": play.min_participants},
-        workspace=play.workspace_id,
     )
     payload = {
         "play": play_payload(play),

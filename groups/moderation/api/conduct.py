@@ -6,7 +6,6 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_field,
     extend_schema_serializer,
-    extend_schema_view,
 )
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -16,6 +15,7 @@ from groups.api.viewsets import ReadDeleteViewSet
 from groups.models import Community, CommunityKind, Ladder, LadderScope, PenaltyAction, Rule
 from groups.models.moderation import LadderStep, describe_action
 from groups.moderation import conduct, ladders, selectors
+from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField
 
 # The API names a rule's group `group` (conduct.RULE_FIELDS says `community`).
@@ -76,15 +76,15 @@ class RuleFilter(django_filters.FilterSet):
         return queryset.filter(pk__in=selectors.rules_for(community).values("pk"))
 
 
-@extend_schema_view(
-    list=extend_schema(summary="The code of conduct: rules with category, severity and where they apply"),
+@schema_view(
+    list="The code of conduct: rules with category, severity and where they apply",
     create=extend_schema(
         summary="Add a rule (owners, operators)", request=RuleInput, responses={201: RuleOutput}
     ),
     partial_update=extend_schema(
         summary="Change a rule; retire it with is_active=false", request=RuleInput, responses=RuleOutput
     ),
-    destroy=extend_schema(summary="Delete a rule that no violation used (retire the others)"),
+    destroy="Delete a rule that no violation used (retire the others)",
 )
 class RuleViewSet(ReadDeleteViewSet):
     queryset = Rule.objects.select_related("community").order_by("position", "pk")
@@ -158,8 +158,8 @@ class LadderOutput(serializers.ModelSerializer):
         return LadderStepSerializer(steps, many=True).data
 
 
-@extend_schema_view(
-    list=extend_schema(summary="Penalty ladders; groups without their own ladder use the default one"),
+@schema_view(
+    list="Penalty ladders; groups without their own ladder use the default one",
     create=extend_schema(
         summary="Add a ladder (steps default to warn → mute 24 h → kick)",
         request=LadderInput,
@@ -170,7 +170,7 @@ class LadderOutput(serializers.ModelSerializer):
         request=LadderInput,
         responses=LadderOutput,
     ),
-    destroy=extend_schema(summary="Delete a ladder (not the default); its groups fall back to the default"),
+    destroy="Delete a ladder (not the default); its groups fall back to the default",
 )
 class LadderViewSet(ReadDeleteViewSet):
     queryset = Ladder.objects.prefetch_related("steps").order_by("-is_default", "name", "pk")

@@ -8,7 +8,6 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
     extend_schema_serializer,
-    extend_schema_view,
 )
 from rest_framework import serializers, status
 from rest_framework.decorators import action
@@ -26,6 +25,7 @@ from groups.models import (
 )
 from groups.moderation import selectors, services
 from groups.moderation.services import ViolationLogged
+from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField
 from suo.tenancy import CONFIGURE_ROLES, MODERATE_ROLES
 
@@ -154,11 +154,9 @@ class ViolationFilter(django_filters.FilterSet):
         fields = ["member", "group", "rule", "action", "since", "until", "revoked"]
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="Violations, newest first; filter by member, group, rule, action, since, until"
-    ),
-    retrieve=extend_schema(summary="One violation"),
+@schema_view(
+    list="Violations, newest first; filter by member, group, rule, action, since, until",
+    retrieve="One violation",
 )
 class ViolationViewSet(ReadViewSet):
     queryset = Violation.objects.all()
@@ -241,10 +239,7 @@ class DecideInput(serializers.Serializer):
     reason = serializers.CharField(max_length=services.REASON_MAX)
 
 
-@extend_schema_view(
-    list=extend_schema(summary="Appeals, newest first; `?state=pending` for the queue"),
-    retrieve=extend_schema(summary="One appeal"),
-)
+@schema_view(list="Appeals, newest first; `?state=pending` for the queue", retrieve="One appeal")
 class AppealViewSet(ReadViewSet):
     queryset = Appeal.objects.all()
     serializer_class = AppealSerializer

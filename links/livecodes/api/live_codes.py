@@ -1,7 +1,7 @@
 """/api/live-codes/ with their group QR codes (entries) and scan statistics."""
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -34,13 +34,14 @@ from links.livecodes.services import (
     live_code_delete,
     live_code_update,
 )
+from suo.api.schema import schema_view
 from suo.api.scoping import WorkspaceScopedMixin
 from suo.tenancy import CONFIGURE_ROLES
 
 ENTRY_ID = OpenApiParameter("entry_id", int, OpenApiParameter.PATH, description="Entry id.")
 
 
-@extend_schema_view(
+@schema_view(
     list=extend_schema(summary="Live group codes of the workspace", responses=LiveCodeOutput(many=True)),
     retrieve=extend_schema(summary="One live group code", responses=LiveCodeOutput),
     create=extend_schema(
@@ -53,7 +54,7 @@ ENTRY_ID = OpenApiParameter("entry_id", int, OpenApiParameter.PATH, description=
         request={"application/json": LiveCodeUpdateInput, "multipart/form-data": LiveCodeUpdateInput},
         responses={200: LiveCodeOutput, 400: OpenApiResponse(QrErrorSerializer)},
     ),
-    destroy=extend_schema(summary="Delete a live group code, its entries and its scans"),
+    destroy="Delete a live group code, its entries and its scans",
 )
 class LiveCodeViewSet(
     WorkspaceScopedMixin,
