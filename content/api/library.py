@@ -8,7 +8,7 @@ from drf_spectacular.utils import (
     extend_schema_field,
     inline_serializer,
 )
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -25,7 +25,8 @@ from content.models import (
     TitleKind,
 )
 from suo.api.schema import schema_view
-from suo.api.scoping import ScopedPrimaryKeyRelatedField, WorkspaceScopedMixin
+from suo.api.scoping import ScopedPrimaryKeyRelatedField
+from suo.api.viewsets import ReadDeleteViewSet, ReadViewSet
 
 
 @extend_schema_field({"type": "array", "items": {"type": "string", "maxLength": 32}})
@@ -140,9 +141,7 @@ PruneOutput = inline_serializer(
         summary="Change a content item", request=ItemInput(partial=True), responses=ItemDetailOutput
     ),
 )
-class ContentItemViewSet(
-    WorkspaceScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class ContentItemViewSet(ReadViewSet):
     queryset = ContentItem.objects.all()
     serializer_class = ItemOutput
     filterset_class = ItemFilter
@@ -161,16 +160,14 @@ class ContentItemViewSet(
         return Response(ItemDetailOutput(item, context=self.get_serializer_context()).data, status=code)
 
     def create(self, request):
-        data = ItemInput(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        item = services.content_item_create(workspace=self.workspace, by=request.user, **data.validated_data)
+        values = self.validated(ItemInput)
+        item = services.content_item_create(workspace=self.workspace, by=request.user, **values)
         return self._detail(item, status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
         item = self.get_object()
-        data = ItemInput(data=request.data, partial=True, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        return self._detail(services.content_item_update(item=item, by=request.user, **data.validated_data))
+        values = self.validated(ItemInput, partial=True)
+        return self._detail(services.content_item_update(item=item, by=request.user, **values))
 
     @extend_schema(
         summary="Clone as template: a draft copy linked by cloned_from",
@@ -205,13 +202,7 @@ def library_schema(input_class, output_class, **views):
     )
 
 
-class LibraryViewSet(
-    WorkspaceScopedMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
+class LibraryViewSet(ReadDeleteViewSet):
     # Create and change go through `save`, a service taking the validated input.
 
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
@@ -225,15 +216,13 @@ class LibraryViewSet(
         return Response(self.get_serializer(instance).data, status=code)
 
     def create(self, request):
-        data = self.input_class(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        return self._answer(self.save(None, data.validated_data), status.HTTP_201_CREATED)
+        values = self.validated(self.input_class)
+        return self._answer(self.save(None, values), status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
         instance = self.get_object()
-        data = self.input_class(data=request.data, partial=True, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        return self._answer(self.save(instance, data.validated_data))
+        values = self.validated(self.input_class, partial=True)
+        return self._answer(self.save(instance, values))
 
     def perform_destroy(self, instance):
         services.library_delete(row=instance, by=self.request.user)

@@ -2,7 +2,7 @@
 
 import django_filters
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -11,7 +11,8 @@ from content.api.library import MetricsOutput
 from content.models import ContentItem, Post
 from groups.models import Community
 from suo.api.schema import schema_view
-from suo.api.scoping import ScopedPrimaryKeyRelatedField, WorkspaceScopedMixin
+from suo.api.scoping import ScopedPrimaryKeyRelatedField
+from suo.api.viewsets import ReadViewSet
 
 
 class PostInput(serializers.Serializer):
@@ -84,9 +85,7 @@ class PostMetricsOutput(MetricsOutput):
         responses={201: PostOutput},
     ),
 )
-class PostViewSet(
-    WorkspaceScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class PostViewSet(ReadViewSet):
     queryset = Post.objects.all()
     serializer_class = PostOutput
     filterset_class = PostFilter
@@ -96,9 +95,8 @@ class PostViewSet(
         return selectors.post_list(queryset=super().get_queryset()).distinct()
 
     def create(self, request):
-        data = PostInput(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        post = services.post_create(workspace=self.workspace, by=request.user, **data.validated_data)
+        values = self.validated(PostInput)
+        post = services.post_create(workspace=self.workspace, by=request.user, **values)
         post = self.get_queryset().get(pk=post.pk)
         return Response(self.get_serializer(post).data, status=status.HTTP_201_CREATED)
 

@@ -13,6 +13,7 @@ from content.models import AbcScript, ContentItem, Sop, SopTask, TaskStatus
 from groups.models import Community, CommunityKind, GroupRole
 from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField, WorkspaceScopedMixin
+from suo.api.viewsets import ReadViewSet
 from suo.tenancy import MODERATE_ROLES
 
 WEEKDAYS = [(i, str(i)) for i in range(7)]
@@ -158,9 +159,7 @@ CompletionOutput = inline_serializer(
     create=extend_schema(request=SopInput, responses={201: SopOutput}),
     partial_update=extend_schema(request=SopInput(partial=True), responses=SopOutput),
 )
-class SopViewSet(
-    WorkspaceScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class SopViewSet(ReadViewSet):
     queryset = Sop.objects.all()
     serializer_class = SopOutput
     search_fields = ["name"]
@@ -173,20 +172,16 @@ class SopViewSet(
         return Response(self.get_serializer(self.get_queryset().get(pk=sop.pk)).data, status=code)
 
     def create(self, request):
-        data = SopInput(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
+        values = self.validated(SopInput)
         return self._answer(
-            services.sop_save(workspace=self.workspace, by=request.user, **data.validated_data),
+            services.sop_save(workspace=self.workspace, by=request.user, **values),
             status.HTTP_201_CREATED,
         )
 
     def partial_update(self, request, pk=None):
         sop = self.get_object()
-        data = SopInput(data=request.data, partial=True, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        return self._answer(
-            services.sop_save(workspace=self.workspace, sop=sop, by=request.user, **data.validated_data)
-        )
+        values = self.validated(SopInput, partial=True)
+        return self._answer(services.sop_save(workspace=self.workspace, sop=sop, by=request.user, **values))
 
     @extend_schema(
         summary="Apply the SOP to a group: dated tasks for the current role holders",
@@ -196,12 +191,11 @@ class SopViewSet(
     @action(detail=True, methods=["post"])
     def apply(self, request, pk=None):
         sop = self.get_object()
-        data = ApplyInput(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
+        values = self.validated(ApplyInput)
         application = services.sop_apply(
             sop=sop,
-            community=data.validated_data["group"],
-            start_date=data.validated_data.get("start_date"),
+            community=values["group"],
+            start_date=values.get("start_date"),
             by=request.user,
         )
         tasks = selectors.task_list(queryset=SopTask.objects.filter(application=application))

@@ -17,7 +17,6 @@ from rest_framework.response import Response
 
 from groups import selectors, services
 from groups.api.fields import MemberBriefSerializer, TagNamesField, WorkspaceUserField, optional_text
-from groups.api.viewsets import ReadDeleteViewSet
 from groups.models import (
     Community,
     CommunityState,
@@ -34,6 +33,7 @@ from groups.models import (
 from suo.api.errors import error_body
 from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField
+from suo.api.viewsets import ReadDeleteViewSet
 from suo.tenancy import CONFIGURE_ROLES, MODERATE_ROLES, scoped
 
 

@@ -10,11 +10,11 @@ from rest_framework.response import Response
 
 from groups import selectors, services
 from groups.api.fields import TagNamesField, api_field_names
-from groups.api.viewsets import ReadDeleteViewSet, ReadViewSet
 from groups.masking import MASKED_FIELDS, contacts_masked, mask
 from groups.models import Community, Entitlement, InviteCode, Member, Membership
 from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField
+from suo.api.viewsets import ReadDeleteViewSet, ReadViewSet
 from suo.tenancy import CONFIGURE_ROLES, MODERATE_ROLES
 
 MEMBER_FIELDS = ["display_name", "platform", "external_id", "phone", "wechat_id", "tags", "first_seen_at"]

@@ -21,6 +21,7 @@ from groups.dashboards.services import group_migrate, lifecycle_settings_update
 from groups.models import Community, JoinSource
 from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField, WorkspaceScopedMixin
+from suo.api.viewsets import ServiceApiMixin
 from suo.tenancy import CONFIGURE_ROLES
 
 RATE = {"allow_null": True, "min_value": 0}
@@ -326,15 +327,15 @@ class MigrationPreviewView(WorkspaceScopedMixin, APIView):
         responses={201: MigrationOutput},
     ),
 )
-class MigrationViewSet(WorkspaceScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class MigrationViewSet(
+    ServiceApiMixin, WorkspaceScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
+):
     queryset = GroupMigration.objects.order_by("-at", "-pk")
     serializer_class = MigrationOutput
     write_roles = CONFIGURE_ROLES
 
     def create(self, request):
-        data = MigrationInput(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
+        values = self.validated(MigrationInput)
         days = values.get("active_days") or lifecycle_settings_for(self.workspace).migration_active_days
         migration = group_migrate(
             source=values["source"],

@@ -2,7 +2,7 @@
 
 import django_filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -13,7 +13,8 @@ from links.selectors import link_stats
 from links.services import link_create, link_delete, link_update
 from suo.api.fields import DB_INT_MAX
 from suo.api.schema import schema_view
-from suo.api.scoping import ScopedPrimaryKeyRelatedField, WorkspaceScopedMixin
+from suo.api.scoping import ScopedPrimaryKeyRelatedField
+from suo.api.viewsets import ReadDeleteViewSet
 from suo.tenancy import CONFIGURE_ROLES
 
 
@@ -132,13 +133,7 @@ class LinkFilter(django_filters.FilterSet):
     ),
     destroy="Delete a short link and its clicks",
 )
-class LinkViewSet(
-    WorkspaceScopedMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
+class LinkViewSet(ReadDeleteViewSet):
     queryset = Link.objects.prefetch_related("tags").order_by("-created_at", "-pk")
     serializer_class = LinkOutput
     write_roles = CONFIGURE_ROLES
@@ -148,16 +143,14 @@ class LinkViewSet(
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def create(self, request):
-        data = LinkInput(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        link = link_create(workspace=self.workspace, by=request.user, **data.validated_data)
+        values = self.validated(LinkInput)
+        link = link_create(workspace=self.workspace, by=request.user, **values)
         return Response(LinkOutput(link).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
         link = self.get_object()
-        data = LinkUpdateInput(data=request.data, partial=True, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        link = link_update(link=link, by=request.user, **data.validated_data)
+        values = self.validated(LinkUpdateInput, partial=True)
+        link = link_update(link=link, by=request.user, **values)
         return Response(LinkOutput(Link.objects.prefetch_related("tags").get(pk=link.pk)).data)
 
     def perform_destroy(self, instance):

@@ -8,7 +8,6 @@ from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
-from groups.api.viewsets import ReadDeleteViewSet
 from groups.campaigns import selectors, services
 from groups.campaigns.api.common import campaign_error
 from groups.campaigns.models import Campaign, PhaseTransition, ScheduledMessage
@@ -18,6 +17,7 @@ from groups.models import Community, Member
 from links.models import Link
 from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField
+from suo.api.viewsets import ReadDeleteViewSet
 from suo.tenancy import MODERATE_ROLES
 
 

@@ -16,7 +16,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from groups.api.communities import JOIN_FIELDS
-from groups.api.viewsets import ReadViewSet
 from groups.campaigns import selectors, services
 from groups.campaigns.api.common import campaign_error
 from groups.campaigns.models import Campaign, Conversion, FollowUpState, FollowUpTask, LureChannel, Referral
@@ -28,6 +27,7 @@ from suo.api.errors import error_body
 from suo.api.pagination import Pagination
 from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField, WorkspaceScopedMixin
+from suo.api.viewsets import ReadViewSet
 from suo.tenancy import MODERATE_ROLES, scoped
 
 

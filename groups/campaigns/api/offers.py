@@ -5,13 +5,13 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
-from groups.api.viewsets import ServiceApiMixin
 from groups.campaigns import selectors, services
 from groups.campaigns.api.common import IDEMPOTENCY_HEADER, IDEMPOTENCY_PARAMETER, campaign_error
 from groups.campaigns.models import Campaign, Claim, Offer
 from groups.models import Member
 from suo.api.errors import error_body
 from suo.api.scoping import ScopedPrimaryKeyRelatedField, WorkspaceScopedMixin
+from suo.api.viewsets import ServiceApiMixin
 from suo.tenancy import MODERATE_ROLES, scoped
 
 

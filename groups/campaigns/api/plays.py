@@ -8,7 +8,6 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from groups.api.viewsets import ReadViewSet
 from groups.campaigns import selectors, services
 from groups.campaigns.api.common import campaign_error
 from groups.campaigns.models import Play, PlayAlert, PlayEntry, PlayKind
@@ -16,6 +15,7 @@ from groups.campaigns.models.plays import PLAY_SLOT, PLAY_TERMS
 from groups.models import Community, Member
 from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField
+from suo.api.viewsets import ReadViewSet
 from suo.tenancy import MODERATE_ROLES
 
 

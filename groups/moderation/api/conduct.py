@@ -11,12 +11,12 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from groups.api.fields import api_field_names
-from groups.api.viewsets import ReadDeleteViewSet
 from groups.models import Community, CommunityKind, Ladder, LadderScope, PenaltyAction, Rule
 from groups.models.moderation import LadderStep, describe_action
 from groups.moderation import conduct, ladders, selectors
 from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField
+from suo.api.viewsets import ReadDeleteViewSet
 
 # The API names a rule's group `group` (conduct.RULE_FIELDS says `community`).
 RULE_FIELDS = ["group" if name == "community" else name for name in conduct.RULE_FIELDS]

@@ -14,7 +14,6 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from groups.api.fields import MemberBriefSerializer
-from groups.api.viewsets import ReadViewSet
 from groups.models import (
     Appeal,
     Community,
@@ -27,6 +26,7 @@ from groups.moderation import selectors, services
 from groups.moderation.services import ViolationLogged
 from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField
+from suo.api.viewsets import ReadViewSet
 from suo.tenancy import CONFIGURE_ROLES, MODERATE_ROLES
 
 SCREENSHOT_MAX_BYTES = 5 * 1024 * 1024
@@ -182,7 +182,6 @@ class ViolationViewSet(ReadViewSet):
     )
     def create(self, request):
         values = self.validated(ViolationInput)
-        values = values
         logged = services.violation_log(
             community=values["group"],
             member=values["member"],
