@@ -24,19 +24,12 @@ from content.models import (
     Title,
     TitleKind,
 )
+from suo.api.fields import tag_names_field
 from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField
 from suo.api.viewsets import ReadDeleteViewSet, ReadViewSet
 
-
-@extend_schema_field({"type": "array", "items": {"type": "string", "maxLength": 32}})
-class TagNamesField(serializers.ListField):
-    """Tags as a list of names; unknown names are created in the workspace."""
-
-    child = serializers.CharField(max_length=32)
-
-    def to_representation(self, value):
-        return [tag.name for tag in value.all()]
+TagNamesField = tag_names_field(32)
 
 
 class MetricsOutput(serializers.Serializer):
