@@ -95,11 +95,8 @@ def _community_save(
     community: Community, *, tags: list[str] | None, thresholds: list[dict] | None
 ) -> Community:
     community.full_clean(exclude=["workspace"])
-    save_or_field_error(
-        community,
-        field="external_id",
-        message=_("Another group on this platform already has this external id."),
-    )
+    taken = _("Another group on this platform already has this external id.")
+    save_or_field_error(community, field="external_id", message=taken)
     if tags is not None:
         community.tags.set(tags_for_names(workspace=community.workspace, names=tags))
     if thresholds is not None:

@@ -215,16 +215,16 @@ class CampaignViewSet(ReadDeleteViewSet):
     @action(detail=True, methods=["get"], filter_backends=[])
     def transitions(self, request, pk=None):
         campaign = self.get_object()
-        page = self.paginate_queryset(PhaseTransition.objects.filter(campaign=campaign).order_by("position"))
-        return self.get_paginated_response(TransitionOutput(page, many=True).data)
+        return self.paginated(
+            PhaseTransition.objects.filter(campaign=campaign).order_by("position"), TransitionOutput
+        )
 
     @extend_schema(summary="The campaign's scheduled messages", responses=MessageOutput(many=True))
     @action(detail=True, methods=["get"], filter_backends=[])
     def messages(self, request, pk=None):
         campaign = self.get_object()
         rows = ScheduledMessage.objects.filter(campaign=campaign).select_related("link")
-        page = self.paginate_queryset(rows.order_by("phase", "position", "pk"))
-        return self.get_paginated_response(MessageOutput(page, many=True).data)
+        return self.paginated(rows.order_by("phase", "position", "pk"), MessageOutput)
 
     @extend_schema(
         summary="Schedule a message for a phase (sent as a message.scheduled webhook when it starts)",

@@ -177,16 +177,14 @@ class PlayViewSet(ReadViewSet):
     @action(detail=True, methods=["get"], filter_backends=[])
     def entries(self, request, pk=None):
         play = self.get_object()
-        page = self.paginate_queryset(PlayEntry.objects.filter(play=play).order_by("created_at", "pk"))
-        return self.get_paginated_response(PlayEntryOutput(page, many=True).data)
+        return self.paginated(
+            PlayEntry.objects.filter(play=play).order_by("created_at", "pk"), PlayEntryOutput
+        )
 
     @extend_schema(
         summary="Enter a member (lottery, group-buy) or check them in for today (checkin)",
         request=PlayEntryInput,
-        responses={
-            201: PlayEntryOutput,
-            400: campaign_error("Outside the window, or already in."),
-        },
+        responses={201: PlayEntryOutput, 400: campaign_error("Outside the window, or already in.")},
     )
     @entries.mapping.post
     def entries_create(self, request, pk=None):
@@ -198,10 +196,7 @@ class PlayViewSet(ReadViewSet):
     @extend_schema(
         summary="Draw a lottery once its window closed (it is also drawn by itself at closing time)",
         request=None,
-        responses={
-            200: DrawOutput,
-            400: campaign_error("Still open, or not a lottery."),
-        },
+        responses={200: DrawOutput, 400: campaign_error("Still open, or not a lottery.")},
     )
     @action(detail=True, methods=["post"])
     def draw(self, request, pk=None):

@@ -120,8 +120,7 @@ class LiveCodeViewSet(ReadDeleteViewSet):
     def entries(self, request, pk=None):
         live_code = self.get_object()
         if request.method == "GET":
-            page = self.paginate_queryset(self._entries(live_code).order_by("position", "pk"))
-            return self.get_paginated_response(EntryOutput(page, many=True).data)
+            return self.paginated(self._entries(live_code).order_by("position", "pk"), EntryOutput)
         values = dict(self.validated(EntryInput))
         upload = resolve_upload(values)
         entry = entry_add(live_code=live_code, upload=upload, by=request.user, **values)
