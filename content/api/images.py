@@ -12,6 +12,7 @@ from content.api.library import LibraryViewSet, TagNamesField
 from content.images import picture_response
 from content.models import LibraryImage
 from suo.api.schema import schema_view
+from suo.api.serializers import OutputSerializer
 
 
 class ImageInput(serializers.Serializer):
@@ -25,7 +26,7 @@ class ImageUpdateInput(serializers.Serializer):
     tags = serializers.ListField(child=serializers.CharField(max_length=32), required=False, max_length=20)
 
 
-class ImageOutput(serializers.ModelSerializer):
+class ImageOutput(OutputSerializer):
     url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField(help_text="Null until the thumbnail task has run.")
     tags = TagNamesField(read_only=True)
@@ -44,7 +45,6 @@ class ImageOutput(serializers.ModelSerializer):
             "tags",
             "created_at",
         ]
-        read_only_fields = fields
 
     def _absolute(self, image: LibraryImage, kind: str) -> str:
         path = reverse(f"api:image-{kind}", args=[image.pk])

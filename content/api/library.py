@@ -27,6 +27,7 @@ from content.models import (
 from suo.api.fields import tag_names_field
 from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField
+from suo.api.serializers import OutputSerializer
 from suo.api.viewsets import ReadDeleteViewSet, ReadViewSet
 
 TagNamesField = tag_names_field(32)
@@ -61,7 +62,7 @@ class ItemInput(serializers.Serializer):
     images = ScopedPrimaryKeyRelatedField(queryset=LibraryImage.objects.all(), many=True, required=False)
 
 
-class ItemOutput(serializers.ModelSerializer):
+class ItemOutput(OutputSerializer):
     tags = TagNamesField(read_only=True)
     flags = serializers.SerializerMethodField(
         help_text='["hit"] for a hit template, ["low"] for a low performer.'
@@ -84,7 +85,6 @@ class ItemOutput(serializers.ModelSerializer):
             "updated_at",
             "archived_at",
         ]
-        read_only_fields = fields
 
     @extend_schema_field({"type": "array", "items": {"type": "string", "enum": ["hit", "low"]}})
     def get_flags(self, item: ContentItem) -> list[str]:
@@ -99,7 +99,6 @@ class ItemDetailOutput(ItemOutput):
 
     class Meta(ItemOutput.Meta):
         fields = [*ItemOutput.Meta.fields, "metrics"]
-        read_only_fields = fields
 
     @extend_schema_field(ItemMetricsOutput)
     def get_metrics(self, item: ContentItem) -> dict:
@@ -227,13 +226,12 @@ class TitleInput(serializers.Serializer):
     tags = serializers.ListField(child=serializers.CharField(max_length=32), required=False, max_length=20)
 
 
-class TitleOutput(serializers.ModelSerializer):
+class TitleOutput(OutputSerializer):
     tags = TagNamesField(read_only=True)
 
     class Meta:
         model = Title
         fields = ["id", "text", "kind", "tags", "created_at"]
-        read_only_fields = fields
 
 
 @library_schema(TitleInput, TitleOutput, list="Title library: headlines and long-tail keywords")
@@ -256,7 +254,7 @@ class FaqInput(serializers.Serializer):
     )
 
 
-class FaqOutput(serializers.ModelSerializer):
+class FaqOutput(OutputSerializer):
     score = serializers.FloatField(
         read_only=True, required=False, help_text="Relevance to ?q= (higher is better)."
     )
@@ -264,7 +262,6 @@ class FaqOutput(serializers.ModelSerializer):
     class Meta:
         model = Faq
         fields = ["id", "question", "answer", "keywords", "score", "created_at", "updated_at"]
-        read_only_fields = fields
 
 
 @library_schema(
@@ -308,13 +305,12 @@ class AbcScriptInput(serializers.Serializer):
     lines = LineSerializer(many=True, help_text="In speaking order.")
 
 
-class AbcScriptOutput(serializers.ModelSerializer):
+class AbcScriptOutput(OutputSerializer):
     lines = LineSerializer(many=True, read_only=True)
 
     class Meta:
         model = AbcScript
         fields = ["id", "title", "notes", "lines", "created_at"]
-        read_only_fields = fields
 
 
 @library_schema(

@@ -12,6 +12,7 @@ from content.models import ContentItem, Post
 from groups.models import Community
 from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField
+from suo.api.serializers import OutputSerializer
 from suo.api.viewsets import ReadViewSet
 
 
@@ -46,14 +47,13 @@ class DeliveryOutput(serializers.Serializer):
         return [pl.link.short_url for pl in post_links]
 
 
-class PostOutput(serializers.ModelSerializer):
+class PostOutput(OutputSerializer):
     groups = serializers.SerializerMethodField()
     deliveries = DeliveryOutput(many=True, read_only=True)
 
     class Meta:
         model = Post
         fields = ["id", "item", "groups", "scheduled_at", "state", "sent_at", "deliveries", "created_at"]
-        read_only_fields = fields
 
     @extend_schema_field({"type": "array", "items": {"type": "integer"}})
     def get_groups(self, post: Post) -> list[int]:

@@ -13,6 +13,7 @@ from content.models import AbcScript, ContentItem, Sop, SopTask, TaskStatus
 from groups.models import Community, CommunityKind, GroupRole
 from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField, WorkspaceScopedMixin
+from suo.api.serializers import OutputSerializer
 from suo.api.viewsets import ReadViewSet
 from suo.tenancy import MODERATE_ROLES
 
@@ -53,7 +54,7 @@ class SopInput(serializers.Serializer):
     steps = StepSerializer(many=True, allow_empty=False)
 
 
-class SopOutput(serializers.ModelSerializer):
+class SopOutput(OutputSerializer):
     steps = StepSerializer(many=True, read_only=True)
     completion_rate = serializers.FloatField(
         read_only=True, allow_null=True, help_text="Done ÷ tasks due so far, 0–1; null before any is due."
@@ -71,7 +72,6 @@ class SopOutput(serializers.ModelSerializer):
             "completion_rate",
             "created_at",
         ]
-        read_only_fields = fields
 
 
 class ApplyInput(serializers.Serializer):
@@ -81,7 +81,7 @@ class ApplyInput(serializers.Serializer):
     )
 
 
-class TaskOutput(serializers.ModelSerializer):
+class TaskOutput(OutputSerializer):
     group = serializers.IntegerField(source="community_id", read_only=True)
     sop = serializers.IntegerField(source="application.sop_id", read_only=True)
     assignee = serializers.IntegerField(
@@ -116,7 +116,6 @@ class TaskOutput(serializers.ModelSerializer):
             "reminded_at",
             "closed_at",
         ]
-        read_only_fields = fields
 
 
 ApplyOutput = inline_serializer(

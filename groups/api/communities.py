@@ -33,6 +33,7 @@ from groups.models import (
 from suo.api.errors import error_body
 from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField
+from suo.api.serializers import OutputSerializer
 from suo.api.viewsets import ReadDeleteViewSet
 from suo.tenancy import CONFIGURE_ROLES, MODERATE_ROLES, scoped
 
@@ -43,7 +44,7 @@ class ThresholdSerializer(serializers.ModelSerializer):
         fields = ["kind", "referral_scope", "min_activity", "campaign", "product"]
 
 
-class RoleHolderSerializer(serializers.ModelSerializer):
+class RoleHolderSerializer(OutputSerializer):
     member = MemberBriefSerializer(read_only=True)
     username = serializers.CharField(source="user.username", read_only=True, default=None)
     holder_name = serializers.CharField(read_only=True)
@@ -51,7 +52,6 @@ class RoleHolderSerializer(serializers.ModelSerializer):
     class Meta:
         model = RoleAssignment
         fields = ["id", "role", "member", "username", "holder_name", "script_position"]
-        read_only_fields = fields
 
 
 LADDER_HELP = gettext_lazy("Penalty ladder id; null: the workspace's default ladder.")
@@ -88,7 +88,7 @@ class CommunityInput(serializers.ModelSerializer):
 
 
 @extend_schema_serializer(component_name="Community")
-class CommunityOutput(serializers.ModelSerializer):
+class CommunityOutput(OutputSerializer):
     tags = TagNamesField(read_only=True)
     thresholds = ThresholdSerializer(many=True, read_only=True)
     member_count = serializers.IntegerField(read_only=True, help_text=gettext_lazy("Active members now."))
@@ -98,7 +98,6 @@ class CommunityOutput(serializers.ModelSerializer):
     class Meta:
         model = Community
         fields = ["id", *GROUP_FIELDS, "state", "state_changed_at", "member_count", "roles", "created_at"]
-        read_only_fields = fields
 
 
 class TransitionInput(serializers.Serializer):
@@ -111,7 +110,7 @@ JOIN_FIELDS = ["id", "group", "member", "joined_at", "source", "channel", "campa
 
 
 @extend_schema_serializer(component_name="Membership")
-class MembershipOutput(serializers.ModelSerializer):
+class MembershipOutput(OutputSerializer):
     group = serializers.IntegerField(source="community_id", read_only=True)
     member = MemberBriefSerializer(read_only=True)
     inviter = MemberBriefSerializer(read_only=True, allow_null=True)
@@ -120,7 +119,6 @@ class MembershipOutput(serializers.ModelSerializer):
     class Meta:
         model = Membership
         fields = [*JOIN_FIELDS, "invite_code", "is_active", "left_at", "leave_reason", "muted_until"]
-        read_only_fields = fields
 
 
 class JoinInput(serializers.Serializer):
@@ -169,7 +167,7 @@ class RoleAssignInput(serializers.Serializer):
 
 
 @extend_schema_serializer(component_name="RoleAssignment")
-class RoleAssignmentOutput(serializers.ModelSerializer):
+class RoleAssignmentOutput(OutputSerializer):
     member_detail = MemberBriefSerializer(source="member", read_only=True)
     username = serializers.CharField(source="user.username", read_only=True, default=None)
     holder_name = serializers.CharField(read_only=True)
@@ -189,7 +187,6 @@ class RoleAssignmentOutput(serializers.ModelSerializer):
             "started_at",
             "ended_at",
         ]
-        read_only_fields = fields
 
 
 class CommunityFilter(django_filters.FilterSet):

@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from groups.models import Member
 from suo.api.fields import tag_names_field
+from suo.api.serializers import OutputSerializer
 
 
 def optional_text(max_length: int, help_text=None) -> serializers.CharField:
@@ -23,11 +24,10 @@ def optional_text(max_length: int, help_text=None) -> serializers.CharField:
 TagNamesField = tag_names_field(40)
 
 
-class MemberBriefSerializer(serializers.ModelSerializer):
+class MemberBriefSerializer(OutputSerializer):
     class Meta:
         model = Member
         fields = ["id", "display_name", "platform", "external_id"]
-        read_only_fields = fields
 
 
 @extend_schema_field(OpenApiTypes.INT)

@@ -14,6 +14,7 @@ from groups.masking import MASKED_FIELDS, contacts_masked, mask
 from groups.models import Community, Entitlement, InviteCode, Member, Membership
 from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField
+from suo.api.serializers import OutputSerializer
 from suo.api.viewsets import ReadDeleteViewSet, ReadViewSet
 from suo.tenancy import CONFIGURE_ROLES, MODERATE_ROLES
 
@@ -33,7 +34,7 @@ class MemberInput(serializers.ModelSerializer):
 
 # A member; phone and WeChat id are masked for those whose role masks them.
 @extend_schema_serializer(component_name="Member")
-class MemberOutput(serializers.ModelSerializer):
+class MemberOutput(OutputSerializer):
     tags = TagNamesField(read_only=True)
     active_groups = serializers.IntegerField(
         read_only=True, help_text=gettext_lazy("Groups the member is in now.")
@@ -42,7 +43,6 @@ class MemberOutput(serializers.ModelSerializer):
     class Meta:
         model = Member
         fields = ["id", *MEMBER_FIELDS, "active_groups", "created_at"]
-        read_only_fields = fields
 
     def to_representation(self, member):
         data = super().to_representation(member)
@@ -129,13 +129,12 @@ class InviteCodeInput(serializers.ModelSerializer):
 
 
 @extend_schema_serializer(component_name="InviteCode")
-class InviteCodeOutput(serializers.ModelSerializer):
+class InviteCodeOutput(OutputSerializer):
     group = serializers.PrimaryKeyRelatedField(source="community", read_only=True)
 
     class Meta:
         model = InviteCode
         fields = ["id", "group", "code", "max_uses", "uses", "expires_at", "is_active", "note", "created_at"]
-        read_only_fields = fields
 
 
 @schema_view(
@@ -177,7 +176,7 @@ class EntitlementInput(serializers.ModelSerializer):
 
 
 @extend_schema_serializer(component_name="Entitlement")
-class EntitlementOutput(serializers.ModelSerializer):
+class EntitlementOutput(OutputSerializer):
     class Meta:
         model = Entitlement
         fields = [
@@ -190,7 +189,6 @@ class EntitlementOutput(serializers.ModelSerializer):
             "revoked_at",
             "created_at",
         ]
-        read_only_fields = fields
 
 
 @schema_view(

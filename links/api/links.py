@@ -14,6 +14,7 @@ from links.services import link_create, link_delete, link_update
 from suo.api.fields import DB_INT_MAX
 from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField
+from suo.api.serializers import OutputSerializer
 from suo.api.viewsets import ReadDeleteViewSet
 from suo.tenancy import CONFIGURE_ROLES
 
@@ -65,7 +66,7 @@ class LinkUpdateInput(LinkInput):
     is_active = serializers.BooleanField(required=False)
 
 
-class LinkOutput(serializers.ModelSerializer):
+class LinkOutput(OutputSerializer):
     short_url = serializers.CharField(read_only=True)
     qr_png_url = serializers.SerializerMethodField()
     qr_svg_url = serializers.SerializerMethodField()
@@ -99,7 +100,6 @@ class LinkOutput(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
-        read_only_fields = fields
 
     def get_qr_png_url(self, link: Link) -> str:
         return f"{link.short_url}.png"

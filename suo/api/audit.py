@@ -6,11 +6,12 @@ from rest_framework import serializers, viewsets
 
 from suo.api.schema import schema_view
 from suo.api.scoping import WorkspaceScopedMixin
+from suo.api.serializers import OutputSerializer
 from suo.models import AuditRecord
 from suo.tenancy import OWNER_ROLES
 
 
-class AuditRecordSerializer(serializers.ModelSerializer):
+class AuditRecordSerializer(OutputSerializer):
     actor = serializers.CharField(
         source="actor_name", read_only=True, help_text=_("Username of who did it; empty for the system.")
     )
@@ -20,7 +21,6 @@ class AuditRecordSerializer(serializers.ModelSerializer):
     class Meta:
         model = AuditRecord
         fields = ["id", "at", "actor", "verb", "target_type", "target_id", "target_repr", "before", "after"]
-        read_only_fields = fields
 
 
 class AuditFilter(django_filters.FilterSet):

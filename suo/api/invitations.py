@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from suo.api.schema import schema_view
 from suo.api.scoping import WorkspaceScopedMixin
+from suo.api.serializers import OutputSerializer
 from suo.models import InvitationState, WorkspaceInvitation
 from suo.selectors import invitations_for_user, invitations_in_state, invitations_of_workspace
 from suo.services import invitation_accept, invitation_cancel, invitation_decline
@@ -22,7 +23,7 @@ STATE_PARAMETER = OpenApiParameter(
 )
 
 
-class InvitationOutput(serializers.ModelSerializer):
+class InvitationOutput(OutputSerializer):
     workspace = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     workspace_name = serializers.CharField(source="workspace.name", read_only=True)
     state = serializers.ChoiceField(
@@ -46,7 +47,6 @@ class InvitationOutput(serializers.ModelSerializer):
             "expires_at",
             "decided_at",
         ]
-        read_only_fields = fields
 
 
 def _filtered(view, queryset):

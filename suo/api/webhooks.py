@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from suo.api.schema import schema_view
 from suo.api.scoping import WorkspaceScopedMixin
+from suo.api.serializers import OutputSerializer
 from suo.models import WebhookDelivery, WebhookEndpoint
 from suo.tenancy import CONFIGURE_ROLES
 from suo.webhooks import new_secret, validate_event_types, webhook_send_test
@@ -35,7 +36,7 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
         return value
 
 
-class WebhookDeliverySerializer(serializers.ModelSerializer):
+class WebhookDeliverySerializer(OutputSerializer):
     class Meta:
         model = WebhookDelivery
         fields = [
@@ -54,7 +55,6 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
             "duration_ms",
             "payload",
         ]
-        read_only_fields = fields
 
 
 @schema_view(

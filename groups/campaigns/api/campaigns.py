@@ -17,6 +17,7 @@ from groups.models import Community, Member
 from links.models import Link
 from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField
+from suo.api.serializers import OutputSerializer
 from suo.api.viewsets import ReadDeleteViewSet
 from suo.tenancy import MODERATE_ROLES
 
@@ -52,17 +53,16 @@ class CampaignUpdateInput(CampaignInput):
     phases = PhaseInput(many=True, required=False, help_text="Only the phases to move; started ones stay.")
 
 
-class PhaseOutput(serializers.ModelSerializer):
+class PhaseOutput(OutputSerializer):
     starts_at = serializers.DateTimeField(source="due_at")
     happened_at = serializers.DateTimeField(source="done_at", allow_null=True)
 
     class Meta:
         model = PhaseTransition
         fields = ["phase", "starts_at", "state", "happened_at"]
-        read_only_fields = fields
 
 
-class CampaignOutput(serializers.ModelSerializer):
+class CampaignOutput(OutputSerializer):
     next_phase = serializers.SerializerMethodField()
     next_phase_at = serializers.SerializerMethodField()
     countdown_url = serializers.CharField(read_only=True)
@@ -84,7 +84,6 @@ class CampaignOutput(serializers.ModelSerializer):
             *SETTINGS,
             "created_at",
         ]
-        read_only_fields = fields
 
     @extend_schema_field(serializers.ChoiceField(choices=SCHEDULED_PHASES, allow_null=True))
     def get_next_phase(self, campaign) -> str | None:
@@ -101,7 +100,7 @@ class CampaignOutput(serializers.ModelSerializer):
         return PhaseOutput(selectors.schedule_of(campaign), many=True).data
 
 
-class TransitionOutput(serializers.ModelSerializer):
+class TransitionOutput(OutputSerializer):
     planned_at = serializers.DateTimeField(source="due_at")
     actual_at = serializers.DateTimeField(source="done_at", allow_null=True)
     late_seconds = serializers.SerializerMethodField()
@@ -118,7 +117,6 @@ class TransitionOutput(serializers.ModelSerializer):
             "messages_sent",
             "note",
         ]
-        read_only_fields = fields
 
     def get_late_seconds(self, transition) -> float | None:
         if transition.done_at is None:
@@ -141,13 +139,12 @@ class MessageInput(serializers.Serializer):
     position = serializers.IntegerField(required=False, min_value=0, max_value=1000, default=0)
 
 
-class MessageOutput(serializers.ModelSerializer):
+class MessageOutput(OutputSerializer):
     short_url = serializers.CharField(source="link.short_url", default=None, read_only=True)
 
     class Meta:
         model = ScheduledMessage
         fields = ["id", "phase", "text", "link", "short_url", "position", "sent_at", "created_at"]
-        read_only_fields = fields
 
 
 class MemberLinksInput(serializers.Serializer):

@@ -27,6 +27,7 @@ from suo.api.errors import error_body
 from suo.api.pagination import Pagination
 from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField, WorkspaceScopedMixin
+from suo.api.serializers import OutputSerializer
 from suo.api.viewsets import ReadViewSet
 from suo.tenancy import MODERATE_ROLES, scoped
 
@@ -64,7 +65,7 @@ class LureInput(serializers.Serializer):
     channels = LureChannelInput(many=True)
 
 
-class LureChannelOutput(serializers.ModelSerializer):
+class LureChannelOutput(OutputSerializer):
     lure_name = serializers.CharField(source="lure.name")
     short_url = serializers.CharField(source="link.short_url", default=None)
     live_code_url = serializers.CharField(source="live_code.short_url", default=None)
@@ -87,7 +88,6 @@ class LureChannelOutput(serializers.ModelSerializer):
             "joins",
             "conversions",
         ]
-        read_only_fields = fields
 
 
 class LuresView(CampaignChildView):
@@ -124,13 +124,12 @@ class CampaignJoinInput(serializers.Serializer):
     invite_code = serializers.CharField(required=False, allow_blank=True, max_length=32)
 
 
-class CampaignJoinOutput(serializers.ModelSerializer):
+class CampaignJoinOutput(OutputSerializer):
     group = serializers.IntegerField(source="community_id", read_only=True)
 
     class Meta:
         model = Membership
         fields = [*JOIN_FIELDS, "is_active"]
-        read_only_fields = fields
 
 
 class JoinsView(CampaignChildView):
@@ -169,7 +168,7 @@ class ConversionInput(serializers.Serializer):
     order_id = serializers.CharField(required=False, allow_blank=True, max_length=100)
 
 
-class ConversionOutput(serializers.ModelSerializer):
+class ConversionOutput(OutputSerializer):
     lure_name = serializers.CharField(source="lure.name", default=None)
     product = serializers.CharField(source="entitlement.product")
 
@@ -188,7 +187,6 @@ class ConversionOutput(serializers.ModelSerializer):
             "inviter",
             "converted_at",
         ]
-        read_only_fields = fields
 
 
 class ConversionsView(CampaignChildView):
@@ -220,7 +218,7 @@ class ConversionsView(CampaignChildView):
 # --- referrals ----------------------------------------------------------------------------------
 
 
-class ReferralOutput(serializers.ModelSerializer):
+class ReferralOutput(OutputSerializer):
     class Meta:
         model = Referral
         fields = [
@@ -235,7 +233,6 @@ class ReferralOutput(serializers.ModelSerializer):
             "checked_at",
             "reward",
         ]
-        read_only_fields = fields
 
 
 @schema_view(list="Referrals: who invited whom, and whether it counted")
@@ -305,7 +302,7 @@ class FollowUpInput(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
-class FollowUpOutput(serializers.ModelSerializer):
+class FollowUpOutput(OutputSerializer):
     member_name = serializers.CharField(source="member.display_name")
     assignee_name = serializers.CharField(source="assignee.username", default=None)
 
@@ -324,7 +321,6 @@ class FollowUpOutput(serializers.ModelSerializer):
             "created_at",
             "done_at",
         ]
-        read_only_fields = fields
 
 
 @schema_view(

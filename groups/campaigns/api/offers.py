@@ -11,6 +11,7 @@ from groups.campaigns.models import Campaign, Claim, Offer
 from groups.models import Member
 from suo.api.errors import error_body
 from suo.api.scoping import ScopedPrimaryKeyRelatedField, WorkspaceScopedMixin
+from suo.api.serializers import OutputSerializer
 from suo.api.viewsets import ServiceApiMixin
 from suo.tenancy import MODERATE_ROLES, scoped
 
@@ -33,7 +34,7 @@ class OfferUpdateInput(OfferInput):
     position = serializers.IntegerField(min_value=0, max_value=1000, required=False)
 
 
-class OfferOutput(serializers.ModelSerializer):
+class OfferOutput(OutputSerializer):
     remaining = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -49,14 +50,13 @@ class OfferOutput(serializers.ModelSerializer):
             "per_member_limit",
             "position",
         ]
-        read_only_fields = fields
 
 
 class ClaimInput(serializers.Serializer):
     member = ScopedPrimaryKeyRelatedField(queryset=Member.objects.all())
 
 
-class ClaimOutput(serializers.ModelSerializer):
+class ClaimOutput(OutputSerializer):
     remaining = serializers.IntegerField(
         source="remaining_after", help_text="Stock left right after this claim."
     )
@@ -79,7 +79,6 @@ class ClaimOutput(serializers.ModelSerializer):
             "via",
             "claimed_at",
         ]
-        read_only_fields = fields
 
 
 class OfferViewSet(ServiceApiMixin, WorkspaceScopedMixin, viewsets.GenericViewSet):

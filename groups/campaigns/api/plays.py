@@ -15,6 +15,7 @@ from groups.campaigns.models.plays import PLAY_SLOT, PLAY_TERMS
 from groups.models import Community, Member
 from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField
+from suo.api.serializers import OutputSerializer
 from suo.api.viewsets import ReadViewSet
 from suo.tenancy import MODERATE_ROLES
 
@@ -49,7 +50,7 @@ class PlayInput(serializers.Serializer):
     )
 
 
-class PlayOutput(serializers.ModelSerializer):
+class PlayOutput(OutputSerializer):
     status = serializers.SerializerMethodField(
         help_text="scheduled, open, closing (time is up, not settled yet), or the outcome."
     )
@@ -73,7 +74,6 @@ class PlayOutput(serializers.ModelSerializer):
             "closed_at",
             "created_at",
         ]
-        read_only_fields = fields
 
     @extend_schema_field(
         serializers.ChoiceField(
@@ -103,11 +103,10 @@ class PlayEntryInput(serializers.Serializer):
     )
 
 
-class PlayEntryOutput(serializers.ModelSerializer):
+class PlayEntryOutput(OutputSerializer):
     class Meta:
         model = PlayEntry
         fields = ["id", "play", "member", "day", "streak", "order_id", "state", "rank", "created_at"]
-        read_only_fields = fields
 
 
 class DrawOutput(serializers.Serializer):
@@ -215,13 +214,12 @@ class PlayViewSet(ReadViewSet):
         return Response(VerifyOutput(selectors.play_verify(self.get_object())).data)
 
 
-class PlayAlertOutput(serializers.ModelSerializer):
+class PlayAlertOutput(OutputSerializer):
     play_title = serializers.CharField(source="play.title", read_only=True)
 
     class Meta:
         model = PlayAlert
         fields = ["id", "group", "play", "play_title", "kind", "message", "details", "created_at", "read_at"]
-        read_only_fields = fields
 
 
 @schema_view(

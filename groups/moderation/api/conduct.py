@@ -16,6 +16,7 @@ from groups.models.moderation import LadderStep, describe_action
 from groups.moderation import conduct, ladders, selectors
 from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField
+from suo.api.serializers import OutputSerializer
 from suo.api.viewsets import ReadDeleteViewSet
 
 # The API names a rule's group `group` (conduct.RULE_FIELDS says `community`).
@@ -44,7 +45,7 @@ class RuleInput(serializers.ModelSerializer):
 
 
 @extend_schema_serializer(component_name="Rule")
-class RuleOutput(serializers.ModelSerializer):
+class RuleOutput(OutputSerializer):
     group = serializers.PrimaryKeyRelatedField(
         source="community", read_only=True, allow_null=True, help_text=GROUP_HELP
     )
@@ -55,7 +56,6 @@ class RuleOutput(serializers.ModelSerializer):
     class Meta:
         model = Rule
         fields = ["id", *RULE_FIELDS, "created_at"]
-        read_only_fields = fields
 
 
 class RuleFilter(django_filters.FilterSet):
@@ -144,13 +144,12 @@ class LadderInput(serializers.ModelSerializer):
 
 
 @extend_schema_serializer(component_name="Ladder")
-class LadderOutput(serializers.ModelSerializer):
+class LadderOutput(OutputSerializer):
     steps = serializers.SerializerMethodField(help_text=STEPS_HELP)
 
     class Meta:
         model = Ladder
         fields = ["id", *LADDER_FIELDS, "created_at", "updated_at"]
-        read_only_fields = fields
 
     @extend_schema_field(LadderStepSerializer(many=True))
     def get_steps(self, ladder) -> list:

@@ -26,6 +26,7 @@ from groups.moderation import selectors, services
 from groups.moderation.services import ViolationLogged
 from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField
+from suo.api.serializers import OutputSerializer
 from suo.api.viewsets import ReadViewSet
 from suo.tenancy import CONFIGURE_ROLES, MODERATE_ROLES
 
@@ -35,14 +36,13 @@ SCREENSHOT_MAX_BYTES = 5 * 1024 * 1024
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
-class RuleBriefSerializer(serializers.ModelSerializer):
+class RuleBriefSerializer(OutputSerializer):
     class Meta:
         model = Rule
         fields = ["id", "title", "category", "severity"]
-        read_only_fields = fields
 
 
-class ViolationSerializer(serializers.ModelSerializer):
+class ViolationSerializer(OutputSerializer):
     group = serializers.IntegerField(source="community_id", read_only=True)
     group_name = serializers.CharField(source="community.name", read_only=True)
     member = MemberBriefSerializer(read_only=True)
@@ -77,7 +77,6 @@ class ViolationSerializer(serializers.ModelSerializer):
             "revoked_by",
             "revoke_reason",
         ]
-        read_only_fields = fields
 
     def get_has_screenshot(self, violation) -> bool:
         return bool(violation.screenshot)
@@ -109,7 +108,6 @@ class ViolationLoggedOutput(ViolationSerializer):
             "next_action",
             "next_step",
         ]
-        read_only_fields = fields
 
     def to_representation(self, logged: ViolationLogged) -> dict:
         data = ViolationSerializer(logged.violation, context=self.context).data
@@ -207,7 +205,7 @@ class ViolationViewSet(ReadViewSet):
         return Response(self.get_serializer(self.get_queryset().get(pk=violation.pk)).data)
 
 
-class AppealSerializer(serializers.ModelSerializer):
+class AppealSerializer(OutputSerializer):
     violation = ViolationSerializer(read_only=True)
     filed_by = serializers.CharField(source="filed_by.username", read_only=True, default=None)
     decided_by = serializers.CharField(source="decided_by.username", read_only=True, default=None)
@@ -225,7 +223,6 @@ class AppealSerializer(serializers.ModelSerializer):
             "decided_at",
             "decision_reason",
         ]
-        read_only_fields = fields
 
 
 class AppealInput(serializers.Serializer):

@@ -9,10 +9,11 @@ from links.livecodes.alerts import alert_message, alerts_mark_read
 from links.livecodes.models import LiveCodeAlert
 from suo.api.schema import schema_view
 from suo.api.scoping import WorkspaceScopedMixin
+from suo.api.serializers import OutputSerializer
 from suo.tenancy import CONFIGURE_ROLES
 
 
-class AlertOutput(serializers.ModelSerializer):
+class AlertOutput(OutputSerializer):
     message = serializers.SerializerMethodField()
     is_open = serializers.BooleanField(read_only=True, help_text="false once the condition cleared.")
     live_code_name = serializers.CharField(source="live_code.name", read_only=True)
@@ -32,7 +33,6 @@ class AlertOutput(serializers.ModelSerializer):
             "resolved_at",
             "read_at",
         ]
-        read_only_fields = fields
 
     def get_message(self, alert) -> str:
         return alert_message(alert)
