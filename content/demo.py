@@ -98,10 +98,12 @@ def _demo_picture() -> SimpleUploadedFile:
 
 def _clicks(post: Post, rng: random.Random, count: int) -> None:
     zone = ZoneInfo(post.workspace.timezone)
+    sent_at = post.sent_at
+    assert sent_at is not None  # the demo clicks the links of posts it sent
     visits = []
     for post_link in PostLink.objects.filter(post=post):
         for _ in range(count):
-            at = post.sent_at + dt.timedelta(minutes=rng.randint(1, 600))
+            at = sent_at + dt.timedelta(minutes=rng.randint(1, 600))
             visits.append(
                 demo_visit(
                     link_id=post_link.link_id,

@@ -18,10 +18,11 @@ def _desk_workspace(request) -> tuple[Workspace | None, list[Workspace]]:
     """The workspace the desk works in, or None and the choices when the user moderates several."""
     slug = request.GET.get("workspace")
     workspace, choices = workspace_chosen(user=request.user, slug=slug, roles=MODERATE_ROLES)
-    if slug and role_in(request.user, workspace) not in MODERATE_ROLES:
+    if workspace is None:
+        if not choices:
+            raise PermissionDenied(_("Your role does not allow logging violations."))
+    elif slug and role_in(request.user, workspace) not in MODERATE_ROLES:
         raise PermissionDenied(_("Your role in this workspace does not allow logging violations."))
-    if workspace is None and not choices:
-        raise PermissionDenied(_("Your role does not allow logging violations."))
     return workspace, choices
 
 

@@ -54,8 +54,8 @@ _REFUSAL_ATTR = "_suo_admin_refusal"
 def form_add_refusal(form, refusal: ValidationError) -> None:
     """Show a service's refusal on `form`: each error at its field, or above the form when the
     form has no such field."""
-    errors = refusal.error_dict if hasattr(refusal, "error_dict") else {None: refusal.error_list}
-    for field, messages_ in errors.items():
+    errors = refusal.error_dict.items() if hasattr(refusal, "error_dict") else [(None, refusal.error_list)]
+    for field, messages_ in errors:
         form.add_error(field if field in form.fields else None, messages_)
 
 

@@ -70,7 +70,7 @@ def audit_build(
     belongs to the target's workspace unless `workspace` says otherwise."""
     actor_id = getattr(actor, "pk", None) if actor is not None and actor.is_authenticated else None
     if workspace is None:
-        workspace = target.workspace_id
+        workspace = target.workspace_id  # type: ignore[attr-defined]  # every domain row has one
     return AuditRecord(
         workspace_id=workspace if isinstance(workspace, int) else workspace.pk,
         actor_id=actor_id,

@@ -213,9 +213,10 @@ def role_assign(
         started_at=now,
         assigned_by=by,
     )
-    return save_or_field_error(
+    save_or_field_error(
         assignment, field="role", message=_("This person already holds this role in the group.")
     )
+    return assignment
 
 
 @transaction.atomic
