@@ -282,41 +282,19 @@ def _community(workspace, spec: dict, members: list[Member], rng: random.Random,
     ActivityEvent.objects.bulk_create(activities)
     active = [m for m in memberships if m.is_active]
     if active:
-        lead = RoleAssignment(
-            workspace=workspace,
-            community=community,
-            role=GroupRole.LEAD,
-            member=active[0].member,
-            user=users.get("owner"),
-            started_at=start,
-        )
-        roles = [lead]
+        held = {"workspace": workspace, "community": community, "started_at": start}
+        roles = [
+            RoleAssignment(role=GroupRole.LEAD, member=active[0].member, user=users.get("owner"), **held)
+        ]
         if users.get("operator"):
-            roles.append(
-                RoleAssignment(
-                    workspace=workspace,
-                    community=community,
-                    role=GroupRole.OPERATOR,
-                    user=users["operator"],
-                    started_at=start,
-                )
-            )
+            roles.append(RoleAssignment(role=GroupRole.OPERATOR, user=users["operator"], **held))
         for member, role, position in zip(
             [m.member for m in active[1:6]],
             [GroupRole.KOL, GroupRole.ATMOSPHERE, GroupRole.ATMOSPHERE, GroupRole.ATMOSPHERE, GroupRole.KOL],
             ["A", "B", "B", "C", "C"],
             strict=False,
         ):
-            roles.append(
-                RoleAssignment(
-                    workspace=workspace,
-                    community=community,
-                    role=role,
-                    member=member,
-                    script_position=position,
-                    started_at=start,
-                )
-            )
+            roles.append(RoleAssignment(role=role, member=member, script_position=position, **held))
         RoleAssignment.objects.bulk_create(roles)
     if any(t["kind"] == "paid" for t in spec["thresholds"]):
         for member in chosen[:8]:
