@@ -5,7 +5,6 @@ nothing once the demo library exists."""
 import datetime as dt
 import io
 import random
-import uuid
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
@@ -16,7 +15,8 @@ from PIL import Image, ImageDraw
 from content import services
 from content.models import ContentItem, Post, PostDelivery, PostEngagement, PostLink, TaskStatus
 from groups.models import Community, CommunityState, Membership
-from links.capture import Visit, store_visits
+from links.capture import store_visits
+from links.demo import demo_visit
 from suo.models import Workspace
 
 ITEMS = [
@@ -98,22 +98,20 @@ def _demo_picture() -> SimpleUploadedFile:
 
 def _clicks(post: Post, rng: random.Random, count: int) -> None:
     zone = ZoneInfo(post.workspace.timezone)
+    sent_at = post.sent_at
+    assert sent_at is not None  # the demo clicks the links of posts it sent
     visits = []
     for post_link in PostLink.objects.filter(post=post):
         for _ in range(count):
-            at = post.sent_at + dt.timedelta(minutes=rng.randint(1, 600))
+            at = sent_at + dt.timedelta(minutes=rng.randint(1, 600))
             visits.append(
-                Visit(
-                    event_id=uuid.uuid4().hex,
+                demo_visit(
                     link_id=post_link.link_id,
                     workspace_id=post.workspace_id,
-                    at=at.timestamp(),
-                    day=at.astimezone(zone).date().isoformat(),
+                    at=at,
+                    zone=zone,
                     platform="wechat",
                     user_agent="Mozilla/5.0 (iPhone) MicroMessenger/8.0.50",
-                    referrer_host="",
-                    country="CN",
-                    visitor=uuid.uuid4().hex,
                 )
             )
     store_visits(visits, known_new=True)

@@ -6,7 +6,6 @@ import random
 from datetime import timedelta
 from itertools import pairwise
 
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from groups.models import (
@@ -28,6 +27,7 @@ from groups.models import (
     Threshold,
 )
 from groups.moderation import demo as moderation_demo
+from suo.demo import role_holders
 
 SURNAMES = (
     "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
@@ -282,41 +282,19 @@ def _community(workspace, spec: dict, members: list[Member], rng: random.Random,
     ActivityEvent.objects.bulk_create(activities)
     active = [m for m in memberships if m.is_active]
     if active:
-        lead = RoleAssignment(
-            workspace=workspace,
-            community=community,
-            role=GroupRole.LEAD,
-            member=active[0].member,
-            user=users.get("owner"),
-            started_at=start,
-        )
-        roles = [lead]
+        held = {"workspace": workspace, "community": community, "started_at": start}
+        roles = [
+            RoleAssignment(role=GroupRole.LEAD, member=active[0].member, user=users.get("owner"), **held)
+        ]
         if users.get("operator"):
-            roles.append(
-                RoleAssignment(
-                    workspace=workspace,
-                    community=community,
-                    role=GroupRole.OPERATOR,
-                    user=users["operator"],
-                    started_at=start,
-                )
-            )
+            roles.append(RoleAssignment(role=GroupRole.OPERATOR, user=users["operator"], **held))
         for member, role, position in zip(
             [m.member for m in active[1:6]],
             [GroupRole.KOL, GroupRole.ATMOSPHERE, GroupRole.ATMOSPHERE, GroupRole.ATMOSPHERE, GroupRole.KOL],
             ["A", "B", "B", "C", "C"],
             strict=False,
         ):
-            roles.append(
-                RoleAssignment(
-                    workspace=workspace,
-                    community=community,
-                    role=role,
-                    member=member,
-                    script_position=position,
-                    started_at=start,
-                )
-            )
+            roles.append(RoleAssignment(role=role, member=member, script_position=position, **held))
         RoleAssignment.objects.bulk_create(roles)
     if any(t["kind"] == "paid" for t in spec["thresholds"]):
         for member in chosen[:8]:
@@ -328,19 +306,13 @@ def _community(workspace, spec: dict, members: list[Member], rng: random.Random,
 
 
 def seed(workspaces: dict) -> None:
-    User = get_user_model()
     for slug, specs in GROUPS.items():
         workspace = workspaces.get(slug)
         if workspace is None:
             continue
         rng = random.Random(f"suo-demo-{slug}")
         CommunityDefaults.objects.get_or_create(workspace=workspace, defaults=DEFAULTS)
-        users = {
-            role: User.objects.filter(
-                workspace_memberships__workspace=workspace, workspace_memberships__role=role
-            ).first()
-            for role in ("owner", "operator")
-        }
+        users = role_holders(workspace, ("owner", "operator"))
         members = _members(workspace, rng, 60 if slug == "demo" else 24, f"{slug}-wx")
         for spec in specs:
             shuffled = members[:]

@@ -10,27 +10,20 @@ from django.utils.translation import gettext as _
 from groups.models import Community, CommunityState, PenaltyAction, Rule, RuleCategory, Severity, Violation
 from groups.models.community import CommunityKind
 from suo.models import Workspace
+from suo.selectors import workspace_chosen
 from suo.tenancy import MODERATE_ROLES, role_in, scoped, workspace_ids
 
 
 def _desk_workspace(request) -> tuple[Workspace | None, list[Workspace]]:
     """The workspace the desk works in, or None and the choices when the user moderates several."""
     slug = request.GET.get("workspace")
-    if slug:
-        workspace = Workspace.objects.filter(slug=slug, pk__in=workspace_ids(request.user)).first()
-        if workspace is None:
-            raise Http404(_("No such workspace, or you are not a member of it."))
-        if role_in(request.user, workspace) not in MODERATE_ROLES:
-            raise PermissionDenied(_("Your role in this workspace does not allow logging violations."))
-        return workspace, []
-    choices = list(
-        Workspace.objects.filter(pk__in=workspace_ids(request.user, MODERATE_ROLES)).order_by("name")
-    )
-    if not choices:
-        raise PermissionDenied(_("Your role does not allow logging violations."))
-    if len(choices) == 1:
-        return choices[0], choices
-    return None, choices
+    workspace, choices = workspace_chosen(user=request.user, slug=slug, roles=MODERATE_ROLES)
+    if workspace is None:
+        if not choices:
+            raise PermissionDenied(_("Your role does not allow logging violations."))
+    elif slug and role_in(request.user, workspace) not in MODERATE_ROLES:
+        raise PermissionDenied(_("Your role in this workspace does not allow logging violations."))
+    return workspace, choices
 
 
 @login_required(login_url="admin:login")

@@ -81,6 +81,34 @@ PLATFORM_WEIGHTS = [
 REFERRERS = ["", "", "mp.weixin.qq.com", "qun.qq.com", "www.xiaohongshu.com"]
 
 
+def demo_visit(
+    *,
+    link_id: int,
+    workspace_id: int,
+    at: dt.datetime,
+    zone: ZoneInfo,
+    platform: str,
+    user_agent: str,
+    referrer_host: str = "",
+    ip: str = "",
+) -> Visit:
+    """A made-up visit of a link from China, counted on its day in the workspace's time zone; the
+    visitor is the one an IP address gives, or a new one each time."""
+    day = at.astimezone(zone).date().isoformat()
+    return Visit(
+        event_id=uuid.uuid4().hex,
+        link_id=link_id,
+        workspace_id=workspace_id,
+        at=at.timestamp(),
+        day=day,
+        platform=platform,
+        user_agent=user_agent,
+        referrer_host=referrer_host,
+        country="CN",
+        visitor=visitor_hash(ip=ip, user_agent=user_agent, day=day) if ip else uuid.uuid4().hex,
+    )
+
+
 def _demo_clicks(link: Link, rng: random.Random, days: int = 14) -> list[Visit]:
     zone = ZoneInfo(link.workspace.timezone)
     now = timezone.now()
@@ -91,20 +119,17 @@ def _demo_clicks(link: Link, rng: random.Random, days: int = 14) -> list[Visit]:
             at = now - dt.timedelta(days=day_offset, seconds=rng.randint(0, 86_000))
             at = min(at, now)
             platform = rng.choice(platforms)
-            day = at.astimezone(zone).date().isoformat()
             ip = f"10.0.{rng.randint(0, 3)}.{rng.randint(1, 12)}"
             visits.append(
-                Visit(
-                    event_id=uuid.uuid4().hex,
+                demo_visit(
                     link_id=link.pk,
                     workspace_id=link.workspace_id,
-                    at=at.timestamp(),
-                    day=day,
+                    at=at,
+                    zone=zone,
                     platform=platform,
                     user_agent=USER_AGENTS[platform],
                     referrer_host=rng.choice(REFERRERS),
-                    country="CN",
-                    visitor=visitor_hash(ip=ip, user_agent=USER_AGENTS[platform], day=day),
+                    ip=ip,
                 )
             )
     return visits

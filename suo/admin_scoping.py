@@ -51,15 +51,21 @@ class ScopedRawIdWidget(widgets.ForeignKeyRawIdWidget):
 _REFUSAL_ATTR = "_suo_admin_refusal"
 
 
+def form_add_refusal(form, refusal: ValidationError) -> None:
+    """Show a service's refusal on `form`: each error at its field, or above the form when the
+    form has no such field."""
+    errors = refusal.error_dict.items() if hasattr(refusal, "error_dict") else [(None, refusal.error_list)]
+    for field, messages_ in errors:
+        form.add_error(field if field in form.fields else None, messages_)
+
+
 def _with_refusal(form_class, refusal: ValidationError):
     """`form_class`, failing validation with the errors of a refused save."""
 
     class RefusedForm(form_class):
         def _post_clean(self):
             super()._post_clean()
-            errors = refusal.error_dict if hasattr(refusal, "error_dict") else {None: refusal.error_list}
-            for field, messages_ in errors.items():
-                self.add_error(field if field in self.fields else None, messages_)
+            form_add_refusal(self, refusal)
 
     RefusedForm.__name__ = form_class.__name__
     return RefusedForm
@@ -210,6 +216,20 @@ class ReadOnlyMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class AddThenShowMixin:
+    """Rows added through a short form (`add_fields`) and afterwards only shown (`shown_fields`, all
+    read-only): what happens to them next is the services' business (actions, buttons)."""
+
+    add_fields: list[str] = []
+    shown_fields: list[str] = []
+
+    def get_fields(self, request, obj=None):
+        return self.add_fields if obj is None else self.shown_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.shown_fields
 
 
 class ReadOnlyScopedAdmin(ReadOnlyMixin, WorkspaceScopedAdmin):

@@ -2,8 +2,9 @@
 that made the change, inside its transaction (a rolled-back change leaves no record).
 
     audit_record(actor=request.user, verb="violation.revoked", target=violation,
-                 before={"revoked": False}, after={"revoked": True, "reason": reason},
-                 workspace=violation.workspace)
+                 before={"revoked": False}, after={"revoked": True, "reason": reason})
+
+The record belongs to the target's workspace; `workspace=` names it when the target has none.
 
 Records are never edited: the model refuses updates and deletes, the admin shows them read-only
 to everyone (superusers included) and the API only lists them (`/api/audit/`, owners).
@@ -63,10 +64,13 @@ def audit_build(
     target: models.Model,
     before: dict | None = None,
     after: dict | None = None,
-    workspace: Workspace | int,
+    workspace: Workspace | int | None = None,
 ) -> AuditRecord:
-    """An unsaved record; audit_record saves it at once, audit_many saves several together."""
+    """An unsaved record; audit_record saves it at once, audit_many saves several together. It
+    belongs to the target's workspace unless `workspace` says otherwise."""
     actor_id = getattr(actor, "pk", None) if actor is not None and actor.is_authenticated else None
+    if workspace is None:
+        workspace = target.workspace_id  # type: ignore[attr-defined]  # every domain row has one
     return AuditRecord(
         workspace_id=workspace if isinstance(workspace, int) else workspace.pk,
         actor_id=actor_id,

@@ -1,17 +1,29 @@
 """Small database helpers shared by the apps' services."""
 
+from typing import TypeVar
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+
+M = TypeVar("M", bound=models.Model)
+
+
+def save_unless_taken(instance: M) -> M | None:
+    """Save `instance` in a savepoint; None when a unique constraint refuses it (the row exists
+    already, perhaps made a moment ago by a concurrent request), leaving the outer transaction usable."""
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError:
+        return None
+    return instance
 
 
 def save_or_field_error(instance: models.Model, *, field: str, message: str) -> models.Model:
     """Save `instance`; when a unique constraint refuses it (perhaps a concurrent request won the
     race), raise a ValidationError on `field` instead, leaving the outer transaction usable."""
-    try:
-        with transaction.atomic():
-            instance.save()
-    except IntegrityError as exc:
-        raise ValidationError({field: message}) from exc
+    if save_unless_taken(instance) is None:
+        raise ValidationError({field: message})
     return instance
 
 

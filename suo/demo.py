@@ -31,6 +31,17 @@ DEMO_LOGINS = [
 ]
 
 
+def role_holders(workspace: Workspace, roles: tuple[str, ...]) -> dict:
+    """The (first) user of each of `roles` in `workspace`, None for a role nobody holds there."""
+    User = get_user_model()
+    return {
+        role: User.objects.filter(
+            workspace_memberships__workspace=workspace, workspace_memberships__role=role
+        ).first()
+        for role in roles
+    }
+
+
 def seed() -> dict:
     """Create or refresh the demo workspaces and users; running it twice changes nothing."""
     workspaces = {}

@@ -12,7 +12,7 @@ from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import re_path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from suo.admin_scoping import WorkspaceScopedAdmin
+from suo.admin_scoping import AddThenShowMixin, WorkspaceScopedAdmin
 from suo.models import InvitationState, WorkspaceInvitation
 from suo.services import (
     invitation_accept,
@@ -53,7 +53,7 @@ class InvitationForm(forms.ModelForm):
 
 
 @admin.register(WorkspaceInvitation)
-class WorkspaceInvitationAdmin(WorkspaceScopedAdmin):
+class WorkspaceInvitationAdmin(AddThenShowMixin, WorkspaceScopedAdmin):
     form = InvitationForm
     admin_write_roles = OWNER_ROLES
     list_display = ["username", "workspace", "role", "state_shown", "invited_by", "expires_at", "created_at"]
@@ -61,15 +61,8 @@ class WorkspaceInvitationAdmin(WorkspaceScopedAdmin):
     list_select_related = ["workspace", "invited_by"]
     search_fields = ["username"]
     actions = ["cancel"]
-    readonly_fields = [
-        "workspace",
-        "username",
-        "role",
-        "state_shown",
-        "invited_by",
-        "expires_at",
-        "decided_at",
-    ]
+    add_fields = ["workspace", "username", "role"]
+    shown_fields = [*add_fields, "state_shown", "invited_by", "expires_at", "decided_at"]
 
     def get_queryset(self, request):
         queryset = admin.ModelAdmin.get_queryset(self, request)  # invitees have no role in the workspace
@@ -77,12 +70,6 @@ class WorkspaceInvitationAdmin(WorkspaceScopedAdmin):
             return queryset
         owned = workspace_ids(request.user, OWNER_ROLES)
         return queryset.filter(Q(workspace__in=owned) | Q(username=request.user.get_username()))
-
-    def get_fields(self, request, obj=None):
-        return ["workspace", "username", "role"] if obj is None else self.readonly_fields
-
-    def get_readonly_fields(self, request, obj=None):
-        return [] if obj is None else self.readonly_fields
 
     def _is_invitee(self, request, obj) -> bool:
         return obj is not None and obj.username == request.user.get_username()

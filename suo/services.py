@@ -190,7 +190,6 @@ def _decide(invitation: WorkspaceInvitation, *, by: AbstractBaseUser, state: str
         target=locked,
         before=before,
         after=snapshot(locked, INVITATION_AUDITED),
-        workspace=locked.workspace,
     )
     return locked
 

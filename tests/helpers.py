@@ -30,6 +30,12 @@ def run_in_threads(count: int, work) -> list:
     return outcomes
 
 
+def admin_form_errors(response) -> dict:
+    """The errors of an admin form that was refused: the page is shown again (200), not left."""
+    assert response.status_code == 200, "the admin accepted the form"
+    return response.context["adminform"].form.errors
+
+
 def admin_form_data(page) -> dict:
     """What the browser would post back from an admin change page as it was rendered: the main
     form's values and every inline's management form and rows. Tests change what they need."""

@@ -15,6 +15,7 @@ from content.admin.library import ServiceAdmin
 from content.models import ItemStatus, Post, PostState, SopTask
 from content.services.posts import PAST_TOLERANCE
 from groups.models import Community
+from suo.admin_scoping import AddThenShowMixin
 from suo.models import Workspace
 from suo.tenancy import READ_ROLES, scoped, workspace_ids
 
@@ -42,7 +43,7 @@ class PostForm(forms.ModelForm):
 
 
 @admin.register(Post)
-class PostAdmin(ServiceAdmin):
+class PostAdmin(AddThenShowMixin, ServiceAdmin):
     form = PostForm
     list_display = ["item", "scheduled_at", "state", "sent_at", "reach_total"]
     list_filter = ["state"]
@@ -53,13 +54,8 @@ class PostAdmin(ServiceAdmin):
     readonly_fields = ["state", "sent_at", "delivery_list", "metrics_line"]
     change_list_template = "admin/content/post/change_list.html"
 
-    def get_fields(self, request, obj=None):
-        if obj is None:
-            return ["workspace", "item", "groups", "scheduled_at"]
-        return ["workspace", "item", "scheduled_at", "state", "sent_at", "delivery_list", "metrics_line"]
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.get_fields(request, obj) if obj is not None else []
+    add_fields = ["workspace", "item", "groups", "scheduled_at"]
+    shown_fields = ["workspace", "item", "scheduled_at", "state", "sent_at", "delivery_list", "metrics_line"]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)

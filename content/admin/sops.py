@@ -14,7 +14,7 @@ from content import selectors, services
 from content.admin.library import ServiceAdmin
 from content.models import Sop, SopStep, SopTask, TaskStatus
 from groups.models import Community
-from suo.admin_scoping import WorkspaceScopedAdmin, WorkspaceScopedInline
+from suo.admin_scoping import WorkspaceScopedAdmin, WorkspaceScopedInline, form_add_refusal
 from suo.tenancy import CONFIGURE_ROLES, MODERATE_ROLES, role_in
 
 STEP_FIELDS = ["day_offset", "weekday", "time", "role", "action", "item", "script"]
@@ -108,14 +108,10 @@ class SopAdmin(ServiceAdmin):
                     by=request.user,
                 )
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                form_add_refusal(form, exc)
             else:
-                self.message_user(
-                    request,
-                    gettext("%(n)d tasks created.") % {"n": len(application.created_tasks)},
-                    messages.SUCCESS,
-                )
+                created = gettext("%(n)d tasks created.") % {"n": len(application.created_tasks)}
+                self.message_user(request, created, messages.SUCCESS)
                 return HttpResponseRedirect(
                     reverse("admin:content_soptask_changelist")
                     + f"?community__id__exact={application.community_id}"

@@ -3,7 +3,7 @@
 from django.http import FileResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import parsers, renderers, serializers
 from rest_framework.decorators import action
 
@@ -11,6 +11,8 @@ from content import services
 from content.api.library import LibraryViewSet, TagNamesField
 from content.images import picture_response
 from content.models import LibraryImage
+from suo.api.schema import schema_view
+from suo.api.serializers import OutputSerializer
 
 
 class ImageInput(serializers.Serializer):
@@ -24,7 +26,7 @@ class ImageUpdateInput(serializers.Serializer):
     tags = serializers.ListField(child=serializers.CharField(max_length=32), required=False, max_length=20)
 
 
-class ImageOutput(serializers.ModelSerializer):
+class ImageOutput(OutputSerializer):
     url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField(help_text="Null until the thumbnail task has run.")
     tags = TagNamesField(read_only=True)
@@ -43,7 +45,6 @@ class ImageOutput(serializers.ModelSerializer):
             "tags",
             "created_at",
         ]
-        read_only_fields = fields
 
     def _absolute(self, image: LibraryImage, kind: str) -> str:
         path = reverse(f"api:image-{kind}", args=[image.pk])
@@ -81,8 +82,8 @@ def picture_action(summary: str):
     return decorate
 
 
-@extend_schema_view(
-    list=extend_schema(summary="Image library"),
+@schema_view(
+    list="Image library",
     create=extend_schema(
         summary="Upload a picture (multipart): checked, re-encoded without EXIF, thumbnail made by a task",
         request={"multipart/form-data": ImageInput},

@@ -6,10 +6,9 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
     extend_schema_field,
-    extend_schema_view,
     inline_serializer,
 )
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -25,17 +24,13 @@ from content.models import (
     Title,
     TitleKind,
 )
-from suo.api.scoping import ScopedPrimaryKeyRelatedField, WorkspaceScopedMixin
+from suo.api.fields import tag_names_field
+from suo.api.schema import schema_view
+from suo.api.scoping import ScopedPrimaryKeyRelatedField
+from suo.api.serializers import OutputSerializer
+from suo.api.viewsets import ReadDeleteViewSet, ReadViewSet
 
-
-@extend_schema_field({"type": "array", "items": {"type": "string", "maxLength": 32}})
-class TagNamesField(serializers.ListField):
-    """Tags as a list of names; unknown names are created in the workspace."""
-
-    child = serializers.CharField(max_length=32)
-
-    def to_representation(self, value):
-        return [tag.name for tag in value.all()]
+TagNamesField = tag_names_field(32)
 
 
 class MetricsOutput(serializers.Serializer):
@@ -67,7 +62,7 @@ class ItemInput(serializers.Serializer):
     images = ScopedPrimaryKeyRelatedField(queryset=LibraryImage.objects.all(), many=True, required=False)
 
 
-class ItemOutput(serializers.ModelSerializer):
+class ItemOutput(OutputSerializer):
     tags = TagNamesField(read_only=True)
     flags = serializers.SerializerMethodField(
         help_text='["hit"] for a hit template, ["low"] for a low performer.'
@@ -90,7 +85,6 @@ class ItemOutput(serializers.ModelSerializer):
             "updated_at",
             "archived_at",
         ]
-        read_only_fields = fields
 
     @extend_schema_field({"type": "array", "items": {"type": "string", "enum": ["hit", "low"]}})
     def get_flags(self, item: ContentItem) -> list[str]:
@@ -105,7 +99,6 @@ class ItemDetailOutput(ItemOutput):
 
     class Meta(ItemOutput.Meta):
         fields = [*ItemOutput.Meta.fields, "metrics"]
-        read_only_fields = fields
 
     @extend_schema_field(ItemMetricsOutput)
     def get_metrics(self, item: ContentItem) -> dict:
@@ -130,8 +123,8 @@ PruneOutput = inline_serializer(
 )
 
 
-@extend_schema_view(
-    list=extend_schema(summary="Content items, with their hit / low flags"),
+@schema_view(
+    list="Content items, with their hit / low flags",
     retrieve=extend_schema(summary="One content item with its metrics and flags", responses=ItemDetailOutput),
     create=extend_schema(
         summary="Create a content item", request=ItemInput, responses={201: ItemDetailOutput}
@@ -140,9 +133,7 @@ PruneOutput = inline_serializer(
         summary="Change a content item", request=ItemInput(partial=True), responses=ItemDetailOutput
     ),
 )
-class ContentItemViewSet(
-    WorkspaceScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class ContentItemViewSet(ReadViewSet):
     queryset = ContentItem.objects.all()
     serializer_class = ItemOutput
     filterset_class = ItemFilter
@@ -161,16 +152,14 @@ class ContentItemViewSet(
         return Response(ItemDetailOutput(item, context=self.get_serializer_context()).data, status=code)
 
     def create(self, request):
-        data = ItemInput(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        item = services.content_item_create(workspace=self.workspace, by=request.user, **data.validated_data)
+        values = self.validated(ItemInput)
+        item = services.content_item_create(workspace=self.workspace, by=request.user, **values)
         return self._detail(item, status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
         item = self.get_object()
-        data = ItemInput(data=request.data, partial=True, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        return self._detail(services.content_item_update(item=item, by=request.user, **data.validated_data))
+        values = self.validated(ItemInput, partial=True)
+        return self._detail(services.content_item_update(item=item, by=request.user, **values))
 
     @extend_schema(
         summary="Clone as template: a draft copy linked by cloned_from",
@@ -198,20 +187,14 @@ class ContentItemViewSet(
 def library_schema(input_class, output_class, **views):
     """The schema of a LibraryViewSet: create and change take `input_class` and answer with
     `output_class`; `views` describe the other actions."""
-    return extend_schema_view(
+    return schema_view(
         **views,
         create=extend_schema(request=input_class, responses={201: output_class}),
         partial_update=extend_schema(request=input_class(partial=True), responses=output_class),
     )
 
 
-class LibraryViewSet(
-    WorkspaceScopedMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
+class LibraryViewSet(ReadDeleteViewSet):
     # Create and change go through `save`, a service taking the validated input.
 
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
@@ -225,15 +208,13 @@ class LibraryViewSet(
         return Response(self.get_serializer(instance).data, status=code)
 
     def create(self, request):
-        data = self.input_class(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        return self._answer(self.save(None, data.validated_data), status.HTTP_201_CREATED)
+        values = self.validated(self.input_class)
+        return self._answer(self.save(None, values), status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
         instance = self.get_object()
-        data = self.input_class(data=request.data, partial=True, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        return self._answer(self.save(instance, data.validated_data))
+        values = self.validated(self.input_class, partial=True)
+        return self._answer(self.save(instance, values))
 
     def perform_destroy(self, instance):
         services.library_delete(row=instance, by=self.request.user)
@@ -245,18 +226,15 @@ class TitleInput(serializers.Serializer):
     tags = serializers.ListField(child=serializers.CharField(max_length=32), required=False, max_length=20)
 
 
-class TitleOutput(serializers.ModelSerializer):
+class TitleOutput(OutputSerializer):
     tags = TagNamesField(read_only=True)
 
     class Meta:
         model = Title
         fields = ["id", "text", "kind", "tags", "created_at"]
-        read_only_fields = fields
 
 
-@library_schema(
-    TitleInput, TitleOutput, list=extend_schema(summary="Title library: headlines and long-tail keywords")
-)
+@library_schema(TitleInput, TitleOutput, list="Title library: headlines and long-tail keywords")
 class TitleViewSet(LibraryViewSet):
     queryset = Title.objects.prefetch_related("tags").order_by("-created_at", "-pk")
     serializer_class = TitleOutput
@@ -276,7 +254,7 @@ class FaqInput(serializers.Serializer):
     )
 
 
-class FaqOutput(serializers.ModelSerializer):
+class FaqOutput(OutputSerializer):
     score = serializers.FloatField(
         read_only=True, required=False, help_text="Relevance to ?q= (higher is better)."
     )
@@ -284,7 +262,6 @@ class FaqOutput(serializers.ModelSerializer):
     class Meta:
         model = Faq
         fields = ["id", "question", "answer", "keywords", "score", "created_at", "updated_at"]
-        read_only_fields = fields
 
 
 @library_schema(
@@ -328,19 +305,18 @@ class AbcScriptInput(serializers.Serializer):
     lines = LineSerializer(many=True, help_text="In speaking order.")
 
 
-class AbcScriptOutput(serializers.ModelSerializer):
+class AbcScriptOutput(OutputSerializer):
     lines = LineSerializer(many=True, read_only=True)
 
     class Meta:
         model = AbcScript
         fields = ["id", "title", "notes", "lines", "created_at"]
-        read_only_fields = fields
 
 
 @library_schema(
     AbcScriptInput,
     AbcScriptOutput,
-    list=extend_schema(summary="ABC scripts: short dialogues for the A, B and C positions"),
+    list="ABC scripts: short dialogues for the A, B and C positions",
 )
 class AbcScriptViewSet(LibraryViewSet):
     queryset = AbcScript.objects.prefetch_related("lines").order_by("title", "pk")

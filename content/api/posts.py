@@ -1,8 +1,8 @@
 """/api/posts/: schedule an item into groups (tracked links per group), its metrics, cancel."""
 
 import django_filters
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -10,7 +10,10 @@ from content import selectors, services
 from content.api.library import MetricsOutput
 from content.models import ContentItem, Post
 from groups.models import Community
-from suo.api.scoping import ScopedPrimaryKeyRelatedField, WorkspaceScopedMixin
+from suo.api.schema import schema_view
+from suo.api.scoping import ScopedPrimaryKeyRelatedField
+from suo.api.serializers import OutputSerializer
+from suo.api.viewsets import ReadViewSet
 
 
 class PostInput(serializers.Serializer):
@@ -44,14 +47,13 @@ class DeliveryOutput(serializers.Serializer):
         return [pl.link.short_url for pl in post_links]
 
 
-class PostOutput(serializers.ModelSerializer):
+class PostOutput(OutputSerializer):
     groups = serializers.SerializerMethodField()
     deliveries = DeliveryOutput(many=True, read_only=True)
 
     class Meta:
         model = Post
         fields = ["id", "item", "groups", "scheduled_at", "state", "sent_at", "deliveries", "created_at"]
-        read_only_fields = fields
 
     @extend_schema_field({"type": "array", "items": {"type": "integer"}})
     def get_groups(self, post: Post) -> list[int]:
@@ -74,18 +76,16 @@ class PostMetricsOutput(MetricsOutput):
     pass
 
 
-@extend_schema_view(
-    list=extend_schema(summary="Posts, newest first"),
-    retrieve=extend_schema(summary="One post with its deliveries"),
+@schema_view(
+    list="Posts, newest first",
+    retrieve="One post with its deliveries",
     create=extend_schema(
         summary="Schedule an item into groups; every URL becomes a tracked short link per group",
         request=PostInput,
         responses={201: PostOutput},
     ),
 )
-class PostViewSet(
-    WorkspaceScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class PostViewSet(ReadViewSet):
     queryset = Post.objects.all()
     serializer_class = PostOutput
     filterset_class = PostFilter
@@ -95,9 +95,8 @@ class PostViewSet(
         return selectors.post_list(queryset=super().get_queryset()).distinct()
 
     def create(self, request):
-        data = PostInput(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        post = services.post_create(workspace=self.workspace, by=request.user, **data.validated_data)
+        values = self.validated(PostInput)
+        post = services.post_create(workspace=self.workspace, by=request.user, **values)
         post = self.get_queryset().get(pk=post.pk)
         return Response(self.get_serializer(post).data, status=status.HTTP_201_CREATED)
 

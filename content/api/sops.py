@@ -3,7 +3,7 @@
 import django_filters
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -11,7 +11,10 @@ from rest_framework.response import Response
 from content import selectors, services
 from content.models import AbcScript, ContentItem, Sop, SopTask, TaskStatus
 from groups.models import Community, CommunityKind, GroupRole
+from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField, WorkspaceScopedMixin
+from suo.api.serializers import OutputSerializer
+from suo.api.viewsets import ReadViewSet
 from suo.tenancy import MODERATE_ROLES
 
 WEEKDAYS = [(i, str(i)) for i in range(7)]
@@ -51,7 +54,7 @@ class SopInput(serializers.Serializer):
     steps = StepSerializer(many=True, allow_empty=False)
 
 
-class SopOutput(serializers.ModelSerializer):
+class SopOutput(OutputSerializer):
     steps = StepSerializer(many=True, read_only=True)
     completion_rate = serializers.FloatField(
         read_only=True, allow_null=True, help_text="Done ÷ tasks due so far, 0–1; null before any is due."
@@ -69,7 +72,6 @@ class SopOutput(serializers.ModelSerializer):
             "completion_rate",
             "created_at",
         ]
-        read_only_fields = fields
 
 
 class ApplyInput(serializers.Serializer):
@@ -79,7 +81,7 @@ class ApplyInput(serializers.Serializer):
     )
 
 
-class TaskOutput(serializers.ModelSerializer):
+class TaskOutput(OutputSerializer):
     group = serializers.IntegerField(source="community_id", read_only=True)
     sop = serializers.IntegerField(source="application.sop_id", read_only=True)
     assignee = serializers.IntegerField(
@@ -114,7 +116,6 @@ class TaskOutput(serializers.ModelSerializer):
             "reminded_at",
             "closed_at",
         ]
-        read_only_fields = fields
 
 
 ApplyOutput = inline_serializer(
@@ -152,14 +153,12 @@ CompletionOutput = inline_serializer(
 )
 
 
-@extend_schema_view(
-    list=extend_schema(summary="SOPs with their steps and completion rate"),
+@schema_view(
+    list="SOPs with their steps and completion rate",
     create=extend_schema(request=SopInput, responses={201: SopOutput}),
     partial_update=extend_schema(request=SopInput(partial=True), responses=SopOutput),
 )
-class SopViewSet(
-    WorkspaceScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class SopViewSet(ReadViewSet):
     queryset = Sop.objects.all()
     serializer_class = SopOutput
     search_fields = ["name"]
@@ -172,20 +171,16 @@ class SopViewSet(
         return Response(self.get_serializer(self.get_queryset().get(pk=sop.pk)).data, status=code)
 
     def create(self, request):
-        data = SopInput(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
+        values = self.validated(SopInput)
         return self._answer(
-            services.sop_save(workspace=self.workspace, by=request.user, **data.validated_data),
+            services.sop_save(workspace=self.workspace, by=request.user, **values),
             status.HTTP_201_CREATED,
         )
 
     def partial_update(self, request, pk=None):
         sop = self.get_object()
-        data = SopInput(data=request.data, partial=True, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        return self._answer(
-            services.sop_save(workspace=self.workspace, sop=sop, by=request.user, **data.validated_data)
-        )
+        values = self.validated(SopInput, partial=True)
+        return self._answer(services.sop_save(workspace=self.workspace, sop=sop, by=request.user, **values))
 
     @extend_schema(
         summary="Apply the SOP to a group: dated tasks for the current role holders",
@@ -195,12 +190,11 @@ class SopViewSet(
     @action(detail=True, methods=["post"])
     def apply(self, request, pk=None):
         sop = self.get_object()
-        data = ApplyInput(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
+        values = self.validated(ApplyInput)
         application = services.sop_apply(
             sop=sop,
-            community=data.validated_data["group"],
-            start_date=data.validated_data.get("start_date"),
+            community=values["group"],
+            start_date=values.get("start_date"),
             by=request.user,
         )
         tasks = selectors.task_list(queryset=SopTask.objects.filter(application=application))
@@ -239,9 +233,7 @@ class TaskFilter(django_filters.FilterSet):
         return queryset.filter(assignee_id=int(value))
 
 
-@extend_schema_view(
-    list=extend_schema(summary="SOP tasks, by due time"), retrieve=extend_schema(summary="One SOP task")
-)
+@schema_view(list="SOP tasks, by due time", retrieve="One SOP task")
 class TaskViewSet(
     WorkspaceScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):

@@ -103,13 +103,7 @@ def content_item_create(
     item.save()
     item.tags.set(tags_for_names(workspace=workspace, names=tags))
     item.images.set(_check_images(workspace, images))
-    audit_record(
-        actor=by,
-        verb="content.item_created",
-        target=item,
-        after=snapshot(item, list(ITEM_FIELDS)),
-        workspace=workspace,
-    )
+    audit_record(actor=by, verb="content.item_created", target=item, after=snapshot(item, list(ITEM_FIELDS)))
     return item
 
 
@@ -139,7 +133,6 @@ def content_item_update(*, item: ContentItem, by=None, tags=None, images=None, *
         target=item,
         before=before,
         after=snapshot(item, list(ITEM_FIELDS)),
-        workspace=item.workspace_id,
     )
     return item
 
@@ -180,12 +173,7 @@ def content_items_archive(
         item.status, item.archived_at = ItemStatus.ARCHIVED, now
         item.save(update_fields=["status", "archived_at", "updated_at"])
         audit_record(
-            actor=by,
-            verb=verb,
-            target=item,
-            before={"status": before},
-            after={"status": ItemStatus.ARCHIVED},
-            workspace=item.workspace_id,
+            actor=by, verb=verb, target=item, before={"status": before}, after={"status": ItemStatus.ARCHIVED}
         )
     return archived
 
@@ -370,13 +358,7 @@ def library_delete(*, row: Title | Faq | AbcScript | LibraryImage, by=None) -> N
     """Delete a title, FAQ answer, script or image (an image's files go once the deletion commits)."""
     files = [f.name for f in (getattr(row, "file", None), getattr(row, "thumbnail", None)) if f]
     storage = row.file.storage if isinstance(row, LibraryImage) else None
-    audit_record(
-        actor=by,
-        verb="content.library_deleted",
-        target=row,
-        before={"repr": str(row)},
-        workspace=row.workspace_id,
-    )
+    audit_record(actor=by, verb="content.library_deleted", target=row, before={"repr": str(row)})
     row.delete()
     if storage is not None:
         transaction.on_commit(lambda: [storage.delete(name) for name in files])

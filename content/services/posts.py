@@ -138,7 +138,6 @@ def post_create(
         verb="content.post_scheduled",
         target=post,
         after={"item": item.pk, "groups": [g.pk for g in groups], "scheduled_at": scheduled_at},
-        workspace=workspace,
     )
     enqueue_on_commit("content.tasks.post_send_task", post.pk, eta=scheduled_at)
     return post
@@ -201,9 +200,7 @@ def post_send(*, post_id: int, now: datetime | None = None) -> Post | None:
     webhook_emit_many(
         workspace=post.workspace, events=[("content.post_due", _post_payload(post, deliveries))]
     )
-    audit_record(
-        actor=None, verb="content.post_sent", target=post, after={"sent_at": now}, workspace=post.workspace_id
-    )
+    audit_record(actor=None, verb="content.post_sent", target=post, after={"sent_at": now})
     return post
 
 
@@ -226,7 +223,7 @@ def post_cancel(*, post: Post, by=None) -> Post:
     for post_link in PostLink.objects.filter(post=post).select_related("link"):
         link_update(link=post_link.link, is_active=False)
     post.refresh_from_db()
-    audit_record(actor=by, verb="content.post_cancelled", target=post, workspace=post.workspace_id)
+    audit_record(actor=by, verb="content.post_cancelled", target=post)
     return post
 
 

@@ -277,13 +277,7 @@ def task_close(*, task: SopTask, status: str, by=None) -> SopTask:
                 )
             }
         )
-    audit_record(
-        actor=by,
-        verb=f"content.task_{status}",
-        target=task,
-        after={"status": status},
-        workspace=task.workspace_id,
-    )
+    audit_record(actor=by, verb=f"content.task_{status}", target=task, after={"status": status})
     return task
 
 

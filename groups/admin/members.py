@@ -19,7 +19,7 @@ from groups.models import (
     Membership,
 )
 from groups.readonly_admin import ReadOnlyInline
-from suo.admin_scoping import ServiceDeleteMixin, WorkspaceScopedAdmin
+from suo.admin_scoping import AddThenShowMixin, ServiceDeleteMixin, WorkspaceScopedAdmin
 from suo.models import Workspace
 from suo.tenancy import MODERATE_ROLES, role_in, workspace_ids
 
@@ -233,7 +233,7 @@ class MembershipAddForm(forms.ModelForm):
 
 
 @admin.register(Membership)
-class MembershipAdmin(WorkspaceScopedAdmin):
+class MembershipAdmin(AddThenShowMixin, WorkspaceScopedAdmin):
     admin_write_roles = MODERATE_ROLES
     list_display = [
         "member",
@@ -256,25 +256,20 @@ class MembershipAdmin(WorkspaceScopedAdmin):
             kwargs["form"] = MembershipAddForm
         return super().get_form(request, obj, **kwargs)
 
-    def get_fields(self, request, obj=None):
-        if obj is None:
-            return ["workspace", "community", "member", "source", "inviter", "joined_at"]
-        return [
-            "workspace",
-            "community",
-            "member",
-            "joined_at",
-            "source",
-            "inviter",
-            "invite_code",
-            "is_active",
-            "left_at",
-            "leave_reason",
-            "muted_until",
-        ]
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.get_fields(request, obj) if obj is not None else []
+    add_fields = ["workspace", "community", "member", "source", "inviter", "joined_at"]
+    shown_fields = [
+        "workspace",
+        "community",
+        "member",
+        "joined_at",
+        "source",
+        "inviter",
+        "invite_code",
+        "is_active",
+        "left_at",
+        "leave_reason",
+        "muted_until",
+    ]
 
     def has_delete_permission(self, request, obj=None):
         return False  # a stay is ended (the actions below), so the history stays

@@ -8,7 +8,6 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
     extend_schema_serializer,
-    extend_schema_view,
     inline_serializer,
 )
 from rest_framework import serializers, status
@@ -18,7 +17,6 @@ from rest_framework.response import Response
 
 from groups import selectors, services
 from groups.api.fields import MemberBriefSerializer, TagNamesField, WorkspaceUserField, optional_text
-from groups.api.viewsets import ReadDeleteViewSet
 from groups.models import (
     Community,
     CommunityState,
@@ -33,7 +31,10 @@ from groups.models import (
     Threshold,
 )
 from suo.api.errors import error_body
+from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField
+from suo.api.serializers import OutputSerializer
+from suo.api.viewsets import ReadDeleteViewSet
 from suo.tenancy import CONFIGURE_ROLES, MODERATE_ROLES, scoped
 
 
@@ -43,7 +44,7 @@ class ThresholdSerializer(serializers.ModelSerializer):
         fields = ["kind", "referral_scope", "min_activity", "campaign", "product"]
 
 
-class RoleHolderSerializer(serializers.ModelSerializer):
+class RoleHolderSerializer(OutputSerializer):
     member = MemberBriefSerializer(read_only=True)
     username = serializers.CharField(source="user.username", read_only=True, default=None)
     holder_name = serializers.CharField(read_only=True)
@@ -51,7 +52,6 @@ class RoleHolderSerializer(serializers.ModelSerializer):
     class Meta:
         model = RoleAssignment
         fields = ["id", "role", "member", "username", "holder_name", "script_position"]
-        read_only_fields = fields
 
 
 LADDER_HELP = gettext_lazy("Penalty ladder id; null: the workspace's default ladder.")
@@ -88,7 +88,7 @@ class CommunityInput(serializers.ModelSerializer):
 
 
 @extend_schema_serializer(component_name="Community")
-class CommunityOutput(serializers.ModelSerializer):
+class CommunityOutput(OutputSerializer):
     tags = TagNamesField(read_only=True)
     thresholds = ThresholdSerializer(many=True, read_only=True)
     member_count = serializers.IntegerField(read_only=True, help_text=gettext_lazy("Active members now."))
@@ -98,7 +98,6 @@ class CommunityOutput(serializers.ModelSerializer):
     class Meta:
         model = Community
         fields = ["id", *GROUP_FIELDS, "state", "state_changed_at", "member_count", "roles", "created_at"]
-        read_only_fields = fields
 
 
 class TransitionInput(serializers.Serializer):
@@ -106,8 +105,12 @@ class TransitionInput(serializers.Serializer):
     note = optional_text(300)
 
 
+# How a member came into a group; a group's membership list adds how it ended or is muted.
+JOIN_FIELDS = ["id", "group", "member", "joined_at", "source", "channel", "campaign", "inviter"]
+
+
 @extend_schema_serializer(component_name="Membership")
-class MembershipOutput(serializers.ModelSerializer):
+class MembershipOutput(OutputSerializer):
     group = serializers.IntegerField(source="community_id", read_only=True)
     member = MemberBriefSerializer(read_only=True)
     inviter = MemberBriefSerializer(read_only=True, allow_null=True)
@@ -115,22 +118,7 @@ class MembershipOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Membership
-        fields = [
-            "id",
-            "group",
-            "member",
-            "joined_at",
-            "source",
-            "channel",
-            "campaign",
-            "inviter",
-            "invite_code",
-            "is_active",
-            "left_at",
-            "leave_reason",
-            "muted_until",
-        ]
-        read_only_fields = fields
+        fields = [*JOIN_FIELDS, "invite_code", "is_active", "left_at", "leave_reason", "muted_until"]
 
 
 class JoinInput(serializers.Serializer):
@@ -179,7 +167,7 @@ class RoleAssignInput(serializers.Serializer):
 
 
 @extend_schema_serializer(component_name="RoleAssignment")
-class RoleAssignmentOutput(serializers.ModelSerializer):
+class RoleAssignmentOutput(OutputSerializer):
     member_detail = MemberBriefSerializer(source="member", read_only=True)
     username = serializers.CharField(source="user.username", read_only=True, default=None)
     holder_name = serializers.CharField(read_only=True)
@@ -199,7 +187,6 @@ class RoleAssignmentOutput(serializers.ModelSerializer):
             "started_at",
             "ended_at",
         ]
-        read_only_fields = fields
 
 
 class CommunityFilter(django_filters.FilterSet):
@@ -210,13 +197,11 @@ class CommunityFilter(django_filters.FilterSet):
         fields = ["kind", "platform", "state", "tag"]
 
 
-@extend_schema_view(
-    list=extend_schema(summary="Community groups, with active member counts and who holds which role"),
-    create=extend_schema(summary="Create a group (it starts in the planning state)"),
-    partial_update=extend_schema(
-        summary="Change a group; `thresholds` and `tags`, when given, replace the old"
-    ),
-    destroy=extend_schema(summary="Delete a group that never had members (archive the others)"),
+@schema_view(
+    list="Community groups, with active member counts and who holds which role",
+    create="Create a group (it starts in the planning state)",
+    partial_update="Change a group; `thresholds` and `tags`, when given, replace the old",
+    destroy="Delete a group that never had members (archive the others)",
 )
 class CommunityViewSet(ReadDeleteViewSet):
     queryset = Community.objects.all()

@@ -10,6 +10,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from groups.models import Member
+from suo.api.fields import tag_names_field
+from suo.api.serializers import OutputSerializer
 
 
 def optional_text(max_length: int, help_text=None) -> serializers.CharField:
@@ -19,21 +21,13 @@ def optional_text(max_length: int, help_text=None) -> serializers.CharField:
     )
 
 
-@extend_schema_field({"type": "array", "items": {"type": "string", "maxLength": 40}})
-class TagNamesField(serializers.ListField):
-    """Tags as a list of names; unknown names are created in the workspace."""
-
-    child = serializers.CharField(max_length=40)
-
-    def to_representation(self, value):
-        return [tag.name for tag in value.all()]
+TagNamesField = tag_names_field(40)
 
 
-class MemberBriefSerializer(serializers.ModelSerializer):
+class MemberBriefSerializer(OutputSerializer):
     class Meta:
         model = Member
         fields = ["id", "display_name", "platform", "external_id"]
-        read_only_fields = fields
 
 
 @extend_schema_field(OpenApiTypes.INT)

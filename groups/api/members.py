@@ -3,17 +3,19 @@
 import django_filters
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import extend_schema, extend_schema_serializer, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from groups import selectors, services
 from groups.api.fields import TagNamesField, api_field_names
-from groups.api.viewsets import ReadDeleteViewSet, ReadViewSet
 from groups.masking import MASKED_FIELDS, contacts_masked, mask
 from groups.models import Community, Entitlement, InviteCode, Member, Membership
+from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField
+from suo.api.serializers import OutputSerializer
+from suo.api.viewsets import ReadDeleteViewSet, ReadViewSet
 from suo.tenancy import CONFIGURE_ROLES, MODERATE_ROLES
 
 MEMBER_FIELDS = ["display_name", "platform", "external_id", "phone", "wechat_id", "tags", "first_seen_at"]
@@ -32,7 +34,7 @@ class MemberInput(serializers.ModelSerializer):
 
 # A member; phone and WeChat id are masked for those whose role masks them.
 @extend_schema_serializer(component_name="Member")
-class MemberOutput(serializers.ModelSerializer):
+class MemberOutput(OutputSerializer):
     tags = TagNamesField(read_only=True)
     active_groups = serializers.IntegerField(
         read_only=True, help_text=gettext_lazy("Groups the member is in now.")
@@ -41,7 +43,6 @@ class MemberOutput(serializers.ModelSerializer):
     class Meta:
         model = Member
         fields = ["id", *MEMBER_FIELDS, "active_groups", "created_at"]
-        read_only_fields = fields
 
     def to_representation(self, member):
         data = super().to_representation(member)
@@ -69,8 +70,8 @@ class MemberFilter(django_filters.FilterSet):
         )
 
 
-@extend_schema_view(
-    list=extend_schema(summary="Members of the workspace's groups (phone / WeChat id masked for analysts)"),
+@schema_view(
+    list="Members of the workspace's groups (phone / WeChat id masked for analysts)",
     create=extend_schema(summary="Add a member", request=MemberInput, responses={201: MemberOutput}),
     partial_update=extend_schema(request=MemberInput, responses=MemberOutput),
 )
@@ -128,16 +129,15 @@ class InviteCodeInput(serializers.ModelSerializer):
 
 
 @extend_schema_serializer(component_name="InviteCode")
-class InviteCodeOutput(serializers.ModelSerializer):
+class InviteCodeOutput(OutputSerializer):
     group = serializers.PrimaryKeyRelatedField(source="community", read_only=True)
 
     class Meta:
         model = InviteCode
         fields = ["id", "group", "code", "max_uses", "uses", "expires_at", "is_active", "note", "created_at"]
-        read_only_fields = fields
 
 
-@extend_schema_view(
+@schema_view(
     create=extend_schema(request=InviteCodeInput, responses={201: InviteCodeOutput}),
     partial_update=extend_schema(request=InviteCodeInput, responses=InviteCodeOutput),
 )
@@ -176,7 +176,7 @@ class EntitlementInput(serializers.ModelSerializer):
 
 
 @extend_schema_serializer(component_name="Entitlement")
-class EntitlementOutput(serializers.ModelSerializer):
+class EntitlementOutput(OutputSerializer):
     class Meta:
         model = Entitlement
         fields = [
@@ -189,10 +189,9 @@ class EntitlementOutput(serializers.ModelSerializer):
             "revoked_at",
             "created_at",
         ]
-        read_only_fields = fields
 
 
-@extend_schema_view(
+@schema_view(
     create=extend_schema(
         summary="Record a paid entitlement (the shop integration calls this once per order)",
         request=EntitlementInput,

@@ -73,21 +73,14 @@ def _flash(workspace) -> None:
         services.message_create(campaign=campaign, phase=phase, text=text)
 
 
-def _past_play(group, *, kind: str, title: str, opens, closes, **fields) -> Play | None:
+def _past_play(group, **fields) -> Play | None:
     """A play that already ran (planned before demo time, so made directly, then closed by the service)."""
-    if Play.objects.filter(group=group, title=title).exists():
+    if Play.objects.filter(group=group, title=fields["title"]).exists():
         return None
-    seed = lottery.new_seed() if kind == "lottery" else ""
+    seed = lottery.new_seed() if fields["kind"] == "lottery" else ""
+    commitment = lottery.commitment_of(seed) if seed else ""
     return Play.objects.create(
-        workspace=group.workspace,
-        group=group,
-        kind=kind,
-        title=title,
-        opens_at=opens,
-        closes_at=closes,
-        seed=seed,
-        commitment=lottery.commitment_of(seed) if seed else "",
-        **fields,
+        workspace=group.workspace, group=group, seed=seed, commitment=commitment, **fields
     )
 
 
@@ -103,8 +96,8 @@ def _benefit_calendar(workspace, rng: random.Random) -> None:
         group,
         kind="lottery",
         title="上周五福利抽奖",
-        opens=now - timedelta(days=8),
-        closes=now - timedelta(days=6),
+        opens_at=now - timedelta(days=8),
+        closes_at=now - timedelta(days=6),
         winners_count=3,
         prize="品牌保温杯",
     )
@@ -122,8 +115,8 @@ def _benefit_calendar(workspace, rng: random.Random) -> None:
         group,
         kind="checkin",
         title="七天打卡领积分",
-        opens=now - timedelta(days=3),
-        closes=now + timedelta(days=4),
+        opens_at=now - timedelta(days=3),
+        closes_at=now + timedelta(days=4),
         streak_days=7,
         prize="100 积分",
     )

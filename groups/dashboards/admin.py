@@ -22,7 +22,7 @@ from groups.dashboards.services import (
 )
 from groups.models import Community, CommunityState
 from groups.readonly_admin import ReadOnlyAdmin
-from suo.admin_scoping import WorkspaceScopedAdmin
+from suo.admin_scoping import WorkspaceScopedAdmin, form_add_refusal
 from suo.models import Workspace
 from suo.tenancy import CONFIGURE_ROLES, role_in, scoped, workspace_ids
 
@@ -162,8 +162,7 @@ class GroupMigrationAdmin(WorkspaceScopedAdmin):
                         by=request.user,
                     )
                 except ValidationError as exc:
-                    for field, errors in exc.message_dict.items():
-                        form.add_error(field if field in form.fields else None, errors)
+                    form_add_refusal(form, exc)
                 else:
                     self.message_user(
                         request,

@@ -2,7 +2,7 @@
 and the lifecycle: /api/lifecycle-settings/, /api/cold-groups/, /api/migrations/ (+ preview)."""
 
 import django_filters
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,7 +19,9 @@ from groups.dashboards.lifecycle import lifecycle_settings_for, migration_candid
 from groups.dashboards.models import ColdGroupFlag, GroupMigration, LifecycleSettings
 from groups.dashboards.services import group_migrate, lifecycle_settings_update
 from groups.models import Community, JoinSource
+from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField, WorkspaceScopedMixin
+from suo.api.viewsets import ServiceApiMixin
 from suo.tenancy import CONFIGURE_ROLES
 
 RATE = {"allow_null": True, "min_value": 0}
@@ -230,10 +232,7 @@ class ColdGroupFilter(django_filters.FilterSet):
         fields = ["open", "community"]
 
 
-@extend_schema_view(
-    list=extend_schema(summary="Cold-group flags (newest first)"),
-    retrieve=extend_schema(summary="One cold-group flag"),
-)
+@schema_view(list="Cold-group flags (newest first)", retrieve="One cold-group flag")
 class ColdGroupViewSet(WorkspaceScopedMixin, viewsets.ReadOnlyModelViewSet):
     queryset = ColdGroupFlag.objects.select_related("community").order_by("-flagged_at", "-pk")
     serializer_class = ColdGroupOutput
@@ -319,24 +318,24 @@ class MigrationPreviewView(WorkspaceScopedMixin, APIView):
         return Response(PreviewOutput(payload).data)
 
 
-@extend_schema_view(
-    list=extend_schema(summary="Migrations done (newest first)"),
-    retrieve=extend_schema(summary="One migration"),
+@schema_view(
+    list="Migrations done (newest first)",
+    retrieve="One migration",
     create=extend_schema(
         summary="Migrate active members to another group",
         request=MigrationInput,
         responses={201: MigrationOutput},
     ),
 )
-class MigrationViewSet(WorkspaceScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class MigrationViewSet(
+    ServiceApiMixin, WorkspaceScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
+):
     queryset = GroupMigration.objects.order_by("-at", "-pk")
     serializer_class = MigrationOutput
     write_roles = CONFIGURE_ROLES
 
     def create(self, request):
-        data = MigrationInput(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
+        values = self.validated(MigrationInput)
         days = values.get("active_days") or lifecycle_settings_for(self.workspace).migration_active_days
         migration = group_migrate(
             source=values["source"],

@@ -20,7 +20,8 @@ from groups.dashboards.render import chart, csv_response, table
 from groups.models import Community, CommunityKind, JoinSource
 from suo.models import Workspace
 from suo.panels import Panel, PanelFilters, panel, panels_for
-from suo.tenancy import role_in, workspace_ids
+from suo.selectors import workspace_chosen
+from suo.tenancy import role_in
 
 SECTIONS = {
     "overview": gettext_lazy("Overview"),
@@ -32,16 +33,10 @@ SECTIONS = {
 
 def _workspace(request) -> tuple[Workspace | None, list[Workspace]]:
     """The workspace the dashboards show, or None and the choices when the user has several."""
-    slug = request.GET.get("workspace")
-    if slug:
-        workspace = Workspace.objects.filter(slug=slug, pk__in=workspace_ids(request.user)).first()
-        if workspace is None:
-            raise Http404(_("No such workspace, or you are not a member of it."))
-        return workspace, []
-    choices = list(Workspace.objects.filter(pk__in=workspace_ids(request.user)).order_by("name"))
-    if not choices:
+    workspace, choices = workspace_chosen(user=request.user, slug=request.GET.get("workspace"))
+    if workspace is None and not choices:
         raise Http404(_("You are not a member of any workspace yet. Ask a workspace owner to add you."))
-    return (choices[0], choices) if len(choices) == 1 else (None, choices)
+    return workspace, choices
 
 
 def _query_class(section: str) -> type[MetricsQuery]:

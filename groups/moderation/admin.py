@@ -14,7 +14,12 @@ from groups.models import Appeal, AppealState, Ladder, Penalty, Rule, Violation
 from groups.models.moderation import LadderStep
 from groups.moderation import conduct, services
 from groups.readonly_admin import ReadOnlyAdmin, ReadOnlyInline
-from suo.admin_scoping import ServiceDeleteMixin, WorkspaceScopedAdmin, WorkspaceScopedInline
+from suo.admin_scoping import (
+    AddThenShowMixin,
+    ServiceDeleteMixin,
+    WorkspaceScopedAdmin,
+    WorkspaceScopedInline,
+)
 from suo.tenancy import CONFIGURE_ROLES, MODERATE_ROLES, role_in
 
 
@@ -290,7 +295,7 @@ class AppealAddForm(forms.ModelForm):
 
 
 @admin.register(Appeal)
-class AppealAdmin(DecisionMixin, WorkspaceScopedAdmin):
+class AppealAdmin(DecisionMixin, AddThenShowMixin, WorkspaceScopedAdmin):
     admin_write_roles = MODERATE_ROLES
     change_form_template = "admin/groups/appeal/change_form.html"
     decision_path = "decide"
@@ -308,23 +313,18 @@ class AppealAdmin(DecisionMixin, WorkspaceScopedAdmin):
             kwargs["form"] = AppealAddForm
         return super().get_form(request, obj, **kwargs)
 
-    def get_fields(self, request, obj=None):
-        if obj is None:
-            return ["violation", "statement"]
-        return [
-            "violation",
-            "member",
-            "statement",
-            "state",
-            "filed_by",
-            "filed_at",
-            "decided_by",
-            "decided_at",
-            "decision_reason",
-        ]
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.get_fields(request, obj) if obj is not None else []
+    add_fields = ["violation", "statement"]
+    shown_fields = [
+        "violation",
+        "member",
+        "statement",
+        "state",
+        "filed_by",
+        "filed_at",
+        "decided_by",
+        "decided_at",
+        "decision_reason",
+    ]
 
     @admin.display(description=_("member"))
     def member(self, appeal):

@@ -42,7 +42,6 @@ def rule_save(*, rule: Rule, by, **fields) -> Rule:
             target=rule,
             before=before,
             after=after,
-            workspace=rule.workspace_id,
         )
     return rule
 
@@ -61,7 +60,7 @@ def rule_delete(*, rule: Rule, by) -> None:
             "protected",
         ) from exc
     rule.pk = pk
-    audit_record(actor=by, verb="rule.deleted", target=rule, before=before, workspace=rule.workspace_id)
+    audit_record(actor=by, verb="rule.deleted", target=rule, before=before)
 
 
 def ladder_snapshot(ladder: Ladder) -> dict:
@@ -130,7 +129,6 @@ def ladder_save(*, ladder: Ladder, by, steps: list[dict] | None = None, **fields
             target=ladder,
             before=before,
             after=after,
-            workspace=ladder.workspace_id,
         )
     return ladder
 
@@ -152,4 +150,4 @@ def ladder_delete(*, ladder: Ladder, by) -> None:
     pk = ladder.pk
     ladder.delete()
     ladder.pk = pk
-    audit_record(actor=by, verb="ladder.deleted", target=ladder, before=before, workspace=ladder.workspace_id)
+    audit_record(actor=by, verb="ladder.deleted", target=ladder, before=before)

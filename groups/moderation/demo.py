@@ -5,11 +5,11 @@ Idempotent: rules are keyed by title, and the history is made once per workspace
 
 from datetime import timedelta
 
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from groups.models import Appeal, Community, Ladder, Membership, Rule, Violation
 from groups.moderation import conduct, ladders, mutes, services
+from suo.demo import role_holders
 
 RULES = {
     "demo": [
@@ -141,17 +141,11 @@ def _history(workspace, rules, users) -> None:
 
 
 def seed(workspaces: dict) -> None:
-    User = get_user_model()
     for slug, specs in RULES.items():
         workspace = workspaces.get(slug)
         if workspace is None:
             continue
-        users = {
-            role: User.objects.filter(
-                workspace_memberships__workspace=workspace, workspace_memberships__role=role
-            ).first()
-            for role in ("owner", "operator", "moderator")
-        }
+        users = role_holders(workspace, ("owner", "operator", "moderator"))
         users["moderator"] = users["moderator"] or users["owner"]
         users["operator"] = users["operator"] or users["owner"]
         ladders.ladder_default(workspace)

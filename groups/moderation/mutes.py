@@ -68,7 +68,6 @@ def mute_lift(*, penalty_id: int, now: datetime | None = None) -> Penalty | None
         target=penalty,
         before={"state": PenaltyState.ACTIVE},
         after={"state": PenaltyState.ENDED, "muted_until": membership.muted_until if membership else None},
-        workspace=penalty.workspace_id,
     )
     return penalty
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,6 +33,7 @@ from groups.moderation.ladders import ladder_next_step, refuse
 from groups.moderation.mutes import mute_recompute, penalty_lifted_event
 from groups.payloads import group_payload, member_payload
 from suo.audit import audit_build, audit_many, audit_record, snapshot
+from suo.db import save_unless_taken
 from suo.queue import enqueue_on_commit
 from suo.webhooks import webhook_emit_many
 
@@ -149,7 +150,6 @@ def violation_log(
             after=snapshot(
                 violation, ["member", "community", "rule", "step", "action", "mute_minutes", "note"]
             ),
-            workspace=community.workspace_id,
         )
     ]
     penalty = penalty_apply(violation=violation, by=by, audit_into=records)
@@ -302,7 +302,6 @@ def violation_revoke(*, violation: Violation, by, reason: str, appeal: Appeal | 
         target=violation,
         before={"revoked": False},
         after={"revoked": True, "reason": reason, "appeal": appeal.pk if appeal else None},
-        workspace=violation.workspace_id,
     )
     penalty = Penalty.objects.select_for_update().filter(violation=violation).first()
     if penalty is not None and penalty.state == PenaltyState.ACTIVE:
@@ -350,21 +349,16 @@ def appeal_file(*, violation: Violation, statement: str, by) -> Appeal:
             _("An appeal against this violation was already rejected; an operator may still revoke it."),
             "appeal_rejected",
         )
-    try:
-        with transaction.atomic():
-            appeal = Appeal.objects.create(
-                workspace_id=violation.workspace_id, violation=violation, statement=statement, filed_by=by
-            )
-    except IntegrityError as exc:
-        raise refuse(
-            "violation", _("An appeal against this violation is already waiting."), "appeal_pending"
-        ) from exc
+    appeal = Appeal(
+        workspace_id=violation.workspace_id, violation=violation, statement=statement, filed_by=by
+    )
+    if save_unless_taken(appeal) is None:
+        raise refuse("violation", _("An appeal against this violation is already waiting."), "appeal_pending")
     audit_record(
         actor=by,
         verb="appeal.filed",
         target=appeal,
         after={"violation": violation.pk, "statement": statement},
-        workspace=violation.workspace_id,
     )
     return appeal
 
@@ -390,7 +384,6 @@ def appeal_decide(*, appeal: Appeal, accept: bool, reason: str, by) -> Appeal:
         target=appeal,
         before={"state": AppealState.PENDING},
         after={"state": appeal.state, "reason": reason},
-        workspace=appeal.workspace_id,
     )
     violation = Violation.objects.select_related("member", "community__workspace").get(pk=violation.pk)
     webhook_emit_many(

@@ -4,7 +4,7 @@ group role."""
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -95,11 +95,8 @@ def _community_save(
     community: Community, *, tags: list[str] | None, thresholds: list[dict] | None
 ) -> Community:
     community.full_clean(exclude=["workspace"])
-    save_or_field_error(
-        community,
-        field="external_id",
-        message=_("Another group on this platform already has this external id."),
-    )
+    taken = _("Another group on this platform already has this external id.")
+    save_or_field_error(community, field="external_id", message=taken)
     if tags is not None:
         community.tags.set(tags_for_names(workspace=community.workspace, names=tags))
     if thresholds is not None:
@@ -167,7 +164,6 @@ def community_transition(*, community: Community, to_state: str, by=None, note: 
         target=community,
         before={"state": previous},
         after={"state": to_state, "note": note},
-        workspace=community.workspace_id,
     )
     webhook_emit_many(
         workspace=community.workspace,
@@ -207,20 +203,20 @@ def role_assign(
         RoleAssignment.objects.filter(community=community, role=GroupRole.LEAD, is_active=True).update(
             is_active=False, ended_at=now
         )
-    try:
-        with transaction.atomic():
-            return RoleAssignment.objects.create(
-                workspace_id=community.workspace_id,
-                community=community,
-                role=role,
-                member=member,
-                user=user,
-                script_position=script_position,
-                started_at=now,
-                assigned_by=by,
-            )
-    except IntegrityError as exc:
-        raise ValidationError({"role": _("This person already holds this role in the group.")}) from exc
+    assignment = RoleAssignment(
+        workspace_id=community.workspace_id,
+        community=community,
+        role=role,
+        member=member,
+        user=user,
+        script_position=script_position,
+        started_at=now,
+        assigned_by=by,
+    )
+    save_or_field_error(
+        assignment, field="role", message=_("This person already holds this role in the group.")
+    )
+    return assignment
 
 
 @transaction.atomic

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -221,24 +221,22 @@ def membership_join(
         code = InviteCode.objects.filter(community=community, code=invite_code.strip()).first()
         if code is not None and _use_invite_code(code, now):
             code_used = code
-    try:
-        with transaction.atomic():
-            membership = Membership.objects.create(
-                workspace_id=community.workspace_id,
-                community=community,
-                member=member,
-                joined_at=at,
-                source=source,
-                inviter=inviter,
-                invite_code=code_used,
-                channel=channel.strip()[:64],
-                campaign=campaign.strip()[:64],
-            )
-    except IntegrityError as exc:
-        raise ValidationError(
-            {"member": _("%(member)s is already in this group.") % {"member": member.display_name}},
-            code="already_member",
-        ) from exc
+    membership = Membership(
+        workspace_id=community.workspace_id,
+        community=community,
+        member=member,
+        joined_at=at,
+        source=source,
+        inviter=inviter,
+        invite_code=code_used,
+        channel=channel.strip()[:64],
+        campaign=campaign.strip()[:64],
+    )
+    save_or_field_error(
+        membership,
+        field="member",
+        message=_("%(member)s is already in this group.") % {"member": member.display_name},
+    )
     # Leaving and rejoining does not end a mute: what is left of it applies again.
     muted_until = mute_remaining(member=member, community=community, at=now)
     if muted_until is not None:

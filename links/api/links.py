@@ -1,8 +1,8 @@
 """/api/links/ and /api/links/{id}/stats/."""
 
 import django_filters
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -12,7 +12,10 @@ from links.models import AntiBlockMode, Link
 from links.selectors import link_stats
 from links.services import link_create, link_delete, link_update
 from suo.api.fields import DB_INT_MAX
-from suo.api.scoping import ScopedPrimaryKeyRelatedField, WorkspaceScopedMixin
+from suo.api.schema import schema_view
+from suo.api.scoping import ScopedPrimaryKeyRelatedField
+from suo.api.serializers import OutputSerializer
+from suo.api.viewsets import ReadDeleteViewSet
 from suo.tenancy import CONFIGURE_ROLES
 
 
@@ -63,7 +66,7 @@ class LinkUpdateInput(LinkInput):
     is_active = serializers.BooleanField(required=False)
 
 
-class LinkOutput(serializers.ModelSerializer):
+class LinkOutput(OutputSerializer):
     short_url = serializers.CharField(read_only=True)
     qr_png_url = serializers.SerializerMethodField()
     qr_svg_url = serializers.SerializerMethodField()
@@ -97,7 +100,6 @@ class LinkOutput(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
-        read_only_fields = fields
 
     def get_qr_png_url(self, link: Link) -> str:
         return f"{link.short_url}.png"
@@ -122,22 +124,16 @@ class LinkFilter(django_filters.FilterSet):
         fields = ["tag", "is_active", "source"]
 
 
-@extend_schema_view(
+@schema_view(
     list=extend_schema(summary="Short links of the workspace", responses=LinkOutput(many=True)),
     retrieve=extend_schema(summary="One short link", responses=LinkOutput),
     create=extend_schema(summary="Create a short link", request=LinkInput, responses={201: LinkOutput}),
     partial_update=extend_schema(
         summary="Change a short link", request=LinkUpdateInput, responses=LinkOutput
     ),
-    destroy=extend_schema(summary="Delete a short link and its clicks"),
+    destroy="Delete a short link and its clicks",
 )
-class LinkViewSet(
-    WorkspaceScopedMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
+class LinkViewSet(ReadDeleteViewSet):
     queryset = Link.objects.prefetch_related("tags").order_by("-created_at", "-pk")
     serializer_class = LinkOutput
     write_roles = CONFIGURE_ROLES
@@ -147,16 +143,14 @@ class LinkViewSet(
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def create(self, request):
-        data = LinkInput(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        link = link_create(workspace=self.workspace, by=request.user, **data.validated_data)
+        values = self.validated(LinkInput)
+        link = link_create(workspace=self.workspace, by=request.user, **values)
         return Response(LinkOutput(link).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
         link = self.get_object()
-        data = LinkUpdateInput(data=request.data, partial=True, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        link = link_update(link=link, by=request.user, **data.validated_data)
+        values = self.validated(LinkUpdateInput, partial=True)
+        link = link_update(link=link, by=request.user, **values)
         return Response(LinkOutput(Link.objects.prefetch_related("tags").get(pk=link.pk)).data)
 
     def perform_destroy(self, instance):

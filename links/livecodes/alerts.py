@@ -12,13 +12,14 @@ Each new alert is stored (listed in the admin and the API) and sent as a `liveco
 import datetime as dt
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from links.livecodes.models import AlertKind, LiveCode, LiveCodeAlert, LiveCodeEntry, usable_entries_q
+from suo.db import save_unless_taken
 from suo.webhooks import webhook_emit_many
 
 EVENT_TYPE = "livecode.alert"
@@ -151,20 +152,16 @@ def live_code_alerts_check(*, live_code_id: int, now: dt.datetime | None = None)
     for (kind, subject), (entry, details) in wanted.items():
         if (kind, subject) in open_alerts:
             continue
-        try:
-            with transaction.atomic():
-                alert = LiveCodeAlert.objects.create(
-                    workspace_id=live_code.workspace_id,
-                    live_code=live_code,
-                    entry=entry,
-                    kind=kind,
-                    subject=subject,
-                    details=details,
-                )
-        except IntegrityError:  # another worker raised it a moment ago
-            continue
-        alert.live_code = live_code
-        raised.append(alert)
+        alert = LiveCodeAlert(
+            workspace_id=live_code.workspace_id,
+            live_code=live_code,
+            entry=entry,
+            kind=kind,
+            subject=subject,
+            details=details,
+        )
+        if save_unless_taken(alert) is not None:  # else another worker raised it a moment ago
+            raised.append(alert)
     if raised:
         usable_count = LiveCodeEntry.objects.filter(usable_entries_q(now), live_code=live_code).count()
         webhook_emit_many(

@@ -2,15 +2,16 @@
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
+from suo.api.schema import schema_view
 from suo.api.scoping import WorkspaceScopedMixin
+from suo.api.serializers import OutputSerializer
 from suo.models import AuditRecord
 from suo.tenancy import OWNER_ROLES
 
 
-class AuditRecordSerializer(serializers.ModelSerializer):
+class AuditRecordSerializer(OutputSerializer):
     actor = serializers.CharField(
         source="actor_name", read_only=True, help_text=_("Username of who did it; empty for the system.")
     )
@@ -20,7 +21,6 @@ class AuditRecordSerializer(serializers.ModelSerializer):
     class Meta:
         model = AuditRecord
         fields = ["id", "at", "actor", "verb", "target_type", "target_id", "target_repr", "before", "after"]
-        read_only_fields = fields
 
 
 class AuditFilter(django_filters.FilterSet):
@@ -39,11 +39,9 @@ class AuditFilter(django_filters.FilterSet):
         fields = ["verb", "verb_prefix", "target_type", "target_id", "actor", "since", "until"]
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="The audit trail (owners): who changed what, with before and after, newest first"
-    ),
-    retrieve=extend_schema(summary="One audit record"),
+@schema_view(
+    list="The audit trail (owners): who changed what, with before and after, newest first",
+    retrieve="One audit record",
 )
 class AuditRecordViewSet(WorkspaceScopedMixin, viewsets.ReadOnlyModelViewSet):
     queryset = AuditRecord.objects.order_by("-at", "-pk")

@@ -5,12 +5,14 @@ Invitations are made by `POST /api/workspace-members/` (suo.api.workspaces).
 """
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from suo.api.schema import schema_view
 from suo.api.scoping import WorkspaceScopedMixin
+from suo.api.serializers import OutputSerializer
 from suo.models import InvitationState, WorkspaceInvitation
 from suo.selectors import invitations_for_user, invitations_in_state, invitations_of_workspace
 from suo.services import invitation_accept, invitation_cancel, invitation_decline
@@ -21,7 +23,7 @@ STATE_PARAMETER = OpenApiParameter(
 )
 
 
-class InvitationOutput(serializers.ModelSerializer):
+class InvitationOutput(OutputSerializer):
     workspace = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     workspace_name = serializers.CharField(source="workspace.name", read_only=True)
     state = serializers.ChoiceField(
@@ -45,7 +47,6 @@ class InvitationOutput(serializers.ModelSerializer):
             "expires_at",
             "decided_at",
         ]
-        read_only_fields = fields
 
 
 def _filtered(view, queryset):
@@ -53,9 +54,9 @@ def _filtered(view, queryset):
     return invitations_in_state(queryset, state) if state in InvitationState.values else queryset
 
 
-@extend_schema_view(
+@schema_view(
     list=extend_schema(summary="Invitations to workspaces addressed to you", parameters=[STATE_PARAMETER]),
-    retrieve=extend_schema(summary="One invitation addressed to you"),
+    retrieve="One invitation addressed to you",
 )
 class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """No X-Workspace: these are the caller's own, from any workspace."""
@@ -86,10 +87,10 @@ class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return Response(InvitationOutput(invitation).data)
 
 
-@extend_schema_view(
+@schema_view(
     list=extend_schema(summary="Invitations sent by the workspace (owners)", parameters=[STATE_PARAMETER]),
-    retrieve=extend_schema(summary="One invitation of the workspace (owners)"),
-    destroy=extend_schema(summary="Cancel a pending invitation (owners)"),
+    retrieve="One invitation of the workspace (owners)",
+    destroy="Cancel a pending invitation (owners)",
 )
 class WorkspaceInvitationViewSet(
     WorkspaceScopedMixin,

@@ -5,6 +5,7 @@ import inspect
 
 from drf_spectacular import openapi
 from drf_spectacular.plumbing import get_doc
+from drf_spectacular.utils import extend_schema, extend_schema_view
 
 
 class AutoSchema(openapi.AutoSchema):
@@ -15,6 +16,17 @@ class AutoSchema(openapi.AutoSchema):
         action_or_method = getattr(self.view, getattr(self.view, "action", self.method.lower()), None)
         own = self.view.__class__.__dict__.get("__doc__")
         return get_doc(action_or_method) or (inspect.cleandoc(own) if own else "")
+
+
+def schema_view(**actions):
+    """extend_schema_view in which a plain string is the action's summary:
+    `@schema_view(list="Posts, newest first", create=extend_schema(request=..., responses=...))`."""
+    return extend_schema_view(
+        **{
+            action: extend_schema(summary=schema) if isinstance(schema, str) else schema
+            for action, schema in actions.items()
+        }
+    )
 
 
 ERROR_SCHEMA = {

@@ -1,12 +1,14 @@
 """/api/webhooks/: the workspace's outbound webhook endpoints, their delivery log and a test button."""
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from suo.api.schema import schema_view
 from suo.api.scoping import WorkspaceScopedMixin
+from suo.api.serializers import OutputSerializer
 from suo.models import WebhookDelivery, WebhookEndpoint
 from suo.tenancy import CONFIGURE_ROLES
 from suo.webhooks import new_secret, validate_event_types, webhook_send_test
@@ -34,7 +36,7 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
         return value
 
 
-class WebhookDeliverySerializer(serializers.ModelSerializer):
+class WebhookDeliverySerializer(OutputSerializer):
     class Meta:
         model = WebhookDelivery
         fields = [
@@ -53,12 +55,10 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
             "duration_ms",
             "payload",
         ]
-        read_only_fields = fields
 
 
-@extend_schema_view(
-    list=extend_schema(summary="Webhook endpoints of the workspace"),
-    create=extend_schema(summary="Add an endpoint; the response shows its signing secret"),
+@schema_view(
+    list="Webhook endpoints of the workspace", create="Add an endpoint; the response shows its signing secret"
 )
 class WebhookEndpointViewSet(WorkspaceScopedMixin, viewsets.ModelViewSet):
     queryset = WebhookEndpoint.objects.order_by("name", "pk")

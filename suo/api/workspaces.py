@@ -5,12 +5,13 @@ invitation (202), which the invitee accepts at /api/invitations/ (suo.api.invita
 """
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from suo.api.invitations import InvitationOutput
+from suo.api.schema import schema_view
 from suo.api.scoping import WorkspaceScopedMixin
 from suo.models import Role, Workspace, WorkspaceMembership
 from suo.services import (
@@ -35,10 +36,10 @@ class WorkspaceSerializer(serializers.ModelSerializer):
         return role_in(self.context["request"].user, workspace)
 
 
-@extend_schema_view(
-    list=extend_schema(summary="The workspaces you belong to, with your role in each"),
-    create=extend_schema(summary="Create a workspace; you become its owner"),
-    partial_update=extend_schema(summary="Rename a workspace or change its time zone (owners)"),
+@schema_view(
+    list="The workspaces you belong to, with your role in each",
+    create="Create a workspace; you become its owner",
+    partial_update="Rename a workspace or change its time zone (owners)",
 )
 class WorkspaceViewSet(
     mixins.ListModelMixin,
@@ -87,8 +88,8 @@ class InviteInput(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices)
 
 
-@extend_schema_view(
-    list=extend_schema(summary="Who works in the workspace, with their roles"),
+@schema_view(
+    list="Who works in the workspace, with their roles",
     create=extend_schema(
         summary="Invite a user to the workspace (owners)",
         description=(
@@ -100,8 +101,8 @@ class InviteInput(serializers.Serializer):
         request=InviteInput,
         responses={202: InvitationOutput},
     ),
-    partial_update=extend_schema(summary="Change a user's role (owners)"),
-    destroy=extend_schema(summary="Remove a user from the workspace (owners)"),
+    partial_update="Change a user's role (owners)",
+    destroy="Remove a user from the workspace (owners)",
 )
 class WorkspaceMemberViewSet(WorkspaceScopedMixin, viewsets.ModelViewSet):
     serializer_class = WorkspaceMemberSerializer

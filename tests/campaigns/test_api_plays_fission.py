@@ -17,21 +17,20 @@ from tests.groups.factories import CommunityFactory, MemberFactory, MembershipFa
 pytestmark = pytest.mark.django_db
 
 
+def _post_play(api, workspace, kind: str, lasts: timedelta, **fields):
+    """POST /api/plays/ for a play of a new benefit group that opens in five minutes: the response
+    and the opening time."""
+    group = CommunityFactory(workspace=workspace, kind="benefit")
+    opens = timezone.now() + timedelta(minutes=5)
+    body = {"group": group.pk, "kind": kind, "opens_at": opens.isoformat(), **fields}
+    body["closes_at"] = (opens + lasts).isoformat()
+    return api.post("/api/plays/", body, format="json"), opens
+
+
 def test_a_lottery_over_http_commits_enters_draws_and_verifies(tenant_a, api_for):
     api = api_for(tenant_a.operator)
-    group = CommunityFactory(workspace=tenant_a.workspace, kind="benefit")
-    opens = timezone.now() + timedelta(minutes=5)
-    created = api.post(
-        "/api/plays/",
-        {
-            "group": group.pk,
-            "kind": "lottery",
-            "title": "周五抽奖",
-            "opens_at": opens.isoformat(),
-            "closes_at": (opens + timedelta(hours=2)).isoformat(),
-            "winners_count": 2,
-        },
-        format="json",
+    created, opens = _post_play(
+        api, tenant_a.workspace, "lottery", timedelta(hours=2), title="周五抽奖", winners_count=2
     )
     play_id = created.json()["id"]
     members = [MemberFactory(workspace=tenant_a.workspace) for _ in range(5)]
@@ -75,19 +74,8 @@ def test_entries_outside_the_window_are_400_with_the_error_body(tenant_a, api_fo
 
 
 def test_a_play_missing_its_kinds_settings_is_refused(tenant_a, api_for):
-    group = CommunityFactory(workspace=tenant_a.workspace, kind="benefit")
-    opens = timezone.now() + timedelta(minutes=5)
-
-    response = api_for(tenant_a.operator).post(
-        "/api/plays/",
-        {
-            "group": group.pk,
-            "kind": "group_buy",
-            "title": "拼团",
-            "opens_at": opens.isoformat(),
-            "closes_at": (opens + timedelta(days=1)).isoformat(),
-        },
-        format="json",
+    response, _ = _post_play(
+        api_for(tenant_a.operator), tenant_a.workspace, "group_buy", timedelta(days=1), title="拼团"
     )
 
     assert_error(response, 400, "invalid", "min_participants")
@@ -233,19 +221,8 @@ def test_follow_up_tasks_are_listed_and_finished_over_http(tenant_a, tenant_b, a
 
 
 def test_a_play_created_with_the_documented_fields_only_is_named_after_its_kind(tenant_a, api_for):
-    group = CommunityFactory(workspace=tenant_a.workspace, kind="benefit")
-    opens = timezone.now() + timedelta(minutes=5)
-
-    created = api_for(tenant_a.operator).post(
-        "/api/plays/",
-        {
-            "group": group.pk,
-            "kind": "lottery",
-            "opens_at": opens.isoformat(),
-            "closes_at": (opens + timedelta(hours=2)).isoformat(),
-            "winners_count": 1,
-        },
-        format="json",
+    created, _ = _post_play(
+        api_for(tenant_a.operator), tenant_a.workspace, "lottery", timedelta(hours=2), winners_count=1
     )
 
     assert created.status_code == 201, created.content

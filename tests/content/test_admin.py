@@ -13,6 +13,7 @@ from suo.audit import AuditRecord
 from tests.content.factories import ContentItemFactory
 from tests.content.helpers import group_with_members, one_step_sop
 from tests.content.test_flags import History
+from tests.helpers import admin_form_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -150,8 +151,7 @@ def test_a_bad_picture_is_a_form_error_in_the_admin(login, tenant_a, settings, t
         },
     )
 
-    assert response.status_code == 200
-    assert "upload" in response.context["adminform"].form.errors
+    assert "upload" in admin_form_errors(response)
     assert not LibraryImage.objects.exists()
 
 

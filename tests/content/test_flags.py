@@ -75,10 +75,7 @@ def test_top_decile_of_its_category_is_a_hit_and_bottom_decile_a_low_performer(r
 def test_a_weak_item_is_not_low_before_three_posts(tenant_a, settings):
     settings.CONTENT_RANKING_POSTS = 30
     history = History(tenant_a.workspace)
-    weak, strong = (
-        ContentItemFactory(workspace=tenant_a.workspace),
-        ContentItemFactory(workspace=tenant_a.workspace),
-    )
+    weak, strong = ContentItemFactory.create_batch(2, workspace=tenant_a.workspace)
     for _ in range(2):
         history.post(weak, engaged=0)
     for _ in range(3):
@@ -92,10 +89,7 @@ def test_a_weak_item_is_not_low_before_three_posts(tenant_a, settings):
 def test_only_the_last_n_posts_of_the_category_count(tenant_a, settings):
     settings.CONTENT_RANKING_POSTS = 4
     history = History(tenant_a.workspace)
-    fading, steady = (
-        ContentItemFactory(workspace=tenant_a.workspace),
-        ContentItemFactory(workspace=tenant_a.workspace),
-    )
+    fading, steady = ContentItemFactory.create_batch(2, workspace=tenant_a.workspace)
     history.post(fading, engaged=90)
     history.post(fading, engaged=90)
     history.post(steady, engaged=50)

@@ -22,6 +22,18 @@ def item(tenant_a):
     return ContentItemFactory(workspace=tenant_a.workspace, body=BODY)
 
 
+@pytest.fixture
+def post_in_an_hour(tenant_a, item):
+    """The item scheduled into a group of one member, an hour from now."""
+    group = group_with_members(tenant_a.workspace, 1)
+    return services.post_create(
+        workspace=tenant_a.workspace,
+        item=item,
+        groups=[group],
+        scheduled_at=timezone.now() + dt.timedelta(hours=1),
+    )
+
+
 def test_every_url_becomes_a_tracked_link_per_post_and_group_when_posted(api_for, tenant_a, item):
     first, second = group_with_members(tenant_a.workspace, 2), group_with_members(tenant_a.workspace, 3)
 
@@ -87,17 +99,9 @@ def test_post_is_sent_once_with_its_reach_and_a_webhook_when_due(tenant_a, item)
     assert data["deliveries"][0]["links"][0] in data["deliveries"][0]["body"]
 
 
-def test_post_is_not_sent_before_its_time(tenant_a, item):
-    group = group_with_members(tenant_a.workspace, 1)
-    post = services.post_create(
-        workspace=tenant_a.workspace,
-        item=item,
-        groups=[group],
-        scheduled_at=timezone.now() + dt.timedelta(hours=1),
-    )
-
-    assert services.post_send(post_id=post.pk) is None
-    assert Post.objects.get(pk=post.pk).state == PostState.DUE
+def test_post_is_not_sent_before_its_time(post_in_an_hour):
+    assert services.post_send(post_id=post_in_an_hour.pk) is None
+    assert Post.objects.get(pk=post_in_an_hour.pk).state == PostState.DUE
 
 
 def test_reconciler_sends_due_posts_whose_task_was_lost_and_leaves_future_ones(tenant_a, item):
@@ -158,14 +162,8 @@ def test_an_archived_group_takes_no_posts_and_nothing_is_stored(api_for, tenant_
     assert not Post.objects.exists() and not Link.objects.exists()
 
 
-def test_cancelling_a_scheduled_post_switches_its_links_off(api_for, tenant_a, item):
-    group = group_with_members(tenant_a.workspace, 1)
-    post = services.post_create(
-        workspace=tenant_a.workspace,
-        item=item,
-        groups=[group],
-        scheduled_at=timezone.now() + dt.timedelta(hours=1),
-    )
+def test_cancelling_a_scheduled_post_switches_its_links_off(api_for, tenant_a, post_in_an_hour):
+    post = post_in_an_hour
     client = api_for(tenant_a.operator)
 
     response = client.post(f"/api/posts/{post.pk}/cancel/")

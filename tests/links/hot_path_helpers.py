@@ -15,6 +15,27 @@ ROOT = Path(__file__).resolve().parents[2]
 BACKENDS = ["embedded", "redis"]
 
 
+def made_up_visits(
+    link, count: int, *, visitors: int = 500, platform: str = "mobile", user_agent: str = "Mozilla/5.0"
+) -> list[capture.Visit]:
+    """`count` visits of `link` now, from `visitors` different visitors, as a flush would read them."""
+    return [
+        capture.Visit(
+            event_id=f"{n:032x}",
+            link_id=link.pk,
+            workspace_id=link.workspace_id,
+            at=time.time(),
+            day="2026-11-25",
+            platform=platform,
+            user_agent=user_agent,
+            referrer_host="",
+            country="",
+            visitor=f"v{n % visitors}",
+        )
+        for n in range(count)
+    ]
+
+
 def database_url(settings) -> str:
     db = settings.DATABASES["default"]
     if db["ENGINE"].endswith("sqlite3"):

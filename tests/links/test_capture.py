@@ -17,6 +17,7 @@ from links.platforms import VisitorPlatform
 from links.tasks import flush_clicks
 from tests.helpers import celery_worker_command
 from tests.links.factories import LinkFactory
+from tests.links.hot_path_helpers import made_up_visits
 from tests.links.user_agents import USER_AGENTS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -130,21 +131,7 @@ def test_flusher_that_dies_after_commit_stores_each_click_once(redis_buffer, set
 def test_visits_survive_a_worker_killed_in_the_middle_of_flushing(redis_buffer, settings):
     link = LinkFactory()
     total = 3000
-    visits = [
-        capture.Visit(
-            event_id=f"{n:032x}",
-            link_id=link.pk,
-            workspace_id=link.workspace_id,
-            at=time.time(),
-            day="2026-11-25",
-            platform="wechat",
-            user_agent=DESKTOP,
-            referrer_host="",
-            country="",
-            visitor=f"v{n % 500}",
-        )
-        for n in range(total)
-    ]
+    visits = made_up_visits(link, total, platform="wechat", user_agent=DESKTOP)
     import json
     from dataclasses import asdict
 

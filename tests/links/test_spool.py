@@ -13,7 +13,7 @@ from links import spool, spool_writer
 from links.capture import Visit, spooled
 from links.models import Click, SpoolOffset
 from tests.links.factories import LinkFactory
-from tests.links.hot_path_helpers import ROOT, database_url
+from tests.links.hot_path_helpers import ROOT, database_url, made_up_visits
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,24 +23,6 @@ from links import spool
 while True:
     spool.drain(max_batches=1)
 """
-
-
-def _visits(link, count: int, visitors: int = 500) -> list[Visit]:
-    return [
-        Visit(
-            event_id=f"{n:032x}",
-            link_id=link.pk,
-            workspace_id=link.workspace_id,
-            at=time.time(),
-            day="2026-11-25",
-            platform="mobile",
-            user_agent="Mozilla/5.0",
-            referrer_host="",
-            country="",
-            visitor=f"v{n % visitors}",
-        )
-        for n in range(count)
-    ]
 
 
 def _spool_from_a_finished_writer(settings, visits: list[Visit]) -> None:
@@ -60,7 +42,7 @@ def _assert_stored_once(link, total: int, visitors: int = 500) -> None:
 def test_a_drain_killed_mid_batch_stores_nothing_twice(settings):
     link = LinkFactory()
     total = 20_000
-    _spool_from_a_finished_writer(settings, _visits(link, total))
+    _spool_from_a_finished_writer(settings, made_up_visits(link, total))
     env = {
         **os.environ,
         "DATABASE_URL": database_url(settings),
@@ -88,7 +70,7 @@ def test_a_drain_killed_mid_batch_stores_nothing_twice(settings):
 
 def test_a_batch_that_fails_is_redone_whole(settings, monkeypatch):
     link = LinkFactory()
-    _spool_from_a_finished_writer(settings, _visits(link, 8000))
+    _spool_from_a_finished_writer(settings, made_up_visits(link, 8000))
     saves = []
     real = SpoolOffset.objects.update_or_create
 
@@ -112,7 +94,7 @@ def test_a_batch_that_fails_is_redone_whole(settings, monkeypatch):
 
 def test_lost_offsets_store_nothing_twice(settings):
     link = LinkFactory()
-    visits = _visits(link, 3000)
+    visits = made_up_visits(link, 3000)
     for visit in visits:
         spooled(visit)  # a live writer: its file stays after the drain
     spool.drain()
@@ -126,7 +108,7 @@ def test_lost_offsets_store_nothing_twice(settings):
 
 def test_a_torn_last_line_of_a_dead_writer_is_dropped_and_the_file_deleted(settings):
     link = LinkFactory()
-    _spool_from_a_finished_writer(settings, _visits(link, 10, visitors=10))
+    _spool_from_a_finished_writer(settings, made_up_visits(link, 10, visitors=10))
     (path,) = Path(settings.LINKS_SPOOL_DIR).glob("*.log")
     with open(path, "ab") as spooled:
         spooled.write(b'{"event_id":"ff')  # a write that never returned: no 302 was sent

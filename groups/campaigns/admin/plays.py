@@ -11,7 +11,7 @@ from groups.campaigns.admin.common import ServiceForm
 from groups.campaigns.models import Play, PlayAlert, PlayEntry, PlayReward
 from groups.campaigns.models.plays import PLAY_SLOT, PLAY_TERMS
 from groups.readonly_admin import ReadOnlyAdmin, ReadOnlyInline
-from suo.admin_scoping import WorkspaceScopedAdmin
+from suo.admin_scoping import AddThenShowMixin, WorkspaceScopedAdmin
 
 PLAY_FIELDS = ["workspace", *PLAY_SLOT, *PLAY_TERMS]
 
@@ -37,7 +37,7 @@ class EntryInline(ReadOnlyInline):
 
 
 @admin.register(Play)
-class PlayAdmin(WorkspaceScopedAdmin):
+class PlayAdmin(AddThenShowMixin, WorkspaceScopedAdmin):
     form = PlayForm
     list_display = ["title", "kind", "group", "opens_at", "closes_at", "status", "outcome"]
     list_filter = ["kind", "outcome", "group"]
@@ -47,16 +47,9 @@ class PlayAdmin(WorkspaceScopedAdmin):
     ordering = ["-opens_at"]
     inlines = [EntryInline]
 
-    def get_readonly_fields(self, request, obj=None):
-        # A play is planned once; what happens to it afterwards is the entries' and the draw's.
-        return [*PLAY_FIELDS, "commitment", "outcome", "unlocked_at", "closed_at"] if obj is not None else []
-
-    def get_fields(self, request, obj=None):
-        return (
-            [*PLAY_FIELDS, "commitment", "outcome", "unlocked_at", "closed_at"]
-            if obj is not None
-            else PLAY_FIELDS
-        )
+    # A play is planned once; what happens to it afterwards is the entries' and the draw's.
+    add_fields = PLAY_FIELDS
+    shown_fields = [*PLAY_FIELDS, "commitment", "outcome", "unlocked_at", "closed_at"]
 
     @admin.display(description=_("status"))
     def status(self, play):

@@ -2,21 +2,23 @@
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
-from groups.api.viewsets import ReadDeleteViewSet
 from groups.campaigns import selectors, services
-from groups.campaigns.api.common import CampaignErrorSerializer
+from groups.campaigns.api.common import campaign_error
 from groups.campaigns.models import Campaign, PhaseTransition, ScheduledMessage
 from groups.campaigns.models.flash import SCHEDULED_PHASES
 from groups.campaigns.services.flash import SETTINGS
 from groups.models import Community, Member
 from links.models import Link
+from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField
+from suo.api.serializers import OutputSerializer
+from suo.api.viewsets import ReadDeleteViewSet
 from suo.tenancy import MODERATE_ROLES
 
 
@@ -51,17 +53,16 @@ class CampaignUpdateInput(CampaignInput):
     phases = PhaseInput(many=True, required=False, help_text="Only the phases to move; started ones stay.")
 
 
-class PhaseOutput(serializers.ModelSerializer):
+class PhaseOutput(OutputSerializer):
     starts_at = serializers.DateTimeField(source="due_at")
     happened_at = serializers.DateTimeField(source="done_at", allow_null=True)
 
     class Meta:
         model = PhaseTransition
         fields = ["phase", "starts_at", "state", "happened_at"]
-        read_only_fields = fields
 
 
-class CampaignOutput(serializers.ModelSerializer):
+class CampaignOutput(OutputSerializer):
     next_phase = serializers.SerializerMethodField()
     next_phase_at = serializers.SerializerMethodField()
     countdown_url = serializers.CharField(read_only=True)
@@ -83,7 +84,6 @@ class CampaignOutput(serializers.ModelSerializer):
             *SETTINGS,
             "created_at",
         ]
-        read_only_fields = fields
 
     @extend_schema_field(serializers.ChoiceField(choices=SCHEDULED_PHASES, allow_null=True))
     def get_next_phase(self, campaign) -> str | None:
@@ -100,7 +100,7 @@ class CampaignOutput(serializers.ModelSerializer):
         return PhaseOutput(selectors.schedule_of(campaign), many=True).data
 
 
-class TransitionOutput(serializers.ModelSerializer):
+class TransitionOutput(OutputSerializer):
     planned_at = serializers.DateTimeField(source="due_at")
     actual_at = serializers.DateTimeField(source="done_at", allow_null=True)
     late_seconds = serializers.SerializerMethodField()
@@ -117,7 +117,6 @@ class TransitionOutput(serializers.ModelSerializer):
             "messages_sent",
             "note",
         ]
-        read_only_fields = fields
 
     def get_late_seconds(self, transition) -> float | None:
         if transition.done_at is None:
@@ -140,13 +139,12 @@ class MessageInput(serializers.Serializer):
     position = serializers.IntegerField(required=False, min_value=0, max_value=1000, default=0)
 
 
-class MessageOutput(serializers.ModelSerializer):
+class MessageOutput(OutputSerializer):
     short_url = serializers.CharField(source="link.short_url", default=None, read_only=True)
 
     class Meta:
         model = ScheduledMessage
         fields = ["id", "phase", "text", "link", "short_url", "position", "sent_at", "created_at"]
-        read_only_fields = fields
 
 
 class MemberLinksInput(serializers.Serializer):
@@ -163,10 +161,10 @@ class MemberLinkOutput(serializers.Serializer):
     url = serializers.CharField()
 
 
-@extend_schema_view(
-    list=extend_schema(summary="Campaigns of the workspace, newest first"),
-    retrieve=extend_schema(summary="One campaign with its phase schedule"),
-    destroy=extend_schema(summary="Delete a campaign that has not started"),
+@schema_view(
+    list="Campaigns of the workspace, newest first",
+    retrieve="One campaign with its phase schedule",
+    destroy="Delete a campaign that has not started",
 )
 class CampaignViewSet(ReadDeleteViewSet):
     queryset = Campaign.objects.all()
@@ -186,7 +184,7 @@ class CampaignViewSet(ReadDeleteViewSet):
     @extend_schema(
         summary="Create a campaign with a start time per phase (phase is draft until preheat starts)",
         request=CampaignInput,
-        responses={201: CampaignOutput, 400: OpenApiResponse(CampaignErrorSerializer)},
+        responses={201: CampaignOutput, 400: campaign_error()},
     )
     def create(self, request):
         values = self.validated(CampaignInput)
@@ -196,7 +194,7 @@ class CampaignViewSet(ReadDeleteViewSet):
     @extend_schema(
         summary="Change a campaign; new phase times reschedule its transitions",
         request=CampaignUpdateInput,
-        responses={200: CampaignOutput, 400: OpenApiResponse(CampaignErrorSerializer)},
+        responses={200: CampaignOutput, 400: campaign_error()},
     )
     def partial_update(self, request, pk=None):
         campaign = self.get_object()
@@ -214,16 +212,16 @@ class CampaignViewSet(ReadDeleteViewSet):
     @action(detail=True, methods=["get"], filter_backends=[])
     def transitions(self, request, pk=None):
         campaign = self.get_object()
-        page = self.paginate_queryset(PhaseTransition.objects.filter(campaign=campaign).order_by("position"))
-        return self.get_paginated_response(TransitionOutput(page, many=True).data)
+        return self.paginated(
+            PhaseTransition.objects.filter(campaign=campaign).order_by("position"), TransitionOutput
+        )
 
     @extend_schema(summary="The campaign's scheduled messages", responses=MessageOutput(many=True))
     @action(detail=True, methods=["get"], filter_backends=[])
     def messages(self, request, pk=None):
         campaign = self.get_object()
         rows = ScheduledMessage.objects.filter(campaign=campaign).select_related("link")
-        page = self.paginate_queryset(rows.order_by("phase", "position", "pk"))
-        return self.get_paginated_response(MessageOutput(page, many=True).data)
+        return self.paginated(rows.order_by("phase", "position", "pk"), MessageOutput)
 
     @extend_schema(
         summary="Schedule a message for a phase (sent as a message.scheduled webhook when it starts)",

@@ -1,7 +1,7 @@
 """Pieces shared by the campaigns API modules."""
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -22,3 +22,8 @@ class CampaignErrorSerializer(serializers.Serializer):
     )
     detail = serializers.CharField()
     fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+def campaign_error(description: str = "") -> OpenApiResponse:
+    """A documented error answer of the campaigns API (400, 409): the error body with its codes."""
+    return OpenApiResponse(CampaignErrorSerializer, description=description)

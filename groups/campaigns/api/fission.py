@@ -6,10 +6,8 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_field,
-    extend_schema_view,
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
@@ -17,9 +15,9 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from groups.api.viewsets import ReadViewSet
+from groups.api.communities import JOIN_FIELDS
 from groups.campaigns import selectors, services
-from groups.campaigns.api.common import CampaignErrorSerializer
+from groups.campaigns.api.common import campaign_error
 from groups.campaigns.models import Campaign, Conversion, FollowUpState, FollowUpTask, LureChannel, Referral
 from groups.models import Entitlement, Member, Membership
 from groups.services import JoinRefused
@@ -27,7 +25,10 @@ from links.livecodes.models import LiveCode
 from links.models import Link
 from suo.api.errors import error_body
 from suo.api.pagination import Pagination
+from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField, WorkspaceScopedMixin
+from suo.api.serializers import OutputSerializer
+from suo.api.viewsets import ReadViewSet
 from suo.tenancy import MODERATE_ROLES, scoped
 
 
@@ -64,7 +65,7 @@ class LureInput(serializers.Serializer):
     channels = LureChannelInput(many=True)
 
 
-class LureChannelOutput(serializers.ModelSerializer):
+class LureChannelOutput(OutputSerializer):
     lure_name = serializers.CharField(source="lure.name")
     short_url = serializers.CharField(source="link.short_url", default=None)
     live_code_url = serializers.CharField(source="live_code.short_url", default=None)
@@ -87,7 +88,6 @@ class LureChannelOutput(serializers.ModelSerializer):
             "joins",
             "conversions",
         ]
-        read_only_fields = fields
 
 
 class LuresView(CampaignChildView):
@@ -124,23 +124,12 @@ class CampaignJoinInput(serializers.Serializer):
     invite_code = serializers.CharField(required=False, allow_blank=True, max_length=32)
 
 
-class CampaignJoinOutput(serializers.ModelSerializer):
+class CampaignJoinOutput(OutputSerializer):
     group = serializers.IntegerField(source="community_id", read_only=True)
 
     class Meta:
         model = Membership
-        fields = [
-            "id",
-            "group",
-            "member",
-            "joined_at",
-            "source",
-            "channel",
-            "campaign",
-            "inviter",
-            "is_active",
-        ]
-        read_only_fields = fields
+        fields = [*JOIN_FIELDS, "is_active"]
 
 
 class JoinsView(CampaignChildView):
@@ -149,7 +138,7 @@ class JoinsView(CampaignChildView):
     @extend_schema(
         summary="A member joins the campaign's group through a lure channel and/or an inviter",
         request=CampaignJoinInput,
-        responses={201: CampaignJoinOutput, 400: OpenApiResponse(CampaignErrorSerializer)},
+        responses={201: CampaignJoinOutput, 400: campaign_error()},
     )
     def post(self, request, campaign_pk):
         campaign = self.campaign()
@@ -179,7 +168,7 @@ class ConversionInput(serializers.Serializer):
     order_id = serializers.CharField(required=False, allow_blank=True, max_length=100)
 
 
-class ConversionOutput(serializers.ModelSerializer):
+class ConversionOutput(OutputSerializer):
     lure_name = serializers.CharField(source="lure.name", default=None)
     product = serializers.CharField(source="entitlement.product")
 
@@ -198,7 +187,6 @@ class ConversionOutput(serializers.ModelSerializer):
             "inviter",
             "converted_at",
         ]
-        read_only_fields = fields
 
 
 class ConversionsView(CampaignChildView):
@@ -217,7 +205,7 @@ class ConversionsView(CampaignChildView):
     @extend_schema(
         summary="Mark a member converted (a paid entitlement) and attribute it to lure, link and inviter",
         request=ConversionInput,
-        responses={201: ConversionOutput, 400: OpenApiResponse(CampaignErrorSerializer)},
+        responses={201: ConversionOutput, 400: campaign_error()},
     )
     def post(self, request, campaign_pk):
         campaign = self.campaign()
@@ -230,7 +218,7 @@ class ConversionsView(CampaignChildView):
 # --- referrals ----------------------------------------------------------------------------------
 
 
-class ReferralOutput(serializers.ModelSerializer):
+class ReferralOutput(OutputSerializer):
     class Meta:
         model = Referral
         fields = [
@@ -245,10 +233,9 @@ class ReferralOutput(serializers.ModelSerializer):
             "checked_at",
             "reward",
         ]
-        read_only_fields = fields
 
 
-@extend_schema_view(list=extend_schema(summary="Referrals: who invited whom, and whether it counted"))
+@schema_view(list="Referrals: who invited whom, and whether it counted")
 class ReferralViewSet(WorkspaceScopedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = Referral.objects.order_by("-joined_at", "-pk")
     serializer_class = ReferralOutput
@@ -315,7 +302,7 @@ class FollowUpInput(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
-class FollowUpOutput(serializers.ModelSerializer):
+class FollowUpOutput(OutputSerializer):
     member_name = serializers.CharField(source="member.display_name")
     assignee_name = serializers.CharField(source="assignee.username", default=None)
 
@@ -334,14 +321,11 @@ class FollowUpOutput(serializers.ModelSerializer):
             "created_at",
             "done_at",
         ]
-        read_only_fields = fields
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="Customer-service follow-up tasks for claimers; filter by campaign, state, assignee"
-    ),
-    retrieve=extend_schema(summary="One follow-up task"),
+@schema_view(
+    list="Customer-service follow-up tasks for claimers; filter by campaign, state, assignee",
+    retrieve="One follow-up task",
 )
 class FollowUpViewSet(ReadViewSet):
     queryset = FollowUpTask.objects.select_related("member", "assignee").order_by(

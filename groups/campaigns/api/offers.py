@@ -1,17 +1,18 @@
 """/api/campaigns/{id}/offers/: limited offers with what remains, and claims during ignite."""
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
-from groups.api.viewsets import ServiceApiMixin
 from groups.campaigns import selectors, services
-from groups.campaigns.api.common import IDEMPOTENCY_HEADER, IDEMPOTENCY_PARAMETER, CampaignErrorSerializer
+from groups.campaigns.api.common import IDEMPOTENCY_HEADER, IDEMPOTENCY_PARAMETER, campaign_error
 from groups.campaigns.models import Campaign, Claim, Offer
 from groups.models import Member
 from suo.api.errors import error_body
 from suo.api.scoping import ScopedPrimaryKeyRelatedField, WorkspaceScopedMixin
+from suo.api.serializers import OutputSerializer
+from suo.api.viewsets import ServiceApiMixin
 from suo.tenancy import MODERATE_ROLES, scoped
 
 
@@ -33,7 +34,7 @@ class OfferUpdateInput(OfferInput):
     position = serializers.IntegerField(min_value=0, max_value=1000, required=False)
 
 
-class OfferOutput(serializers.ModelSerializer):
+class OfferOutput(OutputSerializer):
     remaining = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -49,14 +50,13 @@ class OfferOutput(serializers.ModelSerializer):
             "per_member_limit",
             "position",
         ]
-        read_only_fields = fields
 
 
 class ClaimInput(serializers.Serializer):
     member = ScopedPrimaryKeyRelatedField(queryset=Member.objects.all())
 
 
-class ClaimOutput(serializers.ModelSerializer):
+class ClaimOutput(OutputSerializer):
     remaining = serializers.IntegerField(
         source="remaining_after", help_text="Stock left right after this claim."
     )
@@ -79,7 +79,6 @@ class ClaimOutput(serializers.ModelSerializer):
             "via",
             "claimed_at",
         ]
-        read_only_fields = fields
 
 
 class OfferViewSet(ServiceApiMixin, WorkspaceScopedMixin, viewsets.GenericViewSet):
@@ -114,7 +113,7 @@ class OfferViewSet(ServiceApiMixin, WorkspaceScopedMixin, viewsets.GenericViewSe
     @extend_schema(
         summary="Add a limited offer (name, stock, price, limit per member)",
         request=OfferInput,
-        responses={201: OfferOutput, 400: OpenApiResponse(CampaignErrorSerializer)},
+        responses={201: OfferOutput, 400: campaign_error()},
     )
     def create(self, request, campaign_pk=None):
         campaign = self.campaign()
@@ -125,7 +124,7 @@ class OfferViewSet(ServiceApiMixin, WorkspaceScopedMixin, viewsets.GenericViewSe
     @extend_schema(
         summary="Change an offer; the stock cannot go below what was claimed",
         request=OfferUpdateInput,
-        responses={200: OfferOutput, 400: OpenApiResponse(CampaignErrorSerializer)},
+        responses={200: OfferOutput, 400: campaign_error()},
     )
     def partial_update(self, request, campaign_pk=None, pk=None):
         offer = self.get_object()
@@ -144,8 +143,8 @@ class OfferViewSet(ServiceApiMixin, WorkspaceScopedMixin, viewsets.GenericViewSe
         request=ClaimInput,
         responses={
             201: ClaimOutput,
-            400: OpenApiResponse(CampaignErrorSerializer, description="Over the limit, or outside ignite."),
-            409: OpenApiResponse(CampaignErrorSerializer, description="Sold out."),
+            400: campaign_error("Over the limit, or outside ignite."),
+            409: campaign_error("Sold out."),
         },
     )
     def claim(self, request, campaign_pk=None, pk=None):

@@ -3,18 +3,20 @@
 import django_filters
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from groups.api.viewsets import ReadViewSet
 from groups.campaigns import selectors, services
-from groups.campaigns.api.common import CampaignErrorSerializer
+from groups.campaigns.api.common import campaign_error
 from groups.campaigns.models import Play, PlayAlert, PlayEntry, PlayKind
 from groups.campaigns.models.plays import PLAY_SLOT, PLAY_TERMS
 from groups.models import Community, Member
+from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField
+from suo.api.serializers import OutputSerializer
+from suo.api.viewsets import ReadViewSet
 from suo.tenancy import MODERATE_ROLES
 
 
@@ -48,7 +50,7 @@ class PlayInput(serializers.Serializer):
     )
 
 
-class PlayOutput(serializers.ModelSerializer):
+class PlayOutput(OutputSerializer):
     status = serializers.SerializerMethodField(
         help_text="scheduled, open, closing (time is up, not settled yet), or the outcome."
     )
@@ -72,7 +74,6 @@ class PlayOutput(serializers.ModelSerializer):
             "closed_at",
             "created_at",
         ]
-        read_only_fields = fields
 
     @extend_schema_field(
         serializers.ChoiceField(
@@ -102,11 +103,10 @@ class PlayEntryInput(serializers.Serializer):
     )
 
 
-class PlayEntryOutput(serializers.ModelSerializer):
+class PlayEntryOutput(OutputSerializer):
     class Meta:
         model = PlayEntry
         fields = ["id", "play", "member", "day", "streak", "order_id", "state", "rank", "created_at"]
-        read_only_fields = fields
 
 
 class DrawOutput(serializers.Serializer):
@@ -142,13 +142,9 @@ class PlayFilter(django_filters.FilterSet):
         fields = ["group", "kind", "outcome", "since", "until"]
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="The calendar of plays (by opening time); filter by group, kind, since, until"
-    ),
-    retrieve=extend_schema(
-        summary="One play (a lottery shows its commitment; the seed is null until the draw)"
-    ),
+@schema_view(
+    list="The calendar of plays (by opening time); filter by group, kind, since, until",
+    retrieve="One play (a lottery shows its commitment; the seed is null until the draw)",
 )
 class PlayViewSet(ReadViewSet):
     queryset = Play.objects.all()
@@ -166,7 +162,7 @@ class PlayViewSet(ReadViewSet):
     @extend_schema(
         summary="Put a play on a benefit group's calendar",
         request=PlayInput,
-        responses={201: PlayOutput, 400: OpenApiResponse(CampaignErrorSerializer)},
+        responses={201: PlayOutput, 400: campaign_error()},
     )
     def create(self, request):
         values = self.validated(PlayInput)
@@ -180,16 +176,14 @@ class PlayViewSet(ReadViewSet):
     @action(detail=True, methods=["get"], filter_backends=[])
     def entries(self, request, pk=None):
         play = self.get_object()
-        page = self.paginate_queryset(PlayEntry.objects.filter(play=play).order_by("created_at", "pk"))
-        return self.get_paginated_response(PlayEntryOutput(page, many=True).data)
+        return self.paginated(
+            PlayEntry.objects.filter(play=play).order_by("created_at", "pk"), PlayEntryOutput
+        )
 
     @extend_schema(
         summary="Enter a member (lottery, group-buy) or check them in for today (checkin)",
         request=PlayEntryInput,
-        responses={
-            201: PlayEntryOutput,
-            400: OpenApiResponse(CampaignErrorSerializer, description="Outside the window, or already in."),
-        },
+        responses={201: PlayEntryOutput, 400: campaign_error("Outside the window, or already in.")},
     )
     @entries.mapping.post
     def entries_create(self, request, pk=None):
@@ -201,10 +195,7 @@ class PlayViewSet(ReadViewSet):
     @extend_schema(
         summary="Draw a lottery once its window closed (it is also drawn by itself at closing time)",
         request=None,
-        responses={
-            200: DrawOutput,
-            400: OpenApiResponse(CampaignErrorSerializer, description="Still open, or not a lottery."),
-        },
+        responses={200: DrawOutput, 400: campaign_error("Still open, or not a lottery.")},
     )
     @action(detail=True, methods=["post"])
     def draw(self, request, pk=None):
@@ -223,18 +214,16 @@ class PlayViewSet(ReadViewSet):
         return Response(VerifyOutput(selectors.play_verify(self.get_object())).data)
 
 
-class PlayAlertOutput(serializers.ModelSerializer):
+class PlayAlertOutput(OutputSerializer):
     play_title = serializers.CharField(source="play.title", read_only=True)
 
     class Meta:
         model = PlayAlert
         fields = ["id", "group", "play", "play_title", "kind", "message", "details", "created_at", "read_at"]
-        read_only_fields = fields
 
 
-@extend_schema_view(
-    list=extend_schema(summary="Fatigue warnings about benefit groups' plays, newest first"),
-    retrieve=extend_schema(summary="One fatigue warning"),
+@schema_view(
+    list="Fatigue warnings about benefit groups' plays, newest first", retrieve="One fatigue warning"
 )
 class PlayAlertViewSet(ReadViewSet):
     queryset = PlayAlert.objects.select_related("play").order_by("-created_at", "-pk")

@@ -4,12 +4,12 @@ participants three plays in a row. Stored once per play and condition, sent as a
 from datetime import timedelta
 from itertools import pairwise
 
-from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from groups.campaigns.models import Play, PlayAlert, PlayAlertKind, PlayKind
 from groups.campaigns.payloads import group_brief
+from suo.db import save_unless_taken
 from suo.webhooks import webhook_emit
 
 SAME_KIND_WINDOW = timedelta(days=7)
@@ -18,17 +18,15 @@ DROPS_IN_A_ROW = 3
 
 
 def _raise_alert(*, play: Play, kind: str, message: str, details: dict) -> PlayAlert | None:
-    try:
-        with transaction.atomic():
-            alert = PlayAlert.objects.create(
-                workspace_id=play.workspace_id,
-                group_id=play.group_id,
-                play=play,
-                kind=kind,
-                message=message[:300],
-                details=details,
-            )
-    except IntegrityError:
+    alert = PlayAlert(
+        workspace_id=play.workspace_id,
+        group_id=play.group_id,
+        play=play,
+        kind=kind,
+        message=message[:300],
+        details=details,
+    )
+    if save_unless_taken(alert) is None:
         return None  # already warned about this play
     webhook_emit(
         workspace=play.workspace,

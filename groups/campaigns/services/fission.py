@@ -9,7 +9,7 @@ with an inviter in the campaign's group during the campaign and tracks them the 
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,6 +40,7 @@ from groups.models import Entitlement, JoinSource, Member, Membership
 from groups.payloads import member_payload
 from groups.services import entitlement_grant, membership_join
 from suo.audit import audit_record
+from suo.db import save_unless_taken
 from suo.webhooks import webhook_emit_many
 
 RUNNING = (CampaignPhase.PREHEAT, CampaignPhase.IGNITE, CampaignPhase.WRAP_UP)
@@ -113,7 +114,6 @@ def lure_create(
         verb="lure.created",
         target=lure,
         after={"campaign": campaign.pk, "channels": sorted(labels)},
-        workspace=campaign.workspace_id,
     )
     return lure
 
@@ -233,21 +233,17 @@ def conversion_record(
         inviter_id=stay.inviter_id,
         converted_at=entitlement.granted_at,
     )
-    try:
-        with transaction.atomic():
-            conversion.save()
-    except IntegrityError:
+    if save_unless_taken(conversion) is None:
         raise refusal(
             "member",
             _("%(member)s is already marked converted in this campaign.") % {"member": member.display_name},
             "already_converted",
-        ) from None
+        )
     audit_record(
         actor=by,
         verb="member.converted",
         target=conversion,
         after={"entitlement": entitlement.pk, "channel": stay.channel},
-        workspace=campaign.workspace_id,
     )
     inviter = Member.objects.filter(pk=stay.inviter_id).first() if stay.inviter_id else None
     webhook_emit_many(

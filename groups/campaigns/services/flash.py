@@ -174,7 +174,6 @@ def campaign_create(
         verb="campaign.created",
         target=campaign,
         after=snapshot(campaign, ["group", "name", "slug"]) | {"schedule": schedule},
-        workspace=workspace,
     )
     _enqueue(rows)
     return campaign
@@ -216,14 +215,7 @@ def campaign_update(*, campaign: Campaign, by=None, phases: list[dict] | None = 
     after = snapshot(campaign, [*EDITABLE, "slug"])
     if changed:
         after["rescheduled"] = {row.phase: row.due_at for row in changed}
-    audit_record(
-        actor=by,
-        verb="campaign.updated",
-        target=campaign,
-        before=before,
-        after=after,
-        workspace=campaign.workspace_id,
-    )
+    audit_record(actor=by, verb="campaign.updated", target=campaign, before=before, after=after)
     _enqueue(changed)
     return campaign
 
@@ -233,11 +225,7 @@ def campaign_delete(*, campaign: Campaign, by=None) -> None:
     if campaign.phase != CampaignPhase.DRAFT:
         raise ValidationError({"phase": _("Only a campaign that has not started can be deleted.")})
     audit_record(
-        actor=by,
-        verb="campaign.deleted",
-        target=campaign,
-        before=snapshot(campaign, ["name", "slug"]),
-        workspace=campaign.workspace_id,
+        actor=by, verb="campaign.deleted", target=campaign, before=snapshot(campaign, ["name", "slug"])
     )
     campaign.delete()
 
@@ -316,7 +304,6 @@ def _apply(campaign: Campaign, transition: PhaseTransition, now: datetime) -> No
         target=campaign,
         before={"phase": previous},
         after={"phase": transition.phase, "planned_at": transition.due_at, "note": transition.note},
-        workspace=campaign.workspace_id,
     )
 
 

@@ -77,7 +77,6 @@ def message_create(
         verb="campaign.message_added",
         target=campaign,
         after={"phase": phase, "text": text, "link": link.pk if link else None},
-        workspace=campaign.workspace_id,
     )
     return message
 

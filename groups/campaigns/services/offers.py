@@ -76,7 +76,6 @@ def offer_create(
         verb="offer.created",
         target=offer,
         after=snapshot(offer, ["campaign", "name", "stock", "price", "per_member_limit"]),
-        workspace=campaign.workspace_id,
     )
     return offer
 
@@ -113,7 +112,6 @@ def offer_update(*, offer: Offer, by=None, **changes) -> Offer:
         target=offer,
         before=before,
         after=snapshot(offer, ["name", "price", "stock", "per_member_limit"]),
-        workspace=offer.workspace_id,
     )
     return offer
 

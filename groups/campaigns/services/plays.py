@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,6 +21,7 @@ from groups.campaigns.services.fatigue import fatigue_check_kind, fatigue_check_
 from groups.models import ActivityEvent, Community, CommunityKind, CommunityState, Member
 from groups.payloads import member_payload
 from suo.audit import audit_record, snapshot
+from suo.db import save_unless_taken
 from suo.models import Workspace
 from suo.queue import enqueue_on_commit
 from suo.webhooks import webhook_emit_many
@@ -108,7 +109,6 @@ def play_create(
         verb="play.created",
         target=play,
         after=snapshot(play, ["group", "kind", "title", "opens_at", "closes_at", "commitment"]),
-        workspace=workspace,
     )
     fatigue_check_kind(play=play)
     _enqueue_close(play)
@@ -155,16 +155,13 @@ def play_enter(*, play: Play, member: Member, order_id: str = "", by=None) -> Pl
             .first()
         )
         entry.streak = (previous or 0) + 1
-    try:
-        with transaction.atomic():
-            entry.save()
-    except IntegrityError:
+    if save_unless_taken(entry) is None:
         message = (
             _("%(member)s has already checked in today.")
             if play.kind == PlayKind.CHECKIN
             else _("%(member)s has already entered this play.")
         )
-        raise refusal("member", message % {"member": member.display_name}, "already_entered") from None
+        raise refusal("member", message % {"member": member.display_name}, "already_entered")
     ActivityEvent.objects.create(
         workspace_id=play.workspace_id, member=member, community=play.group, name=play.title[:100], at=now
     )
@@ -178,17 +175,15 @@ def play_enter(*, play: Play, member: Member, order_id: str = "", by=None) -> Pl
 
 
 def _checkin_reward(play: Play, member: Member, entry: PlayEntry, now: datetime) -> list:
-    try:
-        with transaction.atomic():
-            reward = PlayReward.objects.create(
-                workspace_id=play.workspace_id,
-                play=play,
-                member=member,
-                streak=entry.streak,
-                reward=play.prize,
-                created_at=now,
-            )
-    except IntegrityError:
+    reward = PlayReward(
+        workspace_id=play.workspace_id,
+        play=play,
+        member=member,
+        streak=entry.streak,
+        reward=play.prize,
+        created_at=now,
+    )
+    if save_unless_taken(reward) is None:
         return []  # rewarded once per play
     audit_record(
         actor=None,
@@ -213,13 +208,7 @@ def _group_buy_progress(play: Play, now: datetime) -> list:
     if not Play.objects.filter(pk=play.pk, unlocked_at__isnull=True).update(unlocked_at=now):
         return []
     play.unlocked_at = now
-    audit_record(
-        actor=None,
-        verb="play.group_buy_unlocked",
-        target=play,
-        after={"participants": count},
-        workspace=play.workspace_id,
-    )
+    audit_record(actor=None, verb="play.group_buy_unlocked", target=play, after={"participants": count})
     return [("play.group_buy_unlocked", {"play": play_payload(play), "participants": count})]
 
 
@@ -262,7 +251,6 @@ def _draw(play: Play) -> list:
             "entries": len(member_ids),
             "winners": chosen,
         },
-        workspace=play.workspace_id,
     )
     members = Member.objects.in_bulk(chosen)
     payload = {
@@ -281,11 +269,7 @@ def _settle_group_buy(play: Play) -> list:
         play.outcome = PlayOutcome.SUCCEEDED
         play.save(update_fields=["outcome"])
         audit_record(
-            actor=None,
-            verb="play.group_buy_succeeded",
-            target=play,
-            after={"outcome": play.outcome},
-            workspace=play.workspace_id,
+            actor=None, verb="play.group_buy_succeeded", target=play, after={"outcome": play.outcome}
         )
         return []
     entries = PlayEntry.objects.filter(play=play, state=EntryState.ACTIVE)
@@ -299,7 +283,6 @@ def _settle_group_buy(play: Play) -> list:
         verb="play.group_buy_failed",
         target=play,
         after={"participants": len(settled), "needed": play.min_participants},
-        workspace=play.workspace_id,
     )
     payload = {
         "play": play_payload(play),

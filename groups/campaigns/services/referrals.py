@@ -4,7 +4,7 @@ qualified invitees make one reward, granted once by the scheduled check (ETA tas
 
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -20,6 +20,7 @@ from groups.campaigns.payloads import campaign_brief
 from groups.models import LeaveReason, Member, Membership
 from groups.payloads import member_payload
 from suo.audit import audit_record
+from suo.db import save_unless_taken
 from suo.queue import enqueue_on_commit
 from suo.webhooks import webhook_emit_many
 
@@ -85,10 +86,7 @@ def referral_track(*, campaign: Campaign, membership: Membership) -> Referral | 
         reason=problem,
         checked_at=timezone.now() if problem else None,
     )
-    try:
-        with transaction.atomic():
-            referral.save()
-    except IntegrityError:
+    if save_unless_taken(referral) is None:
         return None
     if not problem and referral.qualifies_at > timezone.now():
         _enqueue_check(referral)

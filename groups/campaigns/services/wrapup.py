@@ -189,6 +189,5 @@ def followup_update(
         target=task,
         before=before,
         after=snapshot(task, ["state", "assignee", "note"]),
-        workspace=task.workspace_id,
     )
     return task

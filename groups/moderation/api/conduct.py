@@ -6,17 +6,18 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_field,
     extend_schema_serializer,
-    extend_schema_view,
 )
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from groups.api.fields import api_field_names
-from groups.api.viewsets import ReadDeleteViewSet
 from groups.models import Community, CommunityKind, Ladder, LadderScope, PenaltyAction, Rule
 from groups.models.moderation import LadderStep, describe_action
 from groups.moderation import conduct, ladders, selectors
+from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField
+from suo.api.serializers import OutputSerializer
+from suo.api.viewsets import ReadDeleteViewSet
 
 # The API names a rule's group `group` (conduct.RULE_FIELDS says `community`).
 RULE_FIELDS = ["group" if name == "community" else name for name in conduct.RULE_FIELDS]
@@ -44,7 +45,7 @@ class RuleInput(serializers.ModelSerializer):
 
 
 @extend_schema_serializer(component_name="Rule")
-class RuleOutput(serializers.ModelSerializer):
+class RuleOutput(OutputSerializer):
     group = serializers.PrimaryKeyRelatedField(
         source="community", read_only=True, allow_null=True, help_text=GROUP_HELP
     )
@@ -55,7 +56,6 @@ class RuleOutput(serializers.ModelSerializer):
     class Meta:
         model = Rule
         fields = ["id", *RULE_FIELDS, "created_at"]
-        read_only_fields = fields
 
 
 class RuleFilter(django_filters.FilterSet):
@@ -76,15 +76,15 @@ class RuleFilter(django_filters.FilterSet):
         return queryset.filter(pk__in=selectors.rules_for(community).values("pk"))
 
 
-@extend_schema_view(
-    list=extend_schema(summary="The code of conduct: rules with category, severity and where they apply"),
+@schema_view(
+    list="The code of conduct: rules with category, severity and where they apply",
     create=extend_schema(
         summary="Add a rule (owners, operators)", request=RuleInput, responses={201: RuleOutput}
     ),
     partial_update=extend_schema(
         summary="Change a rule; retire it with is_active=false", request=RuleInput, responses=RuleOutput
     ),
-    destroy=extend_schema(summary="Delete a rule that no violation used (retire the others)"),
+    destroy="Delete a rule that no violation used (retire the others)",
 )
 class RuleViewSet(ReadDeleteViewSet):
     queryset = Rule.objects.select_related("community").order_by("position", "pk")
@@ -144,13 +144,12 @@ class LadderInput(serializers.ModelSerializer):
 
 
 @extend_schema_serializer(component_name="Ladder")
-class LadderOutput(serializers.ModelSerializer):
+class LadderOutput(OutputSerializer):
     steps = serializers.SerializerMethodField(help_text=STEPS_HELP)
 
     class Meta:
         model = Ladder
         fields = ["id", *LADDER_FIELDS, "created_at", "updated_at"]
-        read_only_fields = fields
 
     @extend_schema_field(LadderStepSerializer(many=True))
     def get_steps(self, ladder) -> list:
@@ -158,8 +157,8 @@ class LadderOutput(serializers.ModelSerializer):
         return LadderStepSerializer(steps, many=True).data
 
 
-@extend_schema_view(
-    list=extend_schema(summary="Penalty ladders; groups without their own ladder use the default one"),
+@schema_view(
+    list="Penalty ladders; groups without their own ladder use the default one",
     create=extend_schema(
         summary="Add a ladder (steps default to warn → mute 24 h → kick)",
         request=LadderInput,
@@ -170,7 +169,7 @@ class LadderOutput(serializers.ModelSerializer):
         request=LadderInput,
         responses=LadderOutput,
     ),
-    destroy=extend_schema(summary="Delete a ladder (not the default); its groups fall back to the default"),
+    destroy="Delete a ladder (not the default); its groups fall back to the default",
 )
 class LadderViewSet(ReadDeleteViewSet):
     queryset = Ladder.objects.prefetch_related("steps").order_by("-is_default", "name", "pk")

@@ -33,7 +33,6 @@ class DeskMemberSerializer(MemberBriefSerializer):
 
     class Meta(MemberBriefSerializer.Meta):
         fields = [*MemberBriefSerializer.Meta.fields, "violation_count", "groups"]
-        read_only_fields = fields
 
 
 class DeskSearchView(WorkspaceScopedMixin, APIView):

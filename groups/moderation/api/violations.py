@@ -8,14 +8,12 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
     extend_schema_serializer,
-    extend_schema_view,
 )
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from groups.api.fields import MemberBriefSerializer
-from groups.api.viewsets import ReadViewSet
 from groups.models import (
     Appeal,
     Community,
@@ -26,7 +24,10 @@ from groups.models import (
 )
 from groups.moderation import selectors, services
 from groups.moderation.services import ViolationLogged
+from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField
+from suo.api.serializers import OutputSerializer
+from suo.api.viewsets import ReadViewSet
 from suo.tenancy import CONFIGURE_ROLES, MODERATE_ROLES
 
 SCREENSHOT_MAX_BYTES = 5 * 1024 * 1024
@@ -35,14 +36,13 @@ SCREENSHOT_MAX_BYTES = 5 * 1024 * 1024
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
-class RuleBriefSerializer(serializers.ModelSerializer):
+class RuleBriefSerializer(OutputSerializer):
     class Meta:
         model = Rule
         fields = ["id", "title", "category", "severity"]
-        read_only_fields = fields
 
 
-class ViolationSerializer(serializers.ModelSerializer):
+class ViolationSerializer(OutputSerializer):
     group = serializers.IntegerField(source="community_id", read_only=True)
     group_name = serializers.CharField(source="community.name", read_only=True)
     member = MemberBriefSerializer(read_only=True)
@@ -77,7 +77,6 @@ class ViolationSerializer(serializers.ModelSerializer):
             "revoked_by",
             "revoke_reason",
         ]
-        read_only_fields = fields
 
     def get_has_screenshot(self, violation) -> bool:
         return bool(violation.screenshot)
@@ -109,7 +108,6 @@ class ViolationLoggedOutput(ViolationSerializer):
             "next_action",
             "next_step",
         ]
-        read_only_fields = fields
 
     def to_representation(self, logged: ViolationLogged) -> dict:
         data = ViolationSerializer(logged.violation, context=self.context).data
@@ -154,11 +152,9 @@ class ViolationFilter(django_filters.FilterSet):
         fields = ["member", "group", "rule", "action", "since", "until", "revoked"]
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="Violations, newest first; filter by member, group, rule, action, since, until"
-    ),
-    retrieve=extend_schema(summary="One violation"),
+@schema_view(
+    list="Violations, newest first; filter by member, group, rule, action, since, until",
+    retrieve="One violation",
 )
 class ViolationViewSet(ReadViewSet):
     queryset = Violation.objects.all()
@@ -184,7 +180,6 @@ class ViolationViewSet(ReadViewSet):
     )
     def create(self, request):
         values = self.validated(ViolationInput)
-        values = values
         logged = services.violation_log(
             community=values["group"],
             member=values["member"],
@@ -210,7 +205,7 @@ class ViolationViewSet(ReadViewSet):
         return Response(self.get_serializer(self.get_queryset().get(pk=violation.pk)).data)
 
 
-class AppealSerializer(serializers.ModelSerializer):
+class AppealSerializer(OutputSerializer):
     violation = ViolationSerializer(read_only=True)
     filed_by = serializers.CharField(source="filed_by.username", read_only=True, default=None)
     decided_by = serializers.CharField(source="decided_by.username", read_only=True, default=None)
@@ -228,7 +223,6 @@ class AppealSerializer(serializers.ModelSerializer):
             "decided_at",
             "decision_reason",
         ]
-        read_only_fields = fields
 
 
 class AppealInput(serializers.Serializer):
@@ -241,10 +235,7 @@ class DecideInput(serializers.Serializer):
     reason = serializers.CharField(max_length=services.REASON_MAX)
 
 
-@extend_schema_view(
-    list=extend_schema(summary="Appeals, newest first; `?state=pending` for the queue"),
-    retrieve=extend_schema(summary="One appeal"),
-)
+@schema_view(list="Appeals, newest first; `?state=pending` for the queue", retrieve="One appeal")
 class AppealViewSet(ReadViewSet):
     queryset = Appeal.objects.all()
     serializer_class = AppealSerializer

@@ -1,17 +1,19 @@
 """/api/live-code-alerts/: what needs an operator's attention, and marking it read."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from links.livecodes.alerts import alert_message, alerts_mark_read
 from links.livecodes.models import LiveCodeAlert
+from suo.api.schema import schema_view
 from suo.api.scoping import WorkspaceScopedMixin
+from suo.api.serializers import OutputSerializer
 from suo.tenancy import CONFIGURE_ROLES
 
 
-class AlertOutput(serializers.ModelSerializer):
+class AlertOutput(OutputSerializer):
     message = serializers.SerializerMethodField()
     is_open = serializers.BooleanField(read_only=True, help_text="false once the condition cleared.")
     live_code_name = serializers.CharField(source="live_code.name", read_only=True)
@@ -31,13 +33,12 @@ class AlertOutput(serializers.ModelSerializer):
             "resolved_at",
             "read_at",
         ]
-        read_only_fields = fields
 
     def get_message(self, alert) -> str:
         return alert_message(alert)
 
 
-@extend_schema_view(
+@schema_view(
     list=extend_schema(
         summary="Live-code alerts of the workspace, newest first",
         parameters=[
@@ -46,7 +47,7 @@ class AlertOutput(serializers.ModelSerializer):
             OpenApiParameter("live_code", int, description="Only this live code's alerts."),
         ],
     ),
-    retrieve=extend_schema(summary="One live-code alert"),
+    retrieve="One live-code alert",
 )
 class LiveCodeAlertViewSet(WorkspaceScopedMixin, viewsets.ReadOnlyModelViewSet):
     queryset = LiveCodeAlert.objects.select_related("live_code").order_by("-created_at", "-pk")

@@ -1,8 +1,8 @@
 """/api/live-codes/ with their group QR codes (entries) and scan statistics."""
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -34,13 +34,14 @@ from links.livecodes.services import (
     live_code_delete,
     live_code_update,
 )
-from suo.api.scoping import WorkspaceScopedMixin
+from suo.api.schema import schema_view
+from suo.api.viewsets import ReadDeleteViewSet
 from suo.tenancy import CONFIGURE_ROLES
 
 ENTRY_ID = OpenApiParameter("entry_id", int, OpenApiParameter.PATH, description="Entry id.")
 
 
-@extend_schema_view(
+@schema_view(
     list=extend_schema(summary="Live group codes of the workspace", responses=LiveCodeOutput(many=True)),
     retrieve=extend_schema(summary="One live group code", responses=LiveCodeOutput),
     create=extend_schema(
@@ -53,15 +54,9 @@ ENTRY_ID = OpenApiParameter("entry_id", int, OpenApiParameter.PATH, description=
         request={"application/json": LiveCodeUpdateInput, "multipart/form-data": LiveCodeUpdateInput},
         responses={200: LiveCodeOutput, 400: OpenApiResponse(QrErrorSerializer)},
     ),
-    destroy=extend_schema(summary="Delete a live group code, its entries and its scans"),
+    destroy="Delete a live group code, its entries and its scans",
 )
-class LiveCodeViewSet(
-    WorkspaceScopedMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
+class LiveCodeViewSet(ReadDeleteViewSet):
     queryset = LiveCode.objects.order_by("-created_at", "-pk")
     serializer_class = LiveCodeOutput
     parser_classes = UPLOAD_PARSERS
@@ -83,9 +78,7 @@ class LiveCodeViewSet(
         return LiveCodeOutput(self.get_queryset().get(pk=live_code.pk)).data
 
     def create(self, request):
-        data = LiveCodeInput(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
+        values = dict(self.validated(LiveCodeInput))
         if "fallback_image" in values:
             values["fallback_image"] = resolve_upload(values, "fallback_image")
         live_code = live_code_create(workspace=self.workspace, by=request.user, **values)
@@ -93,9 +86,7 @@ class LiveCodeViewSet(
 
     def partial_update(self, request, pk=None):
         live_code = self.get_object()
-        data = LiveCodeUpdateInput(data=request.data, partial=True, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
+        values = dict(self.validated(LiveCodeUpdateInput, partial=True))
         if "fallback_image" in values:
             values["fallback_image"] = resolve_upload(values, "fallback_image")
         live_code = live_code_update(live_code=live_code, by=request.user, **values)
@@ -129,11 +120,8 @@ class LiveCodeViewSet(
     def entries(self, request, pk=None):
         live_code = self.get_object()
         if request.method == "GET":
-            page = self.paginate_queryset(self._entries(live_code).order_by("position", "pk"))
-            return self.get_paginated_response(EntryOutput(page, many=True).data)
-        data = EntryInput(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
+            return self.paginated(self._entries(live_code).order_by("position", "pk"), EntryOutput)
+        values = dict(self.validated(EntryInput))
         upload = resolve_upload(values)
         entry = entry_add(live_code=live_code, upload=upload, by=request.user, **values)
         return Response(
@@ -168,9 +156,8 @@ class LiveCodeViewSet(
         if request.method == "DELETE":
             entry_delete(entry=entry)
             return Response(status=status.HTTP_204_NO_CONTENT)
-        data = EntryUpdateInput(data=request.data, partial=True, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        entry = entry_update(entry=entry, by=request.user, **data.validated_data)
+        values = self.validated(EntryUpdateInput, partial=True)
+        entry = entry_update(entry=entry, by=request.user, **values)
         return Response(EntryOutput(self._entries(live_code).get(pk=entry.pk)).data)
 
     @extend_schema(

@@ -11,6 +11,7 @@ from links.livecodes.images import entry_image_url
 from links.livecodes.models import DEFAULT_SCAN_LIMIT, LiveCode, LiveCodeEntry, RotationStrategy
 from suo.api.fields import DB_INT_MAX
 from suo.api.scoping import ScopedPrimaryKeyRelatedField
+from suo.api.serializers import OutputSerializer
 
 
 class LiveCodeInput(PublicAddressInput):
@@ -30,7 +31,7 @@ class LiveCodeUpdateInput(LiveCodeInput):
     clear_fallback_image = serializers.BooleanField(required=False, help_text="true removes the picture.")
 
 
-class LiveCodeOutput(serializers.ModelSerializer):
+class LiveCodeOutput(OutputSerializer):
     url = serializers.CharField(source="short_url", read_only=True, help_text="The stable public address.")
     qr_png_url = serializers.SerializerMethodField()
     qr_svg_url = serializers.SerializerMethodField()
@@ -65,7 +66,6 @@ class LiveCodeOutput(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
-        read_only_fields = fields
 
     def get_qr_png_url(self, live_code) -> str:
         return f"{live_code.short_url}.png"
@@ -110,7 +110,7 @@ class EntryUpdateInput(serializers.Serializer):
     position = serializers.IntegerField(required=False, min_value=0, max_value=DB_INT_MAX)
 
 
-class EntryOutput(serializers.ModelSerializer):
+class EntryOutput(OutputSerializer):
     image_url = serializers.SerializerMethodField()
     group_name = serializers.CharField(source="group.name", read_only=True, default=None, allow_null=True)
     display_name = serializers.CharField(read_only=True)
@@ -140,7 +140,6 @@ class EntryOutput(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
-        read_only_fields = fields
 
     def get_image_url(self, entry) -> str:
 

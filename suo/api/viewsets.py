@@ -1,6 +1,5 @@
-"""Viewset bases of the groups, moderation and campaigns APIs: a workspace's rows listed and shown,
-and (ReadDeleteViewSet) deleted through perform_destroy; each viewset adds its writes as actions
-around its services."""
+"""Viewset bases of the API: a workspace's rows listed and shown, and (ReadDeleteViewSet) deleted
+through perform_destroy; each viewset adds its writes as actions around its services."""
 
 from rest_framework import mixins, viewsets
 from rest_framework.generics import GenericAPIView
