@@ -10,6 +10,7 @@ expired or denied links, a wrong host, plain http when https is required — fal
 Django; when the link was already looked up, it goes along in the environ (`HANDED_OVER`).
 """
 
+import os
 import re
 
 from django.conf import settings
@@ -149,8 +150,12 @@ def _target(environ, code: str, platform: str) -> str | None:
 class ShortLinkFastPath:
     def __init__(self, application):
         self.application = application
+        self.warmed_in = 0  # the process whose link cache warm-up was started
 
     def __call__(self, environ, start_response):
+        if self.warmed_in != os.getpid():  # the first request of a (forked) web process
+            self.warmed_in = os.getpid()
+            link_cache.warm_in_background()
         visit = plain_visit(environ) if CODE_PATH.fullmatch(environ.get("PATH_INFO", "")) else None
         if visit is None:
             return self.application(environ, start_response)

@@ -19,6 +19,7 @@ under the newer token.
 
 import logging
 import os
+import threading
 import uuid
 from dataclasses import dataclass
 from functools import lru_cache
@@ -38,6 +39,7 @@ logger = logging.getLogger(__name__)
 
 MAX_ENTRIES = 50_000  # hot links; the long tail is read from the database as before
 GENERATION_ROLLOVER = 1 << 20  # bytes; past this the file is replaced (a new inode also counts)
+WARM_CHUNK = 2000  # links per bulk read (and Redis keys per script call: Lua unpacks them)
 GLOBAL = "*"  # the token name of everything that is not one link (workspaces, link settings)
 
 
@@ -45,6 +47,7 @@ GLOBAL = "*"  # the token name of everything that is not one link (workspaces, l
 class Entry:
     link: Link
     tokens: tuple[str, str] = ("", "")  # (global, code) as read before the row; Redis only
+    generation: tuple | None = None  # the generation file as stat()ed before the row; embedded only
 
 
 _entries: dict[str, Entry] = {}
@@ -80,21 +83,26 @@ def _generation() -> tuple:
     return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
-def _check_generation() -> None:
-    """Embedded: drop every entry when the generation file moved since the last visit."""
+def _check_generation() -> tuple:
+    """Embedded: drop every entry when the generation file moved since the last visit; returns it."""
     global _seen_generation
     current = _generation()
     if current != _seen_generation:
         _entries.clear()
         _seen_generation = current
+    return current
 
 
 def cached(code: str) -> Entry | None:
-    """The entry of `code` if this process has one. Embedded: proven current here; with Redis the
-    caller proves it in the round trip that records the click."""
-    if not uses_redis():
-        _check_generation()
-    return _entries.get(code)
+    """The entry of `code` if this process has one. Embedded: proven current here (read under
+    the current generation: a thread that read a row before a change and stores it after another
+    thread saw the change cannot keep it); with Redis the caller proves it in the round trip that
+    records the click."""
+    if uses_redis():
+        return _entries.get(code)
+    generation = _check_generation()
+    entry = _entries.get(code)
+    return entry if entry is not None and entry.generation == generation else None
 
 
 def load(code: str) -> Entry | None:
@@ -107,17 +115,65 @@ def load(code: str) -> Entry | None:
             logger.warning("Redis unavailable: link %s read without caching", code)
             _entries.clear()
             tokens, keep = ("", ""), False
+        generation = None
     else:
-        tokens = ("", "")
-        _check_generation()
+        tokens, generation = ("", ""), _check_generation()
     link = link_for_fast_redirect(code)
     if link is None or not keep:
         _entries.pop(code, None)
         return None if link is None else Entry(link)
     if len(_entries) >= MAX_ENTRIES:
         _entries.clear()
-    entry = _entries[code] = Entry(link, tokens)
+    entry = _entries[code] = Entry(link, tokens, generation)
     return entry
+
+
+def warm(limit: int | None = None) -> int:
+    """Fill this process's cache with the links most likely to be visited (most clicked, then
+    newest), up to `limit` (LINKS_CACHE_WARM), in a few bulk reads: otherwise every link costs
+    a database read (and with Redis a token read) on its first visit in each web process, which
+    on a long tail of links is a large part of all visits. Same order as load(): the tokens (or
+    the generation) are read before the rows. Returns how many entries it added."""
+    limit = min(settings.LINKS_CACHE_WARM if limit is None else limit, MAX_ENTRIES)
+    if limit <= 0:
+        return 0
+    codes = list(
+        Link.objects.filter(is_active=True)
+        .order_by("-click_count", "-pk")
+        .values_list("code", flat=True)[:limit]
+    )
+    added = 0
+    for start in range(0, len(codes), WARM_CHUNK):
+        part = codes[start : start + WARM_CHUNK]
+        if uses_redis():
+            tokens, generation = _read_tokens_many(part), None
+        else:
+            tokens, generation = {}, _check_generation()
+        for link in link_for_fast_redirect.many(part):
+            if link.code in _entries or len(_entries) >= MAX_ENTRIES:
+                continue  # a visit read it meanwhile (newer), or the cache is full
+            _entries[link.code] = Entry(link, tokens.get(link.code, ("", "")), generation)
+            added += 1
+    return added
+
+
+def warm_in_background() -> None:
+    """Start warm() in a thread, so that no visit waits for it (the fast path calls this once
+    per web process)."""
+    if settings.LINKS_CACHE_WARM <= 0:
+        return
+
+    def run() -> None:
+        from django.db import connection
+
+        try:
+            logger.info("link cache warmed with %d links", warm())
+        except Exception:  # a cold cache is only slower: the visits read their links themselves
+            logger.exception("link cache warm-up failed")
+        finally:
+            connection.close()  # this thread's own connection
+
+    threading.Thread(target=run, name="link-cache-warm", daemon=True).start()
 
 
 def forget(code: str) -> None:
@@ -136,6 +192,14 @@ return redis.call('MGET', unpack(KEYS))
 def _fill_script() -> Script:
     # No client of its own: each call names the current one (tests point it elsewhere).
     return Script(None, _FILL.encode())  # type: ignore[arg-type]
+
+
+def _read_tokens_many(codes: list[str]) -> dict[str, tuple[str, str]]:
+    """(global, code) tokens of each code, in one round trip (the global one read first)."""
+    keys = [token_key(GLOBAL), *(token_key(code) for code in codes)]
+    values = run_script(_fill_script(), keys=keys, args=[uuid.uuid4().hex for _ in keys])
+    first = values[0].decode()
+    return {code: (first, value.decode()) for code, value in zip(codes, values[1:], strict=True)}
 
 
 def _read_tokens(code: str) -> tuple[str, str]:

@@ -21,6 +21,7 @@ class _RedirectLookup:
     def __init__(self, only: dict | None = None) -> None:
         self.only = only or {}
         self.sql: str | None = None
+        self.select = ""
         self.parts: list = []
 
     def _compile(self) -> None:
@@ -41,19 +42,35 @@ class _RedirectLookup:
             columns += [f"{alias}.{quote(field.column)}" for field in fields]
             parts.append((model, [f.attname for f in fields], converters))
         self.parts = parts
-        self.sql = (
+        self.select = (
             f"SELECT {', '.join(columns)} FROM {quote(Link._meta.db_table)} l "
             f"JOIN {quote(Workspace._meta.db_table)} w ON w.id = l.workspace_id "
             f"LEFT JOIN {quote(LinkSettings._meta.db_table)} s ON s.workspace_id = l.workspace_id "
-            f"WHERE l.{quote('code')} = %s"
+            f"WHERE l.{quote('code')} "
         )
+        self.sql = self.select + "= %s"
 
     def __call__(self, code: str) -> Link | None:
         if self.sql is None:
             self._compile()
         row = self._fetch(code)
-        if row is None:
-            return None
+        return None if row is None else self._link(row)
+
+    def many(self, codes: list[str], *, chunk: int = 2000) -> list[Link]:
+        """The links of these codes (those that exist), a query per `chunk` codes. Links of one
+        workspace share its instances (thousands of links are kept by the redirect cache)."""
+        if self.sql is None:
+            self._compile()
+        links: list[Link] = []
+        shared: dict = {}
+        with connection.cursor() as cursor:
+            for start in range(0, len(codes), chunk):
+                part = codes[start : start + chunk]
+                cursor.execute(self.select + f"IN ({', '.join(['%s'] * len(part))})", part)
+                links += [self._link(row, shared) for row in cursor.fetchall()]
+        return links
+
+    def _link(self, row, shared: dict | None = None) -> Link:
         instances, offset = [], 0
         for model, attnames, converters in self.parts:
             values = list(row[offset : offset + len(attnames)])
@@ -61,10 +78,16 @@ class _RedirectLookup:
             if values[0] is None:  # the primary key: a LEFT JOIN may find no settings
                 instances.append(None)
                 continue
+            if shared is not None and model is not Link and (model, values[0]) in shared:
+                instances.append(shared[model, values[0]])
+                continue
             for index, (col, field_converters) in enumerate(converters):
                 for converter in field_converters:
                     values[index] = converter(values[index], col, connection)
-            instances.append(model.from_db(DEFAULT_DB_ALIAS, attnames, values))
+            instance = model.from_db(DEFAULT_DB_ALIAS, attnames, values)
+            if shared is not None:
+                shared[model, values[0]] = instance
+            instances.append(instance)
         link, workspace, link_settings = instances
         # Cache the join's answer, even "no settings": assigning None would clear the cache and
         # the next access would query again.

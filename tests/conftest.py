@@ -75,6 +75,9 @@ def isolated_cache_and_click_buffer(settings, tmp_path):
     settings.LINKS_BUFFER_KEY = f"suo:test:{token}:links:clicks"
     settings.LINKS_SPOOL_DIR = str(tmp_path / "clicks")
     settings.LINKS_CACHE_KEY = f"suo:test:{token}:links:cache"
+    # A warm-up thread would read the database outside the test's transaction; tests of the
+    # warm-up call it themselves (other processes started by tests still warm theirs).
+    settings.LINKS_CACHE_WARM = 0
     link_cache.clear()
 
 
