@@ -87,3 +87,19 @@ def test_the_first_request_of_a_process_starts_the_warm_up_in_the_background(bac
     assert serve(application, "nope-not-a-link")[0] == "404"
     assert done.wait(20)
     assert link_cache.cached(link.code) is not None
+
+
+def test_a_full_cache_makes_room_with_its_newest_entry_so_the_most_clicked_stay(
+    settings, tmp_path, monkeypatch
+):
+    use_backend("embedded", settings, tmp_path)
+    monkeypatch.setattr(link_cache, "MAX_ENTRIES", 2)
+    hot = [LinkFactory(click_count=9), LinkFactory(click_count=8)]
+    tail = [LinkFactory(), LinkFactory()]
+    assert link_cache.warm(10) == 2
+
+    for link in tail:
+        assert serve(suo.wsgi.application, link.code)[0] == "302"
+
+    # The least clicked warmed link, then each tail link in turn, made room; not the whole cache.
+    assert set(link_cache._entries) == {hot[0].code, tail[1].code}
