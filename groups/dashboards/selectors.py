@@ -339,7 +339,7 @@ def _bucket_bounds(filters: PanelFilters, first: int, last: int, divisor: int) -
     first_day = filters.start.astimezone(filters.start.tzinfo).date()
     end_day = filters.end.astimezone(filters.start.tzinfo).date()
     bounds: dict[str, list] = {key: [] for key in ("numbers", "first_days", "end_days", "starts", "ends")}
-    for bucket in range(first, last + 1):
+    for bucket in range(first, max(first, last) + 1):  # the first at least, as the recursive CTE gives
         day = dt.date(2000, 1, 3) + dt.timedelta(bucket * divisor)
         following = day + dt.timedelta(divisor)
         bounds["numbers"].append(bucket)

@@ -88,3 +88,13 @@ def test_one_group_and_a_zone_with_daylight_saving_keep_the_single_statement(his
     assert not selectors._per_bucket(period(history.workspace, first, last, group_ids=[history.g1.pk]))
     history.workspace.timezone = "Europe/Berlin"
     assert not selectors._per_bucket(period(history.workspace, first, last))
+
+
+@pytest.mark.parametrize("interval", ["day", "week"])
+def test_a_one_day_period_gives_its_one_bucket_both_ways(history, monkeypatch, interval):
+    filters = period(history.workspace, dt.date(2026, 11, 10), dt.date(2026, 11, 10), interval=interval)
+
+    per_bucket, single = both_ways(filters, monkeypatch)
+
+    assert per_bucket == single
+    assert [(row["new_members"], row["active_members"]) for row in per_bucket] == [(2, 1)]
