@@ -299,6 +299,18 @@ class Command(BaseCommand):
                 ),
             ),
             (
+                "overview series, 52 weeks by week",
+                lambda: selectors.overview_series(filters=period(364, interval="week")),
+            ),
+            ("overview totals, 52 weeks", lambda: selectors.overview_totals(filters=period(364))),
+            (
+                "overview totals + series, 52 weeks by day",
+                lambda: (
+                    selectors.overview_totals(filters=period(364)),
+                    selectors.overview_series(filters=period(364)),
+                ),
+            ),
+            (
                 "overview totals, 28 days, one group",
                 lambda: selectors.overview_totals(filters=period(27, group_ids=[group.pk])),
             ),
@@ -335,6 +347,10 @@ class Command(BaseCommand):
         ]
         for name, plan in selectors.overview_explain(filters=period(27)).items():
             plans += [f"== overview {name}, 28 days ==", plan]
+        plans += [
+            "== overview series, 52 weeks by week ==",
+            selectors.overview_explain(filters=period(364, interval="week"))["series"],
+        ]
         out = Path(settings.VAR_DIR) / "bench" / "dashboards-plans.txt"
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text("\n\n".join(plans) + "\n")
