@@ -105,8 +105,9 @@ def worker_pids(master: subprocess.Popen) -> list[int]:
 
 def start_worker(env: dict) -> subprocess.Popen:
     """suo's Celery worker with beat (as `make run` starts it), for the tasks that flush clicks."""
-    command = ["nice", "-n", "5", str(Path(PYTHON).parent / "celery"), "-A", "suo", "worker", "--beat", "--concurrency", "1",
-               "--loglevel", "WARNING", "--hostname", f"bench{os.getpid()}@%h"]  # fmt: skip
+    command = ["nice", "-n", "5", str(Path(PYTHON).parent / "celery"), "-A", "suo", "worker", "--beat",
+               "--concurrency", "1", "--loglevel", "WARNING",
+               "--hostname", f"bench{os.getpid()}@%h"]  # fmt: skip
     return subprocess.Popen(
         command,
         cwd=ROOT,
