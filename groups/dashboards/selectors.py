@@ -91,7 +91,18 @@ WHERE m.workspace_id = %(ws)s AND m.left_at >= %(start)s AND m.left_at < %(end)s
     AND m.joined_at < %(end)s{groups}{joins}
 """
 
-SERIES = """
+# Memberships that ended per bucket, kicked (and banned) apart from voluntary: in both series.
+LEAVES = """leaves AS (
+    SELECT {leave_bucket} AS b, COUNT(*) AS n,
+        SUM(CASE WHEN m.leave_reason IN (%(kicked)s, %(banned)s) THEN 1 ELSE 0 END) AS kicked,
+        SUM(CASE WHEN m.leave_reason = %(left)s THEN 1 ELSE 0 END) AS voluntary
+    FROM {membership} m
+    WHERE m.workspace_id = %(ws)s AND m.left_at >= %(start)s AND m.left_at < %(end)s{groups}{joins}
+    GROUP BY {leave_bucket}
+)"""
+
+SERIES = (
+    """
 WITH RECURSIVE buckets (b) AS (
     SELECT CAST(%(first_bucket)s AS INTEGER) UNION ALL SELECT b + 1 FROM buckets WHERE b < %(last_bucket)s
 ),
@@ -105,14 +116,9 @@ joins AS (
     ) j
     GROUP BY b
 ),
-leaves AS (
-    SELECT {leave_bucket} AS b, COUNT(*) AS n,
-        SUM(CASE WHEN m.leave_reason IN (%(kicked)s, %(banned)s) THEN 1 ELSE 0 END) AS kicked,
-        SUM(CASE WHEN m.leave_reason = %(left)s THEN 1 ELSE 0 END) AS voluntary
-    FROM {membership} m
-    WHERE m.workspace_id = %(ws)s AND m.left_at >= %(start)s AND m.left_at < %(end)s{groups}{joins}
-    GROUP BY {leave_bucket}
-),
+"""
+    + LEAVES
+    + """,
 active AS (
     -- The union already holds each (member, bucket) once.
     SELECT a.b, COUNT(*) AS n FROM ({active}) a{joined_that_way} GROUP BY a.b
@@ -125,6 +131,7 @@ LEFT JOIN leaves ON leaves.b = buckets.b
 LEFT JOIN active ON active.b = buckets.b
 ORDER BY buckets.b
 """
+)
 
 # PostgreSQL with a fixed-offset time zone: the same series, one bucket at a time (issue 15,
 # performance). Each bucket's members are hashed on their own (~20,000 a week at 1M memberships), by
@@ -133,20 +140,16 @@ ORDER BY buckets.b
 # midnights of its days, clipped to the period, and the day bounds of the messages are those of the
 # period too. Both series statements open with `WITH RECURSIVE buckets` (allowed for a plain CTE):
 # the page's test counts the series statements by it.
-SERIES_PER_BUCKET = """
+SERIES_PER_BUCKET = (
+    """
 WITH RECURSIVE buckets (b, d1, d2, s, e) AS (
     SELECT * FROM unnest(CAST(%(bucket_numbers)s AS integer[]), CAST(%(bucket_first_days)s AS date[]),
         CAST(%(bucket_end_days)s AS date[]), CAST(%(bucket_starts)s AS timestamptz[]),
         CAST(%(bucket_ends)s AS timestamptz[]))
 ),
-leaves AS (
-    SELECT {leave_bucket} AS b, COUNT(*) AS n,
-        SUM(CASE WHEN m.leave_reason IN (%(kicked)s, %(banned)s) THEN 1 ELSE 0 END) AS kicked,
-        SUM(CASE WHEN m.leave_reason = %(left)s THEN 1 ELSE 0 END) AS voluntary
-    FROM {membership} m
-    WHERE m.workspace_id = %(ws)s AND m.left_at >= %(start)s AND m.left_at < %(end)s{groups}{joins}
-    GROUP BY {leave_bucket}
-)
+"""
+    + LEAVES
+    + """
 SELECT buckets.b, joins.n, active.n, COALESCE(leaves.n, 0),
     COALESCE(leaves.kicked, 0), COALESCE(leaves.voluntary, 0){source_values}
 FROM buckets
@@ -170,6 +173,7 @@ CROSS JOIN LATERAL (
 LEFT JOIN leaves ON leaves.b = buckets.b
 ORDER BY buckets.b
 """
+)
 
 BY_CHANNEL = """
 SELECT m.channel, COUNT(DISTINCT m.member_id) AS n

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from redis.connection import AbstractConnection
 
 from links import capture
 
@@ -125,3 +126,15 @@ class OtherProcess:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def count_redis_round_trips(monkeypatch) -> list:
+    """Every command sent to Redis from now on, by any client or connection (one per round trip)."""
+    sent: list = []
+    real = AbstractConnection.send_packed_command
+    monkeypatch.setattr(
+        AbstractConnection,
+        "send_packed_command",
+        lambda self, *a, **k: sent.append(a[0]) or real(self, *a, **k),
+    )
+    return sent

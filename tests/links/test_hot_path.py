@@ -10,7 +10,6 @@ from wsgiref.util import setup_testing_defaults
 import pytest
 from django.db import connections
 from django.utils import timezone
-from redis.connection import AbstractConnection
 
 import suo.wsgi
 from links import capture, click_buffer
@@ -18,7 +17,7 @@ from links.models import Click
 from links.services import link_delete, link_settings_update, link_update
 from links.tasks import flush_clicks
 from tests.links.factories import LinkFactory
-from tests.links.hot_path_helpers import BACKENDS, OtherProcess, use_backend
+from tests.links.hot_path_helpers import BACKENDS, OtherProcess, count_redis_round_trips, use_backend
 from tests.links.redirect_worker import serve
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
@@ -98,15 +97,7 @@ def test_a_hot_link_costs_no_database_query_and_at_most_one_redis_round_trip(
 ):
     link = LinkFactory(url="https://example.com/hot")
     assert serve(suo.wsgi.application, link.code)[0] == "302"  # the first visit reads the row
-    round_trips = []
-    if settings.LINKS_CLICK_BUFFER == "redis":
-        # Counted where every command leaves, whichever client or connection sends it.
-        real = AbstractConnection.send_packed_command
-        monkeypatch.setattr(
-            AbstractConnection,
-            "send_packed_command",
-            lambda self, *a, **k: round_trips.append(a[0]) or real(self, *a, **k),
-        )
+    round_trips = count_redis_round_trips(monkeypatch)
 
     with django_assert_num_queries(0):
         for _ in range(5):

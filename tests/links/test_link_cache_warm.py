@@ -4,14 +4,13 @@ under the same proof of currency as a link read on its first visit."""
 import threading
 
 import pytest
-from redis.connection import AbstractConnection
 
 import suo.wsgi
 from links import link_cache
 from links.fastpath import ShortLinkFastPath
 from links.services import link_update
 from tests.links.factories import LinkFactory
-from tests.links.hot_path_helpers import BACKENDS, use_backend
+from tests.links.hot_path_helpers import BACKENDS, count_redis_round_trips, use_backend
 from tests.links.redirect_worker import serve
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
@@ -28,13 +27,7 @@ def test_warmed_links_are_answered_without_a_database_read_on_their_first_visit(
 ):
     links = [LinkFactory(url=f"https://example.com/{n}") for n in range(3)]
     assert link_cache.warm(10) == 3
-    round_trips: list = []
-    real = AbstractConnection.send_packed_command
-    monkeypatch.setattr(
-        AbstractConnection,
-        "send_packed_command",
-        lambda self, *a, **k: round_trips.append(a[0]) or real(self, *a, **k),
-    )
+    round_trips = count_redis_round_trips(monkeypatch)
 
     with django_assert_num_queries(0):
         for n, link in enumerate(links):
