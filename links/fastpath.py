@@ -23,7 +23,6 @@ from django.utils.encoding import iri_to_uri
 from links import link_cache
 from links.capture import spooled
 from links.click_buffer import Recorded
-from links.hot_settings import hot
 from links.platforms import VisitorPlatform, detect
 from links.redirect import HANDED_OVER, OPEN, decide
 from links.services import link_visit_build, link_visit_capture
@@ -60,7 +59,7 @@ def _settings_changed(**kwargs) -> None:
 
 
 def _is_secure(environ) -> bool:
-    header = hot.SECURE_PROXY_SSL_HEADER
+    header = settings.SECURE_PROXY_SSL_HEADER
     if header:
         return environ.get(header[0], "").split(",")[0].strip() == header[1]
     return environ.get("wsgi.url_scheme") == "https"
@@ -73,7 +72,7 @@ def plain_visit(environ) -> tuple[str, str] | None:
     match = CODE_PATH.fullmatch(environ.get("PATH_INFO", ""))
     if not match or match.group(1).lower() in RESERVED_CODES:
         return None
-    if not _host_allowed(environ) or (hot.SECURE_SSL_REDIRECT and not _is_secure(environ)):
+    if not _host_allowed(environ) or (settings.SECURE_SSL_REDIRECT and not _is_secure(environ)):
         return None
     platform = detect(environ.get("HTTP_USER_AGENT", ""))
     if platform == VisitorPlatform.BOT:
@@ -86,7 +85,7 @@ def hot_target(environ, code: str, platform: str) -> str | None:
     housekeeping either): with Redis one round trip, embedded one stat() and one spool append.
     None when the database may be needed (not cached, a click limit on the embedded backend, a
     changed link, Redis or the disk failing); nothing was recorded then."""
-    buffer, redis = hot.LINKS_CLICK_BUFFER, link_cache.uses_redis()
+    buffer, redis = settings.LINKS_CLICK_BUFFER, link_cache.uses_redis()
     if buffer != ("redis" if redis else "spool"):
         return None
     entry = link_cache.cached(code)
@@ -175,9 +174,9 @@ class ShortLinkFastPath:
             ("Content-Length", "0"),
             ("Cache-Control", "private, no-store"),
             ("X-Content-Type-Options", "nosniff"),
-            ("Referrer-Policy", hot.SECURE_REFERRER_POLICY or "same-origin"),
+            ("Referrer-Policy", settings.SECURE_REFERRER_POLICY or "same-origin"),
         ]
-        if hot.SECURE_HSTS_SECONDS and _is_secure(environ):
-            headers.append(("Strict-Transport-Security", f"max-age={hot.SECURE_HSTS_SECONDS}"))
+        if settings.SECURE_HSTS_SECONDS and _is_secure(environ):
+            headers.append(("Strict-Transport-Security", f"max-age={settings.SECURE_HSTS_SECONDS}"))
         start_response("302 Found", headers)
         return [b""]

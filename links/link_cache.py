@@ -31,7 +31,6 @@ from redis.commands.core import Script
 from redis.exceptions import RedisError
 
 from links.capture import redis_client
-from links.hot_settings import hot
 from links.models import Link
 from links.redis_line import run_script
 from links.selectors import link_for_fast_redirect
@@ -56,7 +55,7 @@ _seen_generation: tuple | None = None
 
 
 def uses_redis() -> bool:
-    return bool(hot.REDIS_URL)
+    return bool(settings.REDIS_URL)
 
 
 def token_key(name: str) -> str:
@@ -75,7 +74,7 @@ def _generation_path() -> Path:
 
 def _generation() -> tuple:
     try:
-        st = os.stat(hot.LINKS_CACHE_GENERATION_FILE)  # every visit: no Path object to build
+        st = os.stat(settings.LINKS_CACHE_GENERATION_FILE)  # every visit: no Path object to build
     except FileNotFoundError:
         path = _generation_path()
         path.parent.mkdir(parents=True, exist_ok=True)

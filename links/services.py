@@ -19,7 +19,6 @@ from links import click_buffer
 from links.capture import Visit, build_visit, capture, serialized
 from links.click_buffer import Recorded
 from links.codes import save_with_code
-from links.hot_settings import hot
 from links.models import Link, LinkSettings, LinkTag
 from links.validation import (
     validate_antiblock,
@@ -210,7 +209,7 @@ def link_visit_record(*, link: Link, meta, platform: str) -> bool:
 
 def link_visit_build(*, link: Link, meta, platform: str) -> Visit | None:
     """The click a visit makes, or None when capture is switched off (LINKS_CAPTURE)."""
-    if not hot.LINKS_CAPTURE:
+    if not settings.LINKS_CAPTURE:
         return None
     return build_visit(
         meta=meta,

@@ -8,7 +8,7 @@ import threading
 import time
 from pathlib import Path
 
-from links.hot_settings import hot
+from django.conf import settings
 
 ROTATE_BYTES = 64 << 20  # a writer starts a new file past this size; drained files are deleted
 
@@ -36,7 +36,7 @@ class _Writer:
         self.fd, self.pid, self.directory, self.size = fd, os.getpid(), directory, 0
 
     def write(self, line: bytes) -> None:
-        directory = str(hot.LINKS_SPOOL_DIR)
+        directory = str(settings.LINKS_SPOOL_DIR)
         if (
             self.fd is None
             or self.pid != os.getpid()

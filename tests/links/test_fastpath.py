@@ -224,18 +224,3 @@ def test_non_ascii_target_is_a_uri_on_every_path_through_the_wsgi_application(se
     assert f'data-copy="{CHINESE_TARGET_URI}"' in copy_page
     assert f'href="{CHINESE_TARGET_URI}"' in bot_page
     assert call(suo.wsgi.application, f"/{password.code}")[0].startswith("200")
-
-
-def test_a_settings_change_is_obeyed_by_the_next_visit(fast, settings):
-    """The fast path reads its settings from a snapshot (links.hot_settings) kept in step."""
-    app, _recorder = fast
-    link = LinkFactory(url="https://example.com/now")
-    settings.SECURE_HSTS_SECONDS = 0
-    assert "Strict-Transport-Security" not in call(app, f"/{link.code}", scheme="https")[1]
-
-    settings.SECURE_HSTS_SECONDS = 600
-    settings.LINKS_CAPTURE = False
-    status, headers, _body = call(app, f"/{link.code}", scheme="https")
-
-    assert status.startswith("302") and headers["Strict-Transport-Security"] == "max-age=600"
-    assert Click.objects.filter(link=link).count() == 1  # the second visit was not captured
