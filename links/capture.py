@@ -14,6 +14,8 @@ import hashlib
 import hmac
 import json
 import logging
+import os
+import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -23,7 +25,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -88,6 +90,22 @@ def country_of(meta) -> str:
     return value[:2].upper() if len(value) >= 2 and value[:2].isalpha() else ""
 
 
+def new_event_id() -> str:
+    """A click's event id, time-ordered like a UUIDv7 (RFC 9562): the millisecond first, then 74
+    random bits. Ids of one moment sort together, so the unique index on them takes each batch of
+    clicks at its end instead of on a random page per click (with random ids that cost SQLite
+    about a page written per click on every commit)."""
+    random_bits = int.from_bytes(os.urandom(10), "big") & ((1 << 74) - 1)
+    value = (
+        (time.time_ns() // 1_000_000) << 80  # unix_ts_ms, 48 bits
+        | 0x7 << 76  # version 7
+        | (random_bits >> 62) << 64  # rand_a, 12 bits
+        | 0b10 << 62  # the RFC variant
+        | random_bits & ((1 << 62) - 1)  # rand_b, 62 bits
+    )
+    return f"{value:032x}"
+
+
 def build_visit(
     *,
     meta,
@@ -104,7 +122,7 @@ def build_visit(
     user_agent = meta.get("HTTP_USER_AGENT", "")[:MAX_UA_LENGTH]
     referrer = meta.get("HTTP_REFERER", "")
     return Visit(
-        event_id=uuid.uuid4().hex,
+        event_id=new_event_id(),
         link_id=link_id,
         workspace_id=workspace_id,
         at=now.timestamp(),
@@ -181,12 +199,14 @@ def _as_is(value: Any) -> Any:
     return value
 
 
-def _preparer(field) -> Any:
+def _preparer(field, database) -> Any:
     """How one column's values go to the database. Every flushed visit passes here, and the
     field's own get_db_prep_save costs several microseconds a value: the columns whose values are
-    already what the driver takes (ints, strings, booleans, as store_visits builds them) skip it."""
+    already what the driver takes (ints, strings, booleans, as store_visits builds them) skip it.
+    `database` is the connection itself, not django.db.connection, whose every attribute read goes
+    through a thread-local lookup (a tenth of the flush's CPU)."""
     if isinstance(field, models.UUIDField | models.DateTimeField | models.DateField):
-        return partial(field.get_db_prep_save, connection=connection)
+        return partial(field.get_db_prep_save, connection=database)
     return _as_is
 
 
@@ -227,7 +247,8 @@ class _ClickSql:
                 f"AND c.{quote('visitor_hash')} = k.column3"
             )
         self.day_field = Click._meta.get_field("day")
-        self.prepare = [(f.attname, _preparer(f)) for f in self.fields]
+        self.event_field = Click._meta.get_field("event_id")
+        self.stored_ids = f"SELECT {quote('event_id')} FROM {click} WHERE {quote('event_id')} IN "
         self.ready = True
 
     def seen_before(self, column: str, keys: set[tuple[int, dt.date, str]]) -> set:
@@ -249,9 +270,28 @@ class _ClickSql:
                 found.update(by_text[(o, prepare(day), v)] for o, day, v in cursor.fetchall())
         return found
 
+    def already_stored(self, event_ids: list[str]) -> set[str]:
+        """Which of these event ids (hex) have a click already."""
+        if not self.ready:
+            self._build()
+        database = connections[DEFAULT_DB_ALIAS]
+        prepare = partial(self.event_field.get_db_prep_value, connection=database)
+        found: set[str] = set()
+        with database.cursor() as cursor:
+            for start in range(0, len(event_ids), SEEN_CHUNK):
+                chunk = event_ids[start : start + SEEN_CHUNK]
+                cursor.execute(
+                    self.stored_ids + f"({', '.join(['%s'] * len(chunk))})",
+                    [prepare(uuid.UUID(event_id)) for event_id in chunk],
+                )
+                found.update(v.hex if isinstance(v, uuid.UUID) else uuid.UUID(v).hex for (v,) in cursor)
+        return found
+
     def store(self, rows: list[dict]) -> None:
         if not self.ready:
             self._build()
+        database = connections[DEFAULT_DB_ALIAS]
+        preparers = [(f.attname, _preparer(f, database)) for f in self.fields]
         totals: dict[tuple[str, int], list[int]] = {}
         for row in rows:
             column = "live_code_id" if row["live_code_id"] is not None else "link_id"
@@ -264,10 +304,10 @@ class _ClickSql:
                 # CPU a click, as much as the flusher itself; the driver adapts the Python values.
                 with cursor.cursor.copy(self.copy) as copy:
                     for row in rows:
-                        copy.write_row([row[name] for name, _prepare in self.prepare])
+                        copy.write_row([row[name] for name, _prepare in preparers])
             else:
                 cursor.executemany(
-                    self.insert, [[prepare(row[name]) for name, prepare in self.prepare] for row in rows]
+                    self.insert, [[prepare(row[name]) for name, prepare in preparers] for row in rows]
                 )
             for column in self.bump:
                 bumps = [
@@ -305,8 +345,7 @@ def store_visits(visits: list[Visit], *, known_new: bool = False) -> int:
     """Insert the visits as clicks and bump their links' (live codes') counters; visits already
     stored are skipped. `known_new`: written in the request that made them (no checks needed)."""
     if not known_new:
-        ids = [uuid.UUID(v.event_id) for v in visits]
-        stored = {e.hex for e in Click.objects.filter(event_id__in=ids).values_list("event_id", flat=True)}
+        stored = _sql.already_stored([v.event_id for v in visits])
         visits = _still_there([v for v in visits if v.event_id not in stored])
     rows = []
     for owner, name in OWNERS:

@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -211,3 +212,16 @@ def test_visitor_hash_is_stable_within_a_day_and_changes_across_days():
     assert same != capture.visitor_hash(ip="1.2.3.4", user_agent="ua", day="2026-11-26")
     assert same != capture.visitor_hash(ip="1.2.3.5", user_agent="ua", day="2026-11-25")
     assert "1.2.3.4" not in same
+
+
+def test_event_ids_are_unique_time_ordered_uuids():
+    """UUIDv7 layout: the unique index on them takes new clicks at its end (insert locality)."""
+    first = [capture.new_event_id() for _ in range(2000)]
+    time.sleep(0.002)
+    later = capture.new_event_id()
+
+    assert len(set(first)) == 2000
+    assert {uuid.UUID(i).version for i in first} == {7}
+    assert {uuid.UUID(i).variant for i in first} == {uuid.RFC_4122}
+    assert max(i[:12] for i in first) < later[:12]  # the millisecond leads
+    assert abs(int(later[:12], 16) - time.time() * 1000) < 5_000
