@@ -110,7 +110,7 @@ def load(code: str) -> Entry | None:
     keep = True
     if uses_redis():
         try:
-            tokens = _read_tokens(code)
+            tokens = _read_tokens([code])[code]
         except RedisError:  # nothing can prove rows current now: use this one once, keep none
             logger.warning("Redis unavailable: link %s read without caching", code)
             _entries.clear()
@@ -148,7 +148,7 @@ def warm(limit: int | None = None) -> int:
     for start in range(0, len(codes), WARM_CHUNK):
         part = codes[start : start + WARM_CHUNK]
         if uses_redis():
-            tokens, generation = _read_tokens_many(part), None
+            tokens, generation = _read_tokens(part), None
         else:
             tokens, generation = {}, _check_generation()
         for link in link_for_fast_redirect.many(part):
@@ -196,19 +196,12 @@ def _fill_script() -> Script:
     return Script(None, _FILL.encode())  # type: ignore[arg-type]
 
 
-def _read_tokens_many(codes: list[str]) -> dict[str, tuple[str, str]]:
+def _read_tokens(codes: list[str]) -> dict[str, tuple[str, str]]:
     """(global, code) tokens of each code, in one round trip (the global one read first)."""
     keys = [token_key(GLOBAL), *(token_key(code) for code in codes)]
     values = run_script(_fill_script(), keys=keys, args=[uuid.uuid4().hex for _ in keys])
     first = values[0].decode()
     return {code: (first, value.decode()) for code, value in zip(codes, values[1:], strict=True)}
-
-
-def _read_tokens(code: str) -> tuple[str, str]:
-    keys = [token_key(GLOBAL), token_key(code)]
-    args = [uuid.uuid4().hex, uuid.uuid4().hex]
-    values = run_script(_fill_script(), keys=keys, args=args)
-    return (values[0].decode(), values[1].decode())
 
 
 # --- moving the tokens / the generation: on every change --------------------------------------

@@ -225,3 +225,7 @@ def test_event_ids_are_unique_time_ordered_uuids():
     assert {uuid.UUID(i).variant for i in first} == {uuid.RFC_4122}
     assert max(i[:12] for i in first) < later[:12]  # the millisecond leads
     assert abs(int(later[:12], 16) - time.time() * 1000) < 5_000
+    built = capture.build_visit(
+        meta={}, link_id=1, workspace_id=1, workspace_tz="Asia/Shanghai", platform="mobile"
+    )
+    assert uuid.UUID(built.event_id).version == 7  # the visits the redirect records carry them
