@@ -220,3 +220,59 @@ class OpenCell(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind or '*'}/{self.group}/{self.source or '*'}/{self.day}: {self.change:+d}"
+
+
+class DayCell(models.Model):
+    """Distinct members per day, kept so that "how many members, each counted once, joined (or were
+    active) in a period" adds up cells instead of hashing every row of the period (the overview over
+    a year, issue 15). Each member contributes, per scope (all groups or one kind; for joins also per
+    join source) and per distinct day `day` on which they joined (or were active) there, one entry
+    keyed by `prev`, their previous such day: the members of a period [first, last) are then the
+    entries with first <= day < last and prev < first, whatever the period. Kept by summary.py's
+    refresh, with the retention and open cells, from the same queue."""
+
+    JOINED, ACTIVE = "joined", "active"
+
+    id = models.BigAutoField(primary_key=True)
+    workspace = workspace_fk(labelled=False)
+    measure = models.CharField(max_length=8)  # JOINED or ACTIVE
+    kind = models.CharField(max_length=16)  # "": all groups
+    source = models.CharField(max_length=16, default="")  # "": every join source (always, for ACTIVE)
+    day = models.IntegerField()
+    prev = models.IntegerField()
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("distinct members summary cell")
+        verbose_name_plural = _("distinct members summary cells")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "measure", "kind", "source", "day", "prev"], name="dash_day_cell_key"
+            )
+        ]
+        indexes = [  # cells back to 0 are deleted after each refresh step
+            models.Index(fields=["workspace"], condition=models.Q(n=0), name="dash_day_cell_zero")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure}/{self.kind or '*'}/{self.source or '*'}/{self.day}<{self.prev}: {self.n}"
+
+
+class SummaryActiveDay(models.Model):
+    """The days a member was active (a message or an activity event) per kind of group ("" for an
+    activity outside any group), as the summary last counted them: their old share of the day cells
+    is taken out from these before the new one goes in (as SummaryStay does for memberships)."""
+
+    id = models.BigAutoField(primary_key=True)
+    workspace = workspace_fk(labelled=False)
+    member_id = models.BigIntegerField()
+    kind = models.CharField(max_length=16)
+    day = models.IntegerField()
+
+    class Meta:
+        verbose_name = _("active days summary row")
+        verbose_name_plural = _("active days summary rows")
+        indexes = [models.Index(fields=["workspace", "member_id"], name="dash_active_ws_member")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id}@{self.kind or '*'}/{self.day}"

@@ -22,172 +22,25 @@ from django.db import connection
 
 from groups.dashboards import overview_summary, sql
 from groups.dashboards.filters import local_midnight
+from groups.dashboards.models import DayCell
+from groups.dashboards.overview_sql import (
+    ACTIVE_COUNT,
+    ACTIVE_MEMBERS,
+    ACTIVE_MEMBERS_ONLY,
+    AT_START,
+    BY_CHANNEL,
+    CONVERTED,
+    ENDED,
+    JOINED_THAT_WAY,
+    LEAVES,
+    LEAVES_ONLY,
+    MEMBERS_IN_PERIOD,
+    NEW_AND_CONVERTED,
+    SERIES,
+    SERIES_PER_BUCKET,
+)
 from groups.models import Entitlement, JoinSource, LeaveReason
 from suo.panels import PanelFilters, figure_total
-
-KICKED = (LeaveReason.KICKED.value, LeaveReason.BANNED.value)
-
-MEMBERS_IN_PERIOD = """
-SELECT m.member_id, MIN(m.joined_at) AS first_at
-FROM {membership} m
-WHERE m.workspace_id = %(ws)s AND m.joined_at >= %(start)s AND m.joined_at < %(end)s{groups}{joins}
-GROUP BY m.member_id
-"""
-
-NEW_AND_CONVERTED = """
-WITH joined AS ({members_in_period}),
-paid AS (
-    -- A member converted when a paid entitlement (not revoked) was granted at or after their first
-    -- join: their latest such grant is then at or after it. A first join is in the period, so only
-    -- grants from its start on can decide it: the rest of the history is not read. Joined by hash;
-    -- for one group (few new members) a look-up per member.
-    SELECT e.member_id, MAX(e.granted_at) AS last_at FROM {entitlement} e
-    WHERE e.workspace_id = %(ws)s AND e.revoked_at IS NULL AND e.granted_at >= %(start)s{paid_members}
-    GROUP BY e.member_id
-)
-SELECT COUNT(*), COALESCE(SUM(CASE WHEN p.last_at >= j.first_at THEN 1 ELSE 0 END), 0)
-FROM joined j LEFT JOIN paid p ON p.member_id = j.member_id
-"""
-
-ACTIVE_MEMBERS = """
-SELECT member_id, {message_bucket} AS b FROM {messages}
-WHERE workspace_id = %(ws)s AND day >= %(first_day)s AND day < %(end_day)s{message_groups}
-UNION
-SELECT member_id, {activity_bucket} AS b FROM {activity}
-WHERE workspace_id = %(ws)s AND at >= %(start)s AND at < %(end)s{activity_groups}
-"""
-
-# Totals: distinct members only (no day per row), so the union's hash holds one entry per member.
-ACTIVE_MEMBERS_ONLY = """
-SELECT member_id FROM {messages}
-WHERE workspace_id = %(ws)s AND day >= %(first_day)s AND day < %(end_day)s{message_groups}
-UNION
-SELECT member_id FROM {activity}
-WHERE workspace_id = %(ws)s AND at >= %(start)s AND at < %(end)s{activity_groups}
-"""
-
-ACTIVE_COUNT = """
-SELECT COUNT(*) FROM ({active_members}) a{joined_that_way}
-"""
-
-# Exits: "memberships active at the start" comes from the open cells (overview_summary.py); when
-# they do not answer, it is counted as (joined before the start) − (joined and ended before it), two
-# range counts. Same numbers as `joined < start AND (left IS NULL OR left >= start)`. The ended ones
-# are a range of the left_at index.
-AT_START = """
-SELECT
-    (SELECT COUNT(*) FROM {membership} m
-        WHERE m.workspace_id = %(ws)s AND m.joined_at < %(start)s{groups}{joins})
-    - (SELECT COUNT(*) FROM {membership} m
-        WHERE m.workspace_id = %(ws)s AND m.left_at < %(start)s AND m.joined_at < %(start)s{groups}{joins})
-"""
-
-ENDED = """
-SELECT COUNT(*),
-    COALESCE(SUM(CASE WHEN m.leave_reason IN (%(kicked)s, %(banned)s) THEN 1 ELSE 0 END), 0),
-    COALESCE(SUM(CASE WHEN m.leave_reason = %(left)s THEN 1 ELSE 0 END), 0)
-FROM {membership} m
-WHERE m.workspace_id = %(ws)s AND m.left_at >= %(start)s AND m.left_at < %(end)s
-    AND m.joined_at < %(end)s{groups}{joins}
-"""
-
-# Memberships that ended per bucket, kicked (and banned) apart from voluntary: in both series.
-LEAVES = """leaves AS (
-    SELECT {leave_bucket} AS b, COUNT(*) AS n,
-        SUM(CASE WHEN m.leave_reason IN (%(kicked)s, %(banned)s) THEN 1 ELSE 0 END) AS kicked,
-        SUM(CASE WHEN m.leave_reason = %(left)s THEN 1 ELSE 0 END) AS voluntary
-    FROM {membership} m
-    WHERE m.workspace_id = %(ws)s AND m.left_at >= %(start)s AND m.left_at < %(end)s{groups}{joins}
-    GROUP BY {leave_bucket}
-)"""
-
-SERIES = (
-    """
-WITH RECURSIVE buckets (b) AS (
-    SELECT CAST(%(first_bucket)s AS INTEGER) UNION ALL SELECT b + 1 FROM buckets WHERE b < %(last_bucket)s
-),
-joins AS (
-    -- One row per member and bucket first (hashed), then counted: no COUNT(DISTINCT) sorts.
-    SELECT b, COUNT(*) AS n{source_sums} FROM (
-        SELECT {join_bucket} AS b, m.member_id{source_flags}
-        FROM {membership} m
-        WHERE m.workspace_id = %(ws)s AND m.joined_at >= %(start)s AND m.joined_at < %(end)s{groups}{joins}
-        GROUP BY {join_bucket}, m.member_id
-    ) j
-    GROUP BY b
-),
-"""
-    + LEAVES
-    + """,
-active AS (
-    -- The union already holds each (member, bucket) once.
-    SELECT a.b, COUNT(*) AS n FROM ({active}) a{joined_that_way} GROUP BY a.b
-)
-SELECT buckets.b, COALESCE(joins.n, 0), COALESCE(active.n, 0), COALESCE(leaves.n, 0),
-    COALESCE(leaves.kicked, 0), COALESCE(leaves.voluntary, 0){source_values}
-FROM buckets
-LEFT JOIN joins ON joins.b = buckets.b
-LEFT JOIN leaves ON leaves.b = buckets.b
-LEFT JOIN active ON active.b = buckets.b
-ORDER BY buckets.b
-"""
-)
-
-# PostgreSQL with a fixed-offset time zone: the same series, one bucket at a time (issue 15,
-# performance). Each bucket's members are hashed on their own (~20,000 a week at 1M memberships), by
-# index range scans of the bucket's instants and days, instead of one hash of every (bucket, member)
-# of the period that spills to disk over 52 weeks. Same rows: a bucket's bounds are the local
-# midnights of its days, clipped to the period, and the day bounds of the messages are those of the
-# period too. Both series statements open with `WITH RECURSIVE buckets` (allowed for a plain CTE):
-# the page's test counts the series statements by it.
-SERIES_PER_BUCKET = (
-    """
-WITH RECURSIVE buckets (b, d1, d2, s, e) AS (
-    SELECT * FROM unnest(CAST(%(bucket_numbers)s AS integer[]), CAST(%(bucket_first_days)s AS date[]),
-        CAST(%(bucket_end_days)s AS date[]), CAST(%(bucket_starts)s AS timestamptz[]),
-        CAST(%(bucket_ends)s AS timestamptz[]))
-),
-"""
-    + LEAVES
-    + """
-SELECT buckets.b, joins.n, active.n, COALESCE(leaves.n, 0),
-    COALESCE(leaves.kicked, 0), COALESCE(leaves.voluntary, 0){source_values}
-FROM buckets
-CROSS JOIN LATERAL (
-    SELECT COUNT(*) AS n{source_sums} FROM (
-        SELECT m.member_id{source_flags}
-        FROM {membership} m
-        WHERE m.workspace_id = %(ws)s AND m.joined_at >= buckets.s AND m.joined_at < buckets.e{groups}{joins}
-        GROUP BY m.member_id
-    ) j
-) joins
-CROSS JOIN LATERAL (
-    SELECT COUNT(*) AS n FROM (
-        SELECT member_id FROM {messages}
-        WHERE workspace_id = %(ws)s AND day >= buckets.d1 AND day < buckets.d2{message_groups}
-        UNION
-        SELECT member_id FROM {activity}
-        WHERE workspace_id = %(ws)s AND at >= buckets.s AND at < buckets.e{activity_groups}
-    ) a{joined_that_way}
-) active
-LEFT JOIN leaves ON leaves.b = buckets.b
-ORDER BY buckets.b
-"""
-)
-
-BY_CHANNEL = """
-SELECT m.channel, COUNT(DISTINCT m.member_id) AS n
-FROM {membership} m
-WHERE m.workspace_id = %(ws)s AND m.joined_at >= %(start)s AND m.joined_at < %(end)s{groups}{joins}
-GROUP BY m.channel
-ORDER BY n DESC, m.channel
-"""
-
-JOINED_THAT_WAY = """
-WHERE EXISTS (
-    SELECT 1 FROM {membership} jm
-    WHERE jm.member_id = a.member_id AND jm.workspace_id = %(ws)s AND jm.joined_at < %(end)s{groups}{joins}
-)"""
 
 
 def _params(filters: PanelFilters) -> dict:
@@ -256,10 +109,20 @@ def overview_totals(*, filters: PanelFilters) -> dict:
     """The overview's headline figures for the period (see the module doc for each definition)."""
     params, parts = _params(filters), _fragments(filters)
     members = MEMBERS_IN_PERIOD.format(**parts)
-    at_start = overview_summary.members_at_start(filters)
     with sql.tuned():
-        ((new, converted),) = sql.fetch(NEW_AND_CONVERTED.format(members_in_period=members, **parts), params)
-        ((active,),) = sql.fetch(ACTIVE_COUNT.format(**parts), params)
+        at_start = overview_summary.members_at_start(filters)
+        cells = overview_summary.distinct_members(filters)
+        if cells is None:
+            ((new, converted),) = sql.fetch(
+                NEW_AND_CONVERTED.format(members_in_period=members, **parts), params
+            )
+        else:
+            new = cells.get((DayCell.JOINED, 0, filters.source), 0)
+            ((converted,),) = sql.fetch(CONVERTED.format(**parts), params)
+        if cells is None or filters.source:
+            ((active,),) = sql.fetch(ACTIVE_COUNT.format(**parts), params)
+        else:
+            active = cells.get((DayCell.ACTIVE, 0, ""), 0)
         if at_start is None:
             ((at_start,),) = sql.fetch(AT_START.format(**parts), params)
         ((ended, kicked, voluntary),) = sql.fetch(ENDED.format(**parts), params)
@@ -306,11 +169,8 @@ def overview_series(*, filters: PanelFilters) -> list[dict]:
 def _series_query(filters: PanelFilters) -> tuple[str, dict]:
     divisor = 7 if filters.interval == "week" else 1
     params, parts = _params(filters), _fragments(filters, divisor=divisor)
-    zone = filters.start.tzinfo
-    first = filters.start.astimezone(zone).date()
-    last = (filters.end.astimezone(zone) - dt.timedelta(days=1)).date()
-    params["first_bucket"] = sql.week_number(first) if divisor == 7 else (first - dt.date(2000, 1, 3)).days
-    params["last_bucket"] = sql.week_number(last) if divisor == 7 else (last - dt.date(2000, 1, 3)).days
+    buckets = _bucket_range(filters, divisor)
+    params["first_bucket"], params["last_bucket"] = buckets.start, buckets.stop - 1
     per_bucket = _per_bucket(filters)
     if per_bucket:
         params.update(_bucket_bounds(filters, params["first_bucket"], params["last_bucket"], divisor))
@@ -343,7 +203,7 @@ def _bucket_bounds(filters: PanelFilters, first: int, last: int, divisor: int) -
     first_day = filters.start.astimezone(filters.start.tzinfo).date()
     end_day = filters.end.astimezone(filters.start.tzinfo).date()
     bounds: dict[str, list] = {key: [] for key in ("numbers", "first_days", "end_days", "starts", "ends")}
-    for bucket in range(first, max(first, last) + 1):  # the first at least, as the recursive CTE gives
+    for bucket in range(first, last + 1):
         day = dt.date(2000, 1, 3) + dt.timedelta(bucket * divisor)
         following = day + dt.timedelta(divisor)
         bounds["numbers"].append(bucket)
@@ -354,10 +214,63 @@ def _bucket_bounds(filters: PanelFilters, first: int, last: int, divisor: int) -
     return {f"bucket_{key}": values for key, values in bounds.items()}
 
 
+SERIES_KEYS = ["new_members", "active_members", "left", "kicked", "voluntary"]
+
+
+def _bucket_range(filters: PanelFilters, divisor: int) -> range:
+    """The period's day (or week) numbers; the first at least, as the recursive CTE gives."""
+    zone = filters.start.tzinfo
+    first = filters.start.astimezone(zone).date()
+    last = (filters.end.astimezone(zone) - dt.timedelta(days=1)).date()
+    number = sql.week_number if divisor == 7 else (lambda day: (day - dt.date(2000, 1, 3)).days)
+    return range(number(first), max(number(first), number(last)) + 1)
+
+
+def _series_from_cells(filters: PanelFilters) -> list[dict] | None:
+    """The series with its new and active members from the day cells (the leaves from their index),
+    or None when the cells do not answer (a source filter among them: its active members are those
+    who joined that way)."""
+    divisor = 7 if filters.interval == "week" else 1
+    if filters.source:
+        return None
+    params, parts = _params(filters), _fragments(filters, divisor=divisor)
+    with sql.tuned():
+        cells = overview_summary.distinct_members(filters, divisor=divisor)
+        if cells is None:
+            return None
+        leaves = {
+            int(b): (int(n), int(kicked), int(voluntary))
+            for b, n, kicked, voluntary in sql.fetch(
+                LEAVES_ONLY.format(leaves=LEAVES.format(**parts)), params
+            )
+        }
+    return [
+        {
+            "date": _bucket_date(filters, bucket),
+            **dict(
+                zip(
+                    SERIES_KEYS,
+                    (
+                        cells.get((DayCell.JOINED, bucket, ""), 0),
+                        cells.get((DayCell.ACTIVE, bucket, ""), 0),
+                        *leaves.get(bucket, (0, 0, 0)),
+                    ),
+                    strict=True,
+                )
+            ),
+            **{f"source_{s}": cells.get((DayCell.JOINED, bucket, s), 0) for s in JoinSource.values},
+        }
+        for bucket in _bucket_range(filters, divisor)
+    ]
+
+
 def _overview_series(filters: PanelFilters) -> list[dict]:
+    from_cells = _series_from_cells(filters)
+    if from_cells is not None:
+        return from_cells
     template, params = _series_query(filters)
     sources = JoinSource.values
-    keys = ["new_members", "active_members", "left", "kicked", "voluntary", *(f"source_{s}" for s in sources)]
+    keys = [*SERIES_KEYS, *(f"source_{s}" for s in sources)]
     return [
         {
             "date": _bucket_date(filters, int(row[0])),
@@ -376,17 +289,25 @@ def new_members_by_channel(*, filters: PanelFilters) -> list[dict]:
 
 
 def overview_explain(*, filters: PanelFilters) -> dict[str, str]:
-    """EXPLAIN ANALYZE of each overview query (PostgreSQL), for the benchmark's notes; the last one
-    is the live count of the members at the start that the open cells replace."""
+    """EXPLAIN ANALYZE of each overview query (PostgreSQL), for the benchmark's notes: those the
+    page runs (from the summary cells where they answer), then the live ones the cells replace."""
+    divisor = 7 if filters.interval == "week" else 1
     params, parts = _params(filters), _fragments(filters)
     members = MEMBERS_IN_PERIOD.format(**parts)
+    leaves = LEAVES_ONLY.format(leaves=LEAVES.format(**_fragments(filters, divisor=divisor)))
     return {
-        "new_and_converted": sql.explain(
-            NEW_AND_CONVERTED.format(members_in_period=members, **parts), params
-        ),
-        "active": sql.explain(ACTIVE_COUNT.format(**parts), params),
+        "new and active members (day cells)": overview_summary.explain_distinct(filters),
+        "converted": sql.explain(CONVERTED.format(**parts), params),
         "members_at_start (open cells)": overview_summary.explain(filters),
         "ended": sql.explain(ENDED.format(**parts), params),
-        "series": sql.explain(*_series_query(filters)),
+        "series new and active members (day cells)": overview_summary.explain_distinct(
+            filters, divisor=divisor
+        ),
+        "series leaves": sql.explain(leaves, params),
+        "new_and_converted (live, without the cells)": sql.explain(
+            NEW_AND_CONVERTED.format(members_in_period=members, **parts), params
+        ),
+        "active (live, without the cells)": sql.explain(ACTIVE_COUNT.format(**parts), params),
+        "series (live, without the cells)": sql.explain(*_series_query(filters)),
         "members_at_start (live, without the cells)": sql.explain(AT_START.format(**parts), params),
     }

@@ -122,6 +122,14 @@ def join_condition(filters: PanelFilters, alias: str) -> str:
     return "".join(parts)
 
 
+def members_in(column: str, members: list[int] | None) -> str:
+    """`AND <column> IN (the members)` (ids written out: the planner then knows how few rows to
+    expect), or nothing for every member (None)."""
+    if members is None:
+        return ""
+    return f" AND {column} IN ({', '.join(str(int(m)) for m in members)})" if members else " AND 1 = 0"
+
+
 def render(template: str, params: dict) -> tuple[str, list]:
     ordered = []
 
@@ -152,6 +160,12 @@ def fetch(template: str, params: dict) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, ordered)
         return cursor.fetchall()
+
+
+def execute(template: str, params: dict) -> None:
+    statement, ordered = render(template, params)
+    with connection.cursor() as cursor:
+        cursor.execute(statement, ordered)
 
 
 def fetch_tuned(template: str, params: dict) -> list[tuple]:

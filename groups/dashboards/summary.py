@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 
-from groups.dashboards import sql
+from groups.dashboards import day_cells, sql
 from groups.dashboards.filters import local_midnight
 from groups.models import Community
 from suo.models import Workspace
@@ -159,12 +159,6 @@ def _params(workspace: Workspace) -> dict:
     return {"ws": workspace.pk, "tz": workspace.timezone, "conn_tz": connection.timezone_name}
 
 
-def members_in(column: str, members: list[int] | None) -> str:
-    if members is None:
-        return ""
-    return f" AND {column} IN ({', '.join(str(int(m)) for m in members)})" if members else " AND 1 = 0"
-
-
 def live_stays(workspace: Workspace, members: str) -> str:
     return LIVE_STAYS.format(
         membership=sql.TABLES["membership"],
@@ -188,37 +182,35 @@ def kept_stays(members: str) -> str:
     return KEPT_STAYS.format(stays=STAYS, members=members)
 
 
-def _exec(template: str, params: dict) -> None:
-    statement, ordered = sql.render(template, params)
-    with connection.cursor() as cursor:
-        cursor.execute(statement, ordered)
-
-
 # --- keeping it -------------------------------------------------------------------------------
 
 
 def _recount(workspace: Workspace, members: list[int] | None) -> None:
     """Take `members`' share (None: everyone's) out of the cells as last counted, copy their stays
-    again from the memberships and add the new share."""
+    (and active days) again from the memberships (messages, activities) and add the new share."""
     params = _params(workspace)
-    kept = KEPT_STAYS.format(stays=STAYS, members=members_in("member_id", members))
+    kept = KEPT_STAYS.format(stays=STAYS, members=sql.members_in("member_id", members))
     if members is None:
-        _exec(f"DELETE FROM {CELLS} WHERE workspace_id = %(ws)s", params)
-        _exec(f"DELETE FROM {OPEN_CELLS} WHERE workspace_id = %(ws)s", params)
+        sql.execute(f"DELETE FROM {CELLS} WHERE workspace_id = %(ws)s", params)
+        sql.execute(f"DELETE FROM {OPEN_CELLS} WHERE workspace_id = %(ws)s", params)
     else:
-        _exec(ADD.format(cells=CELLS, sign="-", share=_share(kept)), params)
-        _exec(OPEN_ADD.format(cells=OPEN_CELLS, sign="-", share=open_share(kept)), params)
-    _exec(f"DELETE FROM {STAYS} WHERE workspace_id = %(ws)s{members_in('member_id', members)}", params)
-    live = live_stays(workspace, members_in("m.member_id", members))
-    _exec(
+        sql.execute(ADD.format(cells=CELLS, sign="-", share=_share(kept)), params)
+        sql.execute(OPEN_ADD.format(cells=OPEN_CELLS, sign="-", share=open_share(kept)), params)
+    day_cells.take_out(params, kept, members)
+    sql.execute(
+        f"DELETE FROM {STAYS} WHERE workspace_id = %(ws)s{sql.members_in('member_id', members)}", params
+    )
+    live = live_stays(workspace, sql.members_in("m.member_id", members))
+    sql.execute(
         f"INSERT INTO {STAYS} (workspace_id, member_id, community_id, kind, join_day, left_week, left_day, "
         f"source) SELECT %(ws)s, member_id, community_id, kind, jd, lw, ld, src FROM ({live}) x",
         params,
     )
-    _exec(ADD.format(cells=CELLS, sign="", share=_share(kept)), params)
-    _exec(OPEN_ADD.format(cells=OPEN_CELLS, sign="", share=open_share(kept)), params)
-    _exec(f"DELETE FROM {CELLS} WHERE workspace_id = %(ws)s AND change = 0 AND size = 0", params)
-    _exec(f"DELETE FROM {OPEN_CELLS} WHERE workspace_id = %(ws)s AND change = 0", params)
+    sql.execute(ADD.format(cells=CELLS, sign="", share=_share(kept)), params)
+    sql.execute(OPEN_ADD.format(cells=OPEN_CELLS, sign="", share=open_share(kept)), params)
+    day_cells.put_in(workspace, params, kept, members)
+    sql.execute(f"DELETE FROM {CELLS} WHERE workspace_id = %(ws)s AND change = 0 AND size = 0", params)
+    sql.execute(f"DELETE FROM {OPEN_CELLS} WHERE workspace_id = %(ws)s AND change = 0", params)
 
 
 def _hash_joins(cursor) -> None:
@@ -277,7 +269,7 @@ def rebuild(workspace: Workspace) -> None:
     so a write that lands during the rebuild is queued again and recounted by the next refresh."""
     with transaction.atomic():
         _lock()
-        _exec(f"DELETE FROM {QUEUE} WHERE workspace_id = %(ws)s", _params(workspace))
+        sql.execute(f"DELETE FROM {QUEUE} WHERE workspace_id = %(ws)s", _params(workspace))
         _recount(workspace, None)
 
 
@@ -323,8 +315,8 @@ def _read_query(workspace: Workspace, *, corrected: list[int]) -> str:
     corrections = ""
     if corrected:
         # The ids are written out (integers): the planner then knows how few rows to expect.
-        kept = KEPT_STAYS.format(stays=STAYS, members=members_in("member_id", corrected))
-        live = live_stays(workspace, members_in("m.member_id", corrected))
+        kept = KEPT_STAYS.format(stays=STAYS, members=sql.members_in("member_id", corrected))
+        live = live_stays(workspace, sql.members_in("m.member_id", corrected))
         corrections = CORRECTION.format(sign="-", share=_share(kept), alias="o") + CORRECTION.format(
             sign="", share=_share(live), alias="l"
         )
