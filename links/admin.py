@@ -15,7 +15,7 @@ from links.platforms import VisitorPlatform
 from links.qr_decode import QrDecodeError, looks_like_url
 from links.qr_upload import UPLOAD_HELP, read_qr_upload
 from links.services import link_create, link_settings_for, link_update
-from links.validation import validate_target_url
+from links.validation import validate_antiblock_map, validate_blocked_domains, validate_target_url
 from suo.admin_scoping import WorkspaceScopedAdmin
 from suo.models import Workspace
 from suo.tenancy import CONFIGURE_ROLES, READ_ROLES, scoped, workspace_ids
@@ -319,8 +319,31 @@ class LinkAdmin(LinkFromQrAdminMixin, QrPreviewMixin, WorkspaceScopedAdmin):
             self.save_formset(request, form, formset, change=change)
 
 
+class LinkSettingsAdminForm(forms.ModelForm):
+    """Checked and cleaned by the rules the API and the service use: domains are stored in the
+    form requests name hosts (suo.hosts), not as typed."""
+
+    class Meta:
+        model = LinkSettings
+        fields = ["workspace", "antiblock_defaults", "blocked_domains"]
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            if "blocked_domains" in cleaned:
+                cleaned["blocked_domains"] = validate_blocked_domains(cleaned["blocked_domains"])
+            if "antiblock_defaults" in cleaned:
+                cleaned["antiblock_defaults"] = validate_antiblock_map(
+                    cleaned["antiblock_defaults"], "antiblock_defaults"
+                )
+        except ValidationError as exc:
+            self.add_error(None, exc)
+        return cleaned
+
+
 @admin.register(LinkSettings)
 class LinkSettingsAdmin(WorkspaceScopedAdmin):
+    form = LinkSettingsAdminForm
     list_display = ["workspace", "antiblock_defaults", "blocked_domains"]
 
 

@@ -2,10 +2,8 @@
 
 import re
 from collections.abc import Iterable
-from functools import lru_cache
 from urllib.parse import urlsplit
 
-import idna
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -13,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from links.models import AntiBlockMode
 from links.platforms import VisitorPlatform
+from suo.hosts import clean_host, normalize_host
 
 MAX_URL_LENGTH = 2048
 ALIAS_PATTERN = re.compile(r"^[A-Za-z0-9_-]{3,64}$")
@@ -65,23 +64,6 @@ RESERVED_CODES = frozenset(
 _url_format = URLValidator(schemes=["http", "https"], message="")
 
 
-@lru_cache(maxsize=4096)
-def normalize_host(host: str) -> str:
-    """A host name as every check compares it: UTS-46 folded (full-width letters, ideographic
-    dots, upper case, invisible characters), in its ASCII (punycode) form, without a final dot.
-
-    So `ｅｖｉｌ.com`, `evil。com`, `EVIL.com.` and `evil.com` are one host, as are `例子.com` and
-    `xn--fsqu00a.com`. Raises ValueError when the name cannot be a host name.
-    """
-    try:
-        mapped = idna.uts46_remap((host or "").strip(), std3_rules=False, transitional=False)
-        labels = mapped.rstrip(".").split(".")
-        # ASCII labels stay as they are (underscores occur in real host names); others get IDNA.
-        return ".".join(label if label.isascii() else idna.alabel(label).decode("ascii") for label in labels)
-    except (idna.IDNAError, UnicodeError) as exc:
-        raise ValueError(f"not a host name: {host!r}") from exc
-
-
 def _host_matches(host: str, domains) -> str | None:
     """The first of `domains` that `host` (normalised) is, or is a subdomain of."""
     for domain in domains:
@@ -95,17 +77,19 @@ def _host_matches(host: str, domains) -> str | None:
 
 
 def validate_blocked_domains(domains: Iterable[str], field: str = "blocked_domains") -> list[str]:
-    """Bare domain names, normalised as hosts are (see normalize_host), sorted and unique."""
+    """Bare domain names, cleaned as every stored host is (suo.hosts.clean_host), sorted and unique."""
+    if domains is not None and not isinstance(domains, list | tuple | set | frozenset):
+        raise ValidationError({field: _('Give a list of domain names such as ["example.com"].')})
     cleaned = set()
     for raw in domains or []:
-        raw = (raw or "").strip().lstrip(".")
+        raw = (raw if isinstance(raw, str) else "").strip().lstrip(".")
         if not raw:
             continue
         try:
-            domain = normalize_host(raw)
+            domain = clean_host(raw)
         except ValueError:
             domain = ""
-        if not domain or "/" in domain or " " in domain or "." not in domain:
+        if "." not in domain:
             raise ValidationError(
                 {field: _("Give bare domain names such as example.com (got %(bad)s).") % {"bad": raw}}
             )

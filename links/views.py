@@ -3,7 +3,6 @@
 from django.http import HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
 
 from links import qr
 from links.capture import client_ip
@@ -13,6 +12,7 @@ from links.platforms import detect
 from links.redirect import GONE, HANDED_OVER, Page, decide
 from links.selectors import link_for_redirect
 from links.services import TooManyPasswordTries, link_password_check, link_visit_record
+from suo.methods import public_methods
 
 GONE_MESSAGES = {
     LinkState.INACTIVE: gettext_lazy("This link has been switched off by its owner."),
@@ -27,7 +27,7 @@ def handed_over_link(meta, code: str):
     return link if link is not None and link.code == code else None
 
 
-@require_http_methods(["GET", "HEAD", "POST"])
+@public_methods("GET", "HEAD", "POST")
 def follow(request, code: str) -> HttpResponse:
     link = handed_over_link(request.META, code) or link_for_redirect(code)
     if link is None:
@@ -58,7 +58,7 @@ def follow(request, code: str) -> HttpResponse:
     )
 
 
-@require_GET
+@public_methods("GET", "HEAD")
 def qr_image(request, code: str, fmt: str) -> HttpResponse:
     link = link_for_redirect(code)
     if link is None:

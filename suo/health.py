@@ -14,10 +14,10 @@ from django.core.cache import cache
 from django.db import connections
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
 from rest_framework.authentication import TokenAuthentication
 
 from suo.celery import app as celery_app
+from suo.methods import public_methods
 
 BROKER_TIMEOUT_SECONDS = 2.0
 
@@ -80,7 +80,7 @@ def may_see_errors(request) -> bool:
 
 
 @never_cache
-@require_GET
+@public_methods("GET", "HEAD")
 def healthz(request):
     checks = run_checks()
     healthy = all(result["ok"] for result in checks.values())

@@ -11,6 +11,9 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from suo.hosts import clean_host, clean_host_pattern, clean_origin
+from suo.log_filters import TASK_RUN_LOGGERS
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("SUO_VAR_DIR", default=str(BASE_DIR / "var")))
 
@@ -28,12 +31,30 @@ if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
 
 PORT = env.int("PORT", default=8000)
 SHORT_BASE_URL = env.str("SHORT_BASE_URL", default=f"http://127.0.0.1:{PORT}").rstrip("/")
-_short_host = urlsplit(SHORT_BASE_URL).hostname or ""
 
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
-if _short_host and _short_host not in ALLOWED_HOSTS:
-    ALLOWED_HOSTS.append(_short_host)
-CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+def _cleaned(name: str, values: list[str], clean) -> list[str]:
+    """Hosts or origins as requests name them (suo/hosts.py): `ＥＸＡＭＰＬＥ．com.` or `例子.com`
+    in the environment still match the Host header a browser sends."""
+    try:
+        return list(dict.fromkeys(clean(value) for value in values if value.strip()))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}: {exc}") from None
+
+
+_short_host = urlsplit(SHORT_BASE_URL).hostname or ""  # an IPv6 address without its brackets
+_short_hosts = _cleaned(
+    "SHORT_BASE_URL", [f"[{_short_host}]" if ":" in _short_host else _short_host], clean_host
+)
+ALLOWED_HOSTS = _cleaned(
+    "ALLOWED_HOSTS",
+    env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"]),
+    clean_host_pattern,
+)
+ALLOWED_HOSTS += [host for host in _short_hosts if host not in ALLOWED_HOSTS]
+CSRF_TRUSTED_ORIGINS = _cleaned(
+    "CSRF_TRUSTED_ORIGINS", env.list("CSRF_TRUSTED_ORIGINS", default=[]), clean_origin
+)
 
 INSTALLED_APPS = [
     "suo.apps.SuoAdminConfig",
@@ -372,10 +393,25 @@ SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 CSRF_FAILURE_VIEW = "suo.error_pages.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 
+# Beat tasks due more often than every 10 s (the click flush: every second) log no INFO line per
+# run (beat's "Sending due task", the worker's "received" and "succeeded"); their warnings and
+# errors still do, and so does every other task (suo/log_filters.py).
+LOG_QUIET_TASKS = sorted(
+    {
+        entry["task"]
+        for entry in CELERY_BEAT_SCHEDULE.values()
+        if isinstance(entry["schedule"], int | float) and entry["schedule"] < 10
+    }
+)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"quiet_tasks": {"()": "suo.log_filters.QuietTasks", "tasks": LOG_QUIET_TASKS}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        **{name: {"filters": ["quiet_tasks"]} for name in TASK_RUN_LOGGERS},
+    },
 }

@@ -12,7 +12,10 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 
-ALGORITHM = (
+from django.utils.translation import gettext_lazy as _
+
+# Shown with the verification data (/api/plays/{id}/verify/) in the reader's language.
+ALGORITHM = _(
     'Each entry\'s score is the SHA-256 hex digest of "{seed}:{member_id}" (UTF-8); the winners are the '
     "winners_count entries with the smallest scores, ties broken by the smaller member id, in that order; "
     "the commitment is the SHA-256 hex digest of the seed's hex string."

@@ -158,7 +158,7 @@ def play_verify(play: Play) -> dict:
     return {
         "commitment": play.commitment or None,
         "seed": play.seed if drawn else None,
-        "algorithm": lottery.ALGORITHM,
+        "algorithm": str(lottery.ALGORITHM),
         "entries": sorted(PlayEntry.objects.filter(play=play).values_list("member_id", flat=True).distinct()),
         "winners": play_winner_ids(play) if drawn else [],
     }

@@ -17,12 +17,12 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
 
 from groups.campaigns import selectors, services
 from groups.campaigns.models import Campaign, CampaignPhase, Offer
 from links.capture import client_ip
 from links.platforms import detect
+from suo.methods import public_methods
 
 CLAIMS_PER_MINUTE = 20
 
@@ -75,7 +75,7 @@ def _claim(request, campaign: Campaign, member) -> tuple[str, str, int]:
     )
 
 
-@require_http_methods(["GET", "HEAD", "POST"])
+@public_methods("GET", "HEAD", "POST")
 def countdown_page(request, slug: str) -> HttpResponse:
     campaign = _campaign(slug)
     if campaign is None:
@@ -104,7 +104,7 @@ def countdown_page(request, slug: str) -> HttpResponse:
     return _no_store(render(request, "campaigns/countdown.html", context, status=status))
 
 
-@require_GET
+@public_methods("GET", "HEAD")
 def countdown_state(request, slug: str) -> JsonResponse:
     campaign = _campaign(slug)
     if campaign is None:

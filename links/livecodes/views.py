@@ -7,7 +7,6 @@ from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModi
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
 
 from links import qr
 from links.capture import build_visit, capture
@@ -19,6 +18,7 @@ from links.livecodes.services import live_code_pick_entry
 from links.pages import PublicFace, no_store, not_found, page_response
 from links.platforms import VisitorPlatform, detect
 from links.redirect import decide
+from suo.methods import public_methods
 from suo.queue import enqueue_on_commit
 
 STICKY_SECONDS = 24 * 3600
@@ -40,7 +40,7 @@ def _cookie_name(live_code: LiveCode) -> str:
     return f"suo_g_{live_code.pk}"
 
 
-@require_http_methods(["GET", "HEAD"])
+@public_methods("GET", "HEAD")
 def live_code_page(request, code: str) -> HttpResponse:
     live_code = live_code_for_page(code)
     if live_code is None:
@@ -123,7 +123,7 @@ def _check_alerts_soon(live_code: LiveCode, entry: LiveCodeEntry | None) -> None
         enqueue_on_commit("links.livecodes.tasks.check_live_code_alerts", live_code.pk)
 
 
-@require_GET
+@public_methods("GET", "HEAD")
 def live_code_qr(request, code: str, fmt: str) -> HttpResponse:
     live_code = LiveCode.objects.filter(code=code).only("code").first()
     if live_code is None:
@@ -145,7 +145,7 @@ def _stream(request, field_file, etag: str, cache_control: str) -> HttpResponse:
     return response
 
 
-@require_GET
+@public_methods("GET", "HEAD")
 def entry_image(request, code: str, entry_id: int) -> HttpResponse:
     """A group's QR picture, only as the page would show it: with the token of the visitor it was
     given to (while the live code is on and the group switched on and unexpired), or an operator's
@@ -167,7 +167,7 @@ def entry_image(request, code: str, entry_id: int) -> HttpResponse:
     return _stream(request, entry.image, f'"{entry.content_hash[:40]}"', "private, max-age=3600")
 
 
-@require_GET
+@public_methods("GET", "HEAD")
 def fallback_image(request, code: str) -> HttpResponse:
     live_code = LiveCode.objects.filter(code=code).only("fallback_image").first()
     if live_code is None or not live_code.fallback_image:

@@ -61,6 +61,18 @@ def test_a_lottery_over_http_commits_enters_draws_and_verifies(tenant_a, api_for
     assert "SHA-256" in verify["algorithm"]
 
 
+def test_the_verify_algorithm_is_in_the_readers_language(tenant_a, api_for):
+    play = make_play(tenant_a.workspace, kind="lottery")
+    api = api_for(tenant_a.operator)
+
+    chinese = api.get(f"/api/plays/{play.pk}/verify/").json()["algorithm"]
+    english = api.get(f"/api/plays/{play.pk}/verify/", HTTP_ACCEPT_LANGUAGE="en").json()["algorithm"]
+
+    assert "得分" in chinese and "SHA-256" in chinese and "{seed}:{member_id}" in chinese
+    assert "algorithm" not in chinese and "score" not in chinese
+    assert english.startswith("Each entry's score is the SHA-256")
+
+
 def test_entries_outside_the_window_are_400_with_the_error_body(tenant_a, api_for):
     play = make_play(tenant_a.workspace, kind="checkin")
 

@@ -197,3 +197,15 @@ def test_the_page_takes_a_fixed_number_of_queries(client, campaign, tenant_a, dj
 
     with django_assert_max_num_queries(10):
         client.get(url, HTTP_USER_AGENT=PHONE)
+
+
+@pytest.mark.parametrize("method", ["put", "patch", "delete"])
+@pytest.mark.parametrize(
+    ("path", "allow"), [("/c/double11", "GET, HEAD, POST"), ("/c/double11/state", "GET, HEAD")]
+)
+def test_other_methods_are_405_with_allow_not_a_csrf_403(campaign, method, path, allow):
+    response = getattr(Client(enforce_csrf_checks=True), method)(path, HTTP_USER_AGENT=PHONE)
+
+    assert response.status_code == 405
+    assert response["Allow"] == allow
+    assert not Claim.objects.exists()

@@ -1,6 +1,6 @@
 import pytest
 
-from links.models import Link
+from links.models import Link, LinkSettings
 from tests.helpers import admin_form_errors
 from tests.links.factories import LinkFactory
 from tests.suo.factories import PASSWORD
@@ -84,3 +84,29 @@ def test_change_page_shows_the_qr_code(operator_client, tenant_a):
 
     assert f"/{link.code}.png?size=180" in page
     assert f"/{link.code}.svg" in page
+
+
+def test_blocked_domains_saved_in_the_admin_are_stored_as_requests_name_hosts(operator_client, tenant_a):
+    response = operator_client.post(
+        "/admin/links/linksettings/add/",
+        {
+            "workspace": tenant_a.workspace.pk,
+            "antiblock_defaults": "{}",
+            "blocked_domains": '["ＥＶＩＬ．com.", "例子.com", "evil.com"]',
+        },
+    )
+
+    assert response.status_code == 302, admin_form_errors(response)
+    saved = LinkSettings.objects.get(workspace=tenant_a.workspace)
+    assert saved.blocked_domains == ["evil.com", "xn--fsqu00a.com"]
+
+
+@pytest.mark.parametrize("typed", ['["exa mple.com"]', '"evil.com"', '{"evil.com": 1}'])
+def test_blocked_domains_that_are_not_domain_names_are_a_form_error(operator_client, tenant_a, typed):
+    response = operator_client.post(
+        "/admin/links/linksettings/add/",
+        {"workspace": tenant_a.workspace.pk, "antiblock_defaults": "{}", "blocked_domains": typed},
+    )
+
+    assert "blocked_domains" in admin_form_errors(response)
+    assert not LinkSettings.objects.exists()

@@ -231,6 +231,28 @@ def test_link_settings_validate_modes_and_domains(api_for, tenant_a):
     assert api_for(tenant_a.analyst).patch("/api/link-settings/", {"blocked_domains": []}).status_code == 403
 
 
+def test_blocked_domains_are_stored_as_requests_name_hosts_and_a_bad_one_is_a_clear_400(api_for, tenant_a):
+    client = api_for(tenant_a.operator)
+
+    good = client.patch(
+        "/api/link-settings/",
+        {"blocked_domains": ["ｅｘａｍｐｌｅ．ｃｏｍ", "SPAM.cn.", "例子.com"]},
+        format="json",
+    )
+    bad = client.patch(
+        "/api/link-settings/",
+        {"blocked_domains": ["a/b.com"]},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert good.status_code == 200
+    assert good.json()["blocked_domains"] == ["example.com", "spam.cn", "xn--fsqu00a.com"]
+    assert bad.status_code == 400
+    assert "Give bare domain names such as example.com (got a/b.com)." in bad.content.decode()
+    assert client.get("/api/link-settings/").json()["blocked_domains"] == good.json()["blocked_domains"]
+
+
 @pytest.mark.parametrize("method", ["post", "patch"])
 def test_a_max_clicks_too_big_for_the_database_is_a_400_and_nothing_changes(api_for, tenant_a, method):
     client = api_for(tenant_a.operator)

@@ -1,7 +1,10 @@
 """Blocked domains cannot be walked around with look-alike host names: every host is compared in
 its UTS-46 / IDNA form (full-width letters, ideographic dots, case, final dot, punycode)."""
 
+import importlib
+
 import pytest
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
@@ -56,7 +59,7 @@ def test_workspace_blocklist_refuses_look_alikes_when_creating_and_changing_link
 )
 def test_unicode_and_punycode_forms_are_one_domain_whichever_was_stored(blocked, url):
     workspace = WorkspaceFactory()
-    # Stored as it was typed (rows written before normalising, or through the model admin).
+    # Stored as it was typed (rows written before the admin cleaned them, see migration 0006).
     LinkSettings.objects.create(workspace=workspace, blocked_domains=[blocked])
 
     with pytest.raises(ValidationError):
@@ -90,3 +93,23 @@ def test_host_names_that_cannot_be_normalised_are_invalid_not_a_crash():
         normalize_host("bad\ufffd.com")
     with pytest.raises(ValidationError):
         validate_target_url("https://exa\u2100mple.com/")  # ℀ normalises to "a/c"
+
+
+@pytest.mark.django_db
+def test_the_migration_cleans_stored_domains_keeps_collisions_once_and_garbage_as_typed():
+    migration = importlib.import_module("links.migrations.0006_blocked_domains_normalised")
+    typed = WorkspaceFactory()
+    clean = WorkspaceFactory()
+    LinkSettings.objects.create(
+        workspace=typed, blocked_domains=["ＥＶＩＬ．com.", "evil.com", "例子.com", "not a domain"]
+    )
+    LinkSettings.objects.create(workspace=clean, blocked_domains=["evil.com"])
+
+    migration.normalise_blocked_domains(apps, None)
+
+    assert LinkSettings.objects.get(workspace=typed).blocked_domains == [
+        "evil.com",
+        "xn--fsqu00a.com",
+        "not a domain",
+    ]
+    assert LinkSettings.objects.get(workspace=clean).blocked_domains == ["evil.com"]

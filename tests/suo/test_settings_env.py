@@ -17,6 +17,7 @@ BASE_ENV = {
         "DEBUG",
         "SECRET_KEY",
         "ALLOWED_HOSTS",
+        "CSRF_TRUSTED_ORIGINS",
         "SHORT_BASE_URL",
         "TIME_ZONE",
         "CELERY_BROKER_URL",
@@ -34,6 +35,7 @@ print(json.dumps({
     "cache": s.CACHES["default"]["BACKEND"], "broker": s.CELERY_BROKER_URL,
     "result_backend": s.CELERY_RESULT_BACKEND, "debug": s.DEBUG, "hosts": s.ALLOWED_HOSTS,
     "short": s.SHORT_BASE_URL, "tz": s.TIME_ZONE, "lang": s.LANGUAGE_CODE,
+    "origins": s.CSRF_TRUSTED_ORIGINS,
 }))
 """
 
@@ -86,6 +88,43 @@ def test_short_base_url_time_zone_and_hosts_come_from_env(tmp_path):
     assert s["short"] == "https://s.example.cn"
     assert s["tz"] == "Asia/Hong_Kong"
     assert set(s["hosts"]) == {"suo.example.cn", "s.example.cn"}
+
+
+def test_hosts_typed_full_width_upper_case_dotted_or_in_unicode_match_what_browsers_send(tmp_path):
+    s = settings_with(
+        tmp_path,
+        SHORT_BASE_URL="https://短.例子.com",
+        ALLOWED_HOSTS="ｓｕｏ．example．cn,ADMIN.Example.CN.,.例子.com,suo.example.cn,[::1]",
+        CSRF_TRUSTED_ORIGINS="https://ＡＤＭＩＮ.example.cn,https://*.例子.com:8443",
+    )
+
+    assert s["hosts"] == [
+        "suo.example.cn",
+        "admin.example.cn",
+        ".xn--fsqu00a.com",
+        "[::1]",
+        "xn--s7y.xn--fsqu00a.com",
+    ]
+    assert s["origins"] == ["https://admin.example.cn", "https://*.xn--fsqu00a.com:8443"]
+
+
+def test_a_host_that_cannot_be_one_stops_the_settings_and_names_the_variable(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        env={
+            **BASE_ENV,
+            "DJANGO_SETTINGS_MODULE": "suo.settings",
+            "SUO_VAR_DIR": str(tmp_path),
+            "ALLOWED_HOSTS": "suo.example.cn,exa mple.cn",
+        },
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS: not a host name: 'exa mple.cn'" in result.stderr
 
 
 def test_debug_off_refuses_the_development_secret_key(tmp_path):
