@@ -22,7 +22,9 @@ The summary answers mode `membership` with dates (whole days), group and kind fi
 campaign filters and mode `active` use the live query (retention.py).
 
 The same refresh keeps the overview's open cells (OpenCell, read by overview_summary.py) from the
-same stays: per scope, join source and day, +1 where a stay starts and -1 where it ends.
+same stays: per scope, join source and day, +1 where a stay starts and -1 where it ends; and its
+day cells (DayCell, day_cells.py): distinct members joined and active per day, from the same stays
+and from the messages and activities (whose triggers queue the member too).
 """
 
 import datetime as dt
