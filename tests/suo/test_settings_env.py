@@ -40,8 +40,9 @@ print(json.dumps({
 """
 
 
-def settings_with(tmp_path, **env) -> dict:
-    result = subprocess.run(
+def load_settings(tmp_path, **env) -> subprocess.CompletedProcess:
+    """Import suo.settings in a fresh interpreter with `env` (the probe prints what it read)."""
+    return subprocess.run(
         [sys.executable, "-c", PROBE],
         env={**BASE_ENV, "DJANGO_SETTINGS_MODULE": "suo.settings", "SUO_VAR_DIR": str(tmp_path), **env},
         cwd=ROOT,
@@ -49,6 +50,10 @@ def settings_with(tmp_path, **env) -> dict:
         text=True,
         timeout=60,
     )
+
+
+def settings_with(tmp_path, **env) -> dict:
+    result = load_settings(tmp_path, **env)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -109,38 +114,14 @@ def test_hosts_typed_full_width_upper_case_dotted_or_in_unicode_match_what_brows
 
 
 def test_a_host_that_cannot_be_one_stops_the_settings_and_names_the_variable(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE],
-        env={
-            **BASE_ENV,
-            "DJANGO_SETTINGS_MODULE": "suo.settings",
-            "SUO_VAR_DIR": str(tmp_path),
-            "ALLOWED_HOSTS": "suo.example.cn,exa mple.cn",
-        },
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = load_settings(tmp_path, ALLOWED_HOSTS="suo.example.cn,exa mple.cn")
 
     assert result.returncode != 0
     assert "ALLOWED_HOSTS: not a host name: 'exa mple.cn'" in result.stderr
 
 
 def test_debug_off_refuses_the_development_secret_key(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE],
-        env={
-            **BASE_ENV,
-            "DJANGO_SETTINGS_MODULE": "suo.settings",
-            "SUO_VAR_DIR": str(tmp_path),
-            "DEBUG": "False",
-        },
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = load_settings(tmp_path, DEBUG="False")
 
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
