@@ -21,21 +21,26 @@ DAY_CELLS = "dashboards_daycell"
 ACTIVE_DAYS = "dashboards_summaryactiveday"
 NO_PREV = -1_000_000
 
-# Joins from stays (member_id, community_id, kind, jd, lw, ld, src).
+# Joins from stays (member_id, community_id, kind, jd, lw, ld, src, ch): measure "joined" per scope
+# and source, and "channel" the same per join channel.
 JOINED_SHARE = """
 WITH st AS ({stays}),
 sc AS (
-    SELECT member_id, '' AS kind, '' AS src, jd FROM st
-    UNION SELECT member_id, kind, '', jd FROM st
-    UNION SELECT member_id, '', src, jd FROM st
-    UNION SELECT member_id, kind, src, jd FROM st
+    SELECT member_id, 'joined' AS measure, '' AS kind, '' AS src, '' AS ch, jd FROM st
+    UNION SELECT member_id, 'joined', kind, '', '', jd FROM st
+    UNION SELECT member_id, 'joined', '', src, '', jd FROM st
+    UNION SELECT member_id, 'joined', kind, src, '', jd FROM st
+    UNION SELECT member_id, 'channel', '', '', ch, jd FROM st
+    UNION SELECT member_id, 'channel', kind, '', ch, jd FROM st
+    UNION SELECT member_id, 'channel', '', src, ch, jd FROM st
+    UNION SELECT member_id, 'channel', kind, src, ch, jd FROM st
 ),
 e AS (
-    SELECT kind, src, jd,
-        COALESCE(LAG(jd) OVER (PARTITION BY member_id, kind, src ORDER BY jd), {no_prev}) AS prev
+    SELECT measure, kind, src, ch, jd,
+        COALESCE(LAG(jd) OVER (PARTITION BY member_id, measure, kind, src, ch ORDER BY jd), {no_prev}) AS prev
     FROM sc
 )
-SELECT 'joined' AS measure, kind, src, jd AS day, prev, COUNT(*) AS n FROM e GROUP BY kind, src, jd, prev
+SELECT measure, kind, src, ch, jd AS day, prev, COUNT(*) AS n FROM e GROUP BY measure, kind, src, ch, jd, prev
 """
 
 # Active days from rows (member_id, kind, day); kind "" is an activity outside any group, which
@@ -47,7 +52,8 @@ e AS (
     SELECT kind, day, COALESCE(LAG(day) OVER (PARTITION BY member_id, kind ORDER BY day), {no_prev}) AS prev
     FROM sc
 )
-SELECT 'active' AS measure, kind, '' AS src, day, prev, COUNT(*) AS n FROM e GROUP BY kind, day, prev
+SELECT 'active' AS measure, kind, '' AS src, '' AS ch, day, prev, COUNT(*) AS n
+FROM e GROUP BY kind, day, prev
 """
 
 LIVE_ACTIVE = """
@@ -63,9 +69,9 @@ WHERE a.workspace_id = %(ws)s{activity_members}
 KEPT_ACTIVE = "SELECT member_id, kind, day FROM {active_days} WHERE workspace_id = %(ws)s{members}"
 
 ADD = """
-INSERT INTO {cells} (workspace_id, measure, kind, source, day, prev, n)
-SELECT %(ws)s, measure, kind, src, day, prev, {sign} n FROM ({share}) x WHERE true
-ON CONFLICT (workspace_id, measure, kind, source, day, prev) DO UPDATE SET n = {cells}.n + excluded.n
+INSERT INTO {cells} (workspace_id, measure, kind, source, channel, day, prev, n)
+SELECT %(ws)s, measure, kind, src, ch, day, prev, {sign} n FROM ({share}) x WHERE true
+ON CONFLICT (workspace_id, measure, kind, source, channel, day, prev) DO UPDATE SET n = {cells}.n + excluded.n
 """
 
 

@@ -149,6 +149,7 @@ class SummaryStay(models.Model):
     left_week = models.IntegerField(null=True)
     left_day = models.IntegerField(null=True)  # the overview's open-membership cells count by day
     source = models.CharField(max_length=16, default="")  # and by join source
+    channel = models.CharField(max_length=64, default="")  # the day cells by join channel
 
     class Meta:
         verbose_name = _("retention summary stay")
@@ -231,13 +232,14 @@ class DayCell(models.Model):
     entries with first <= day < last and prev < first, whatever the period. Kept by summary.py's
     refresh, with the retention and open cells, from the same queue."""
 
-    JOINED, ACTIVE = "joined", "active"
+    JOINED, ACTIVE, CHANNEL = "joined", "active", "channel"  # CHANNEL: joins per join channel
 
     id = models.BigAutoField(primary_key=True)
     workspace = workspace_fk(labelled=False)
-    measure = models.CharField(max_length=8)  # JOINED or ACTIVE
+    measure = models.CharField(max_length=8)  # JOINED, ACTIVE or CHANNEL
     kind = models.CharField(max_length=16)  # "": all groups
     source = models.CharField(max_length=16, default="")  # "": every join source (always, for ACTIVE)
+    channel = models.CharField(max_length=64, default="")  # CHANNEL only: the join channel ("" is none)
     day = models.IntegerField()
     prev = models.IntegerField()
     n = models.IntegerField(default=0)
@@ -247,7 +249,8 @@ class DayCell(models.Model):
         verbose_name_plural = _("distinct members summary cells")
         constraints = [
             models.UniqueConstraint(
-                fields=["workspace", "measure", "kind", "source", "day", "prev"], name="dash_day_cell_key"
+                fields=["workspace", "measure", "kind", "source", "channel", "day", "prev"],
+                name="dash_day_cell_key",
             )
         ]
         indexes = [  # cells back to 0 are deleted after each refresh step

@@ -175,7 +175,6 @@ SELECT m.channel, COUNT(DISTINCT m.member_id) AS n
 FROM {membership} m
 WHERE m.workspace_id = %(ws)s AND m.joined_at >= %(start)s AND m.joined_at < %(end)s{groups}{joins}
 GROUP BY m.channel
-ORDER BY n DESC, m.channel
 """
 
 JOINED_THAT_WAY = """

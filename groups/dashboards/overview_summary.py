@@ -87,7 +87,7 @@ def explain(filters: PanelFilters) -> str:
 
 DISTINCT = """
 SELECT measure, {bucket} AS b, src, SUM(n) FROM (
-    SELECT measure, day, source AS src, n FROM {cells}
+    SELECT measure, day, {label} AS src, n FROM {cells}
     WHERE workspace_id = %(ws)s AND measure IN ({measures}) AND kind = %(kind)s{sources}
         AND day >= %(first)s AND day < %(last)s AND prev < {bucket_first}
     {corrections}
@@ -97,8 +97,9 @@ GROUP BY measure, {group_by}src
 
 DISTINCT_CORRECTION = """
     UNION ALL
-    SELECT measure, day, src, {sign} n FROM ({share}) {alias}
-    WHERE kind = %(kind)s{sources} AND day >= %(first)s AND day < %(last)s AND prev < {bucket_first}
+    SELECT measure, day, {share_label}, {sign} n FROM ({share}) {alias}
+    WHERE measure IN ({measures}) AND kind = %(kind)s{sources}
+        AND day >= %(first)s AND day < %(last)s AND prev < {bucket_first}
 """
 
 
@@ -107,14 +108,18 @@ def _measures(filters: PanelFilters) -> list[str]:
     return [DayCell.JOINED] if filters.source else [DayCell.JOINED, DayCell.ACTIVE]
 
 
-def _distinct_query(filters: PanelFilters, corrected: list[int], divisor: int | None) -> str:
-    measures = _measures(filters)
+def _distinct_query(
+    filters: PanelFilters, corrected: list[int], divisor: int | None, *, by_channel: bool = False
+) -> str:
+    """By source (joined, active) or, `by_channel`, by join channel (the third column)."""
+    measures = [DayCell.CHANNEL] if by_channel else _measures(filters)
     # A total (or one source) reads its source's cells; a series reads every source's (the active
     # members have only "").
     sources = " AND source = %(src)s" if filters.source or divisor is None else ""
     parts = {
         "bucket": "0" if divisor is None else f"(day / {divisor})",
         "bucket_first": "%(first)s" if divisor is None else day_cells.bucket_first(divisor),
+        "measures": ", ".join(f"'{measure}'" for measure in measures),
     }
     corrections = ""
     if corrected:
@@ -129,11 +134,16 @@ def _distinct_query(filters: PanelFilters, corrected: list[int], divisor: int | 
             shares += [("-", kept, "oa"), ("", live, "la")]
         for sign, share, alias in shares:
             corrections += DISTINCT_CORRECTION.format(
-                sign=sign, share=share, alias=alias, sources=sources.replace("source", "src"), **parts
+                sign=sign,
+                share=share,
+                alias=alias,
+                share_label="ch" if by_channel else "src",
+                sources=sources.replace("source", "src"),
+                **parts,
             )
     return DISTINCT.format(
         cells=day_cells.DAY_CELLS,
-        measures=", ".join(f"'{measure}'" for measure in measures),
+        label="channel" if by_channel else "source",
         sources=sources,
         corrections=corrections,
         group_by="" if divisor is None else f"{parts['bucket']}, ",
@@ -166,3 +176,15 @@ def distinct_members(
         return None
     rows = sql.fetch(_distinct_query(filters, members, divisor), _distinct_params(filters))
     return {(measure, int(b), src): int(n) for measure, b, src, n in rows}
+
+
+def new_members_by_channel(filters: PanelFilters) -> dict[str, int] | None:
+    """Distinct new members of the period per join channel ("" for none); None when the cells do
+    not answer (as distinct_members)."""
+    if filters.group_ids or not answerable(filters):
+        return None
+    members = queued(filters)
+    if len(members) > summary.MAX_QUEUED:
+        return None
+    rows = sql.fetch(_distinct_query(filters, members, None, by_channel=True), _distinct_params(filters))
+    return {channel: int(n) for _measure, _bucket, channel, n in rows if n}

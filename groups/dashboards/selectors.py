@@ -281,11 +281,15 @@ def _overview_series(filters: PanelFilters) -> list[dict]:
 
 
 def new_members_by_channel(*, filters: PanelFilters) -> list[dict]:
-    params, parts = _params(filters), _fragments(filters)
-    return [
-        {"channel": channel, "new_members": int(n)}
-        for channel, n in sql.fetch_tuned(BY_CHANNEL.format(**parts), params)
-    ]
+    """Distinct new members per join channel ("" for none), most first, then by channel (in code
+    point order, whatever the database's collation)."""
+    with sql.tuned():
+        counts = overview_summary.new_members_by_channel(filters)
+        if counts is None:
+            params, parts = _params(filters), _fragments(filters)
+            counts = {channel: int(n) for channel, n in sql.fetch(BY_CHANNEL.format(**parts), params)}
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [{"channel": channel, "new_members": n} for channel, n in ranked]
 
 
 def overview_explain(*, filters: PanelFilters) -> dict[str, str]:

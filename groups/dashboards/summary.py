@@ -50,13 +50,14 @@ MAX_QUEUED = 5_000  # more queued members than this: views use the live query
 
 LIVE_STAYS = """
 SELECT m.member_id, m.community_id, c.kind, {join_day} AS jd, {left_week} AS lw, {left_day} AS ld,
-    m.source AS src
+    m.source AS src, m.channel AS ch
 FROM {membership} m JOIN {community} c ON c.id = m.community_id
 WHERE m.workspace_id = %(ws)s{members}
 """
 
 KEPT_STAYS = """
-SELECT member_id, community_id, kind, join_day AS jd, left_week AS lw, left_day AS ld, source AS src
+SELECT member_id, community_id, kind, join_day AS jd, left_week AS lw, left_day AS ld, source AS src,
+    channel AS ch
 FROM {stays}
 WHERE workspace_id = %(ws)s{members}
 """
@@ -205,7 +206,7 @@ def _recount(workspace: Workspace, members: list[int] | None) -> None:
     live = live_stays(workspace, sql.members_in("m.member_id", members))
     sql.execute(
         f"INSERT INTO {STAYS} (workspace_id, member_id, community_id, kind, join_day, left_week, left_day, "
-        f"source) SELECT %(ws)s, member_id, community_id, kind, jd, lw, ld, src FROM ({live}) x",
+        f"source, channel) SELECT %(ws)s, member_id, community_id, kind, jd, lw, ld, src, ch FROM ({live}) x",
         params,
     )
     sql.execute(ADD.format(cells=CELLS, sign="", share=_share(kept)), params)

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from groups.dashboards import overview_summary, selectors, tasks
 from groups.dashboards.filters import local_midnight
 from groups.dashboards.models import DayCell, SummaryActiveDay, SummaryQueue
-from groups.models import ActivityEvent, MessageDailyCount
+from groups.models import ActivityEvent, Membership, MessageDailyCount
 from suo.panels import PanelFilters
 from tests.dashboards import dataset
 from tests.dashboards.test_summary import PERIODS
@@ -37,6 +37,7 @@ def filters_for(workspace, first, last, **extra):
 def live(read, filters, monkeypatch):
     with monkeypatch.context() as patch:
         patch.setattr(overview_summary, "distinct_members", lambda *args, **kwargs: None)
+        patch.setattr(overview_summary, "new_members_by_channel", lambda *args, **kwargs: None)
         return read(filters=filters)
 
 
@@ -48,6 +49,9 @@ def assert_cells_are_live(workspace, monkeypatch):
                 assert overview_summary.distinct_members(filters) is not None
                 expected = live(selectors.overview_totals, filters, monkeypatch)
                 assert selectors.overview_totals(filters=filters) == expected, (first, last, scope)
+                expected = live(selectors.new_members_by_channel, filters, monkeypatch)
+                assert overview_summary.new_members_by_channel(filters) is not None
+                assert selectors.new_members_by_channel(filters=filters) == expected, (first, last, scope)
                 filters = filters_for(workspace, first, last, interval=interval, **scope)
                 expected = live(selectors.overview_series, filters, monkeypatch)
                 filters = filters_for(workspace, first, last, interval=interval, **scope)
@@ -183,3 +187,24 @@ def test_a_workspace_never_reads_another_ones_day_cells(history, tenant_b, api_f
     }
     assert weekly(history.workspace, DayCell.ACTIVE) == [1, 2, 2, 0]
     assert weekly(tenant_b.workspace, DayCell.ACTIVE) == [1, 2, 3, 0]  # W3: A, E and the newcomer
+
+
+def test_new_members_per_join_channel_follow_a_change_of_channel(history, monkeypatch):
+    ws, m = history.workspace, history.members
+    tasks.retention_summary_refresh()
+    Membership.objects.filter(member=m["B"]).update(channel="朋友圈海报")
+    Membership.objects.filter(member=m["E"], joined_at__gte=dataset.local(11, 10)).update(channel="门店海报")
+    assert SummaryQueue.objects.filter(member_id=m["B"].pk).exists()  # a change of channel queues
+    month = filters_for(ws, *MONTH)
+    expected = [
+        {"channel": "", "new_members": 5},  # A, D, E (11-03), F, G
+        {"channel": "朋友圈海报", "new_members": 1},
+        {"channel": "门店海报", "new_members": 1},  # E again, by their 11-10 join
+    ]
+    assert selectors.new_members_by_channel(filters=month) == expected  # queued: corrected live
+    tasks.retention_summary_refresh()
+    assert selectors.new_members_by_channel(filters=filters_for(ws, *MONTH)) == expected
+    assert DayCell.objects.filter(workspace=ws, measure=DayCell.CHANNEL, channel="门店海报").exists()
+    referral = filters_for(ws, *MONTH, source="referral")
+    assert selectors.new_members_by_channel(filters=referral) == [{"channel": "朋友圈海报", "new_members": 1}]
+    assert_cells_are_live(ws, monkeypatch)
