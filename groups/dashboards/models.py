@@ -247,9 +247,11 @@ class DayCell(models.Model):
     class Meta:
         verbose_name = _("distinct members summary cell")
         verbose_name_plural = _("distinct members summary cells")
+        # The day before the source: reads take a range of days, of every source. On PostgreSQL the
+        # key also carries the count (migration 0006), so a year's cells are read from the index.
         constraints = [
             models.UniqueConstraint(
-                fields=["workspace", "measure", "kind", "source", "channel", "day", "prev"],
+                fields=["workspace", "measure", "kind", "day", "source", "channel", "prev"],
                 name="dash_day_cell_key",
             )
         ]

@@ -152,11 +152,18 @@ SQLITE_MEMBERSHIPS = [
 PG_CHANNEL = " OR o.channel IS DISTINCT FROM n.channel"
 SQLITE_CHANNEL = " OR OLD.channel IS NOT NEW.channel"
 
+# PostgreSQL: the key carries the count, so a year's cells are read from the index alone (SQLite
+# has no INCLUDE; Django's model keeps the plain key, whose columns and name are the same).
+PG_COVERING_KEY = """
+ALTER TABLE dashboards_daycell DROP CONSTRAINT dash_day_cell_key;
+ALTER TABLE dashboards_daycell ADD CONSTRAINT dash_day_cell_key
+    UNIQUE (workspace_id, measure, kind, day, source, channel, prev) INCLUDE (n);
+"""
 
 def forward(apps, schema_editor) -> None:
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        statements = [PG_FORWARD, PG_KIND.format(more=MORE_KIND, more_tz=MORE_TZ)]
+        statements = [PG_FORWARD, PG_KIND.format(more=MORE_KIND, more_tz=MORE_TZ), PG_COVERING_KEY]
         statements.append(PG_MEMBERSHIPS.format(channel=PG_CHANNEL))
         statements += [PG_TABLE.format(table=table, day=day) for table, day in ACTIVE_TABLES.items()]
     elif vendor == "sqlite":
@@ -227,7 +234,7 @@ class Migration(migrations.Migration):
                 ],
                 "constraints": [
                     models.UniqueConstraint(
-                        fields=("workspace", "measure", "kind", "source", "channel", "day", "prev"),
+                        fields=("workspace", "measure", "kind", "day", "source", "channel", "prev"),
                         name="dash_day_cell_key",
                     )
                 ],

@@ -303,6 +303,14 @@ class Command(BaseCommand):
                 ),
             ),
             (
+                "overview API (totals + series + channels), 52 weeks by week",
+                lambda: (
+                    selectors.overview_totals(filters=period(364, interval="week")),
+                    selectors.overview_series(filters=period(364, interval="week")),
+                    selectors.new_members_by_channel(filters=period(364, interval="week")),
+                ),
+            ),
+            (
                 "overview series, 52 weeks by week",
                 lambda: selectors.overview_series(filters=period(364, interval="week")),
             ),
