@@ -91,17 +91,18 @@ ORDER BY g.cw, g.k
 ACTIVE = """
 WITH RECURSIVE {cohorts},
 act AS (
-    SELECT member_id, {message_day} AS di FROM {messages}
+    -- Each (member, week) once (hashed), so a cohort's week counts rows: no COUNT(DISTINCT) sort.
+    SELECT member_id, {message_day} / 7 AS w FROM {messages}
     WHERE workspace_id = %(ws)s AND day >= %(first_day)s AND day < %(last_day)s{message_groups}
     UNION
-    SELECT member_id, {activity_day} AS di FROM {activity}
+    SELECT member_id, {activity_day} / 7 AS w FROM {activity}
     WHERE workspace_id = %(ws)s AND at >= %(first_at)s AND at < %(last_at)s{activity_groups}
 ),
 hits AS (
-    SELECT c.cw, act.di / 7 - c.cw AS k, COUNT(DISTINCT act.member_id) AS n
+    SELECT c.cw, act.w - c.cw AS k, COUNT(*) AS n
     FROM act JOIN cohort c ON c.member_id = act.member_id
-    WHERE act.di / 7 >= c.cw
-    GROUP BY c.cw, act.di / 7 - c.cw
+    WHERE act.w >= c.cw
+    GROUP BY c.cw, act.w - c.cw
 )
 SELECT g.cw, g.size, g.k, COALESCE(h.n, 0) AS n
 FROM grid g LEFT JOIN hits h ON h.cw = g.cw AND h.k = g.k

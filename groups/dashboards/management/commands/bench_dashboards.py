@@ -264,6 +264,10 @@ class Command(BaseCommand):
                 lambda: retention.retention_cohorts(filters=period(84, mode="active")),
             ),
             (
+                "retention, 52 weeks, mode active",
+                lambda: retention.retention_cohorts(filters=period(364, mode="active")),
+            ),
+            (
                 "overview API (totals + series + channels), 28 days",
                 lambda: (
                     selectors.overview_totals(filters=period(27)),
