@@ -160,8 +160,8 @@ class SummaryStay(models.Model):
         return f"{self.member_id}@{self.community_id}"
 
 
-class RetentionCell(models.Model):
-    """Counts of the retention triangle, summed over members: for the cohort entries joining on
+class RetentionCounts(models.Model):
+    """Counts of a retention triangle, summed over members: for the cohort entries joining on
     `day` (a member's first join day in the scope after `prev`, their previous join day there),
     `size` entries start at the cohort week and `change` is +1/-1 where a held span starts/ends at
     `week`. Scope: all groups (kind "" and group 0), one kind, or one group."""
@@ -177,6 +177,16 @@ class RetentionCell(models.Model):
     size = models.IntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.day}/{self.prev}/{self.week}"
+
+
+class RetentionCell(RetentionCounts):
+    """Mode `membership`: a week is held while a membership in the scope lasts."""
+
+    class Meta:
         verbose_name = _("retention summary cell")
         verbose_name_plural = _("retention summary cells")
         constraints = [
@@ -188,8 +198,24 @@ class RetentionCell(models.Model):
             models.Index(fields=["workspace"], condition=models.Q(change=0, size=0), name="dash_cell_zero")
         ]
 
-    def __str__(self) -> str:
-        return f"{self.day}/{self.prev}/{self.week}"
+
+class ActiveRetentionCell(RetentionCounts):
+    """Mode `active`: a week is held when the member posted or took part in an activity in the
+    scope (all groups or one kind; one group's triangle is counted live)."""
+
+    class Meta:
+        verbose_name = _("active retention summary cell")
+        verbose_name_plural = _("active retention summary cells")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "kind", "group", "day", "prev", "week"], name="dash_active_cell_key"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["workspace"], condition=models.Q(change=0, size=0), name="dash_active_cell_zero"
+            )
+        ]
 
 
 class OpenCell(models.Model):

@@ -18,8 +18,10 @@ live memberships. Members still queued when a view runs are corrected in the sam
 share out, live share in), so a view is exact between refreshes too; with too many queued (a large
 import), the view uses the live query until the task has caught up.
 
-The summary answers mode `membership` with dates (whole days), group and kind filters. Source and
-campaign filters and mode `active` use the live query (retention.py).
+The summary answers mode `membership` with dates (whole days), group and kind filters, and mode
+`active` (ActiveRetentionCell: the same cohort entries, with the runs of weeks in which the member
+posted or took part in an activity as the spans held) with dates and kind. Source and campaign
+filters, and one group in mode `active`, use the live query (retention.py).
 
 The same refresh keeps the overview's open cells (OpenCell, read by overview_summary.py) from the
 same stays: per scope, join source and day, +1 where a stay starts and -1 where it ends; and its
@@ -42,6 +44,7 @@ from suo.panels import PanelFilters
 QUEUE = "dashboards_summaryqueue"
 STAYS = "dashboards_summarystay"
 CELLS = "dashboards_retentioncell"
+ACTIVE_CELLS = "dashboards_activeretentioncell"
 OPEN_CELLS = "dashboards_opencell"
 NO_PREV = -1_000_000  # "no earlier join" (a key column, so not NULL)
 OPEN = 1_000_000  # the last held week of a stay still open
@@ -62,7 +65,8 @@ FROM {stays}
 WHERE workspace_id = %(ws)s{members}
 """
 
-# A member's share of the cells, from stays (member_id, community_id, kind, jd, lw).
+# A member's share of the cells, from stays (member_id, community_id, kind, jd, lw): cohort entries
+# and the spans of weeks held ({iv}: the stays' weeks, or in mode active the weeks with activity).
 SHARE = """
 WITH st AS ({stays}),
 sc AS (
@@ -70,19 +74,16 @@ sc AS (
     UNION ALL SELECT member_id, kind, 0, jd, lw FROM st
     UNION ALL SELECT member_id, '', community_id, jd, lw FROM st
 ),
-days AS (SELECT DISTINCT member_id, kind, grp, jd FROM sc),
+days AS (SELECT DISTINCT member_id, kind, grp, jd FROM sc{entry_scopes}),
 entries AS (
     SELECT member_id, kind, grp, jd, jd / 7 AS cw,
         COALESCE(LAG(jd) OVER (PARTITION BY member_id, kind, grp ORDER BY jd), {no_prev}) AS prev
     FROM days
 ),
-iv AS (
-    SELECT member_id, kind, grp, jd / 7 AS a, COALESCE(lw - 1, {open}) AS b
-    FROM sc WHERE lw IS NULL OR lw - 1 >= jd / 7
-),
+iv AS ({iv}),
 marked AS (
     SELECT member_id, kind, grp, a, b,
-        CASE WHEN a <= MAX(b) OVER (
+        CASE WHEN a <= {adjacent}MAX(b) OVER (
             PARTITION BY member_id, kind, grp ORDER BY a, b ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
         ) THEN 0 ELSE 1 END AS starts
     FROM iv
@@ -173,8 +174,36 @@ def live_stays(workspace: Workspace, members: str) -> str:
     )
 
 
+HELD_WEEKS = """
+    SELECT member_id, kind, grp, jd / 7 AS a, COALESCE(lw - 1, {open}) AS b
+    FROM sc WHERE lw IS NULL OR lw - 1 >= jd / 7
+"""
+
+# Mode active: each week with a message or an activity (rows member_id, kind, day; kind "" for an
+# activity outside any group) is held, in all groups and in its kind; a run of weeks is one span.
+# Cohort entries of all groups and of each kind only: one group's triangle is counted live.
+ACTIVE_WEEKS = """
+    SELECT DISTINCT member_id, '' AS kind, 0 AS grp, day / 7 AS a, day / 7 AS b FROM ({rows}) r
+    UNION SELECT DISTINCT member_id, kind, 0, day / 7, day / 7 FROM ({rows}) r WHERE kind <> ''
+"""
+
+
 def _share(stays: str) -> str:
-    return SHARE.format(stays=stays, no_prev=NO_PREV, open=OPEN)
+    return SHARE.format(
+        stays=stays, no_prev=NO_PREV, open=OPEN, iv=HELD_WEEKS.format(open=OPEN), adjacent="", entry_scopes=""
+    )
+
+
+def active_share(stays: str, active_rows: str) -> str:
+    """The mode-active cells' share: the same cohort entries, the weeks with activity held."""
+    return SHARE.format(
+        stays=stays,
+        no_prev=NO_PREV,
+        open=OPEN,
+        iv=ACTIVE_WEEKS.format(rows=active_rows),
+        adjacent="1 + ",  # consecutive weeks make one span
+        entry_scopes=" WHERE grp = 0",
+    )
 
 
 def open_share(stays: str) -> str:
@@ -200,6 +229,11 @@ def _recount(workspace: Workspace, members: list[int] | None) -> None:
         sql.execute(ADD.format(cells=CELLS, sign="-", share=_share(kept)), params)
         sql.execute(OPEN_ADD.format(cells=OPEN_CELLS, sign="-", share=open_share(kept)), params)
     day_cells.take_out(params, kept, members)
+    if members is None:
+        sql.execute(f"DELETE FROM {ACTIVE_CELLS} WHERE workspace_id = %(ws)s", params)
+    else:
+        share = active_share(kept, day_cells.kept_active(members))
+        sql.execute(ADD.format(cells=ACTIVE_CELLS, sign="-", share=share), params)
     sql.execute(
         f"DELETE FROM {STAYS} WHERE workspace_id = %(ws)s{sql.members_in('member_id', members)}", params
     )
@@ -212,6 +246,9 @@ def _recount(workspace: Workspace, members: list[int] | None) -> None:
     sql.execute(ADD.format(cells=CELLS, sign="", share=_share(kept)), params)
     sql.execute(OPEN_ADD.format(cells=OPEN_CELLS, sign="", share=open_share(kept)), params)
     day_cells.put_in(workspace, params, kept, members)
+    share = active_share(kept, day_cells.kept_active(members))
+    sql.execute(ADD.format(cells=ACTIVE_CELLS, sign="", share=share), params)
+    sql.execute(f"DELETE FROM {ACTIVE_CELLS} WHERE workspace_id = %(ws)s AND change = 0 AND size = 0", params)
     sql.execute(f"DELETE FROM {CELLS} WHERE workspace_id = %(ws)s AND change = 0 AND size = 0", params)
     sql.execute(f"DELETE FROM {OPEN_CELLS} WHERE workspace_id = %(ws)s AND change = 0", params)
 
@@ -283,7 +320,7 @@ def answerable(filters: PanelFilters) -> bool:
     """Whether the summary answers these filters (else the live query does)."""
     zone = ZoneInfo(filters.workspace.timezone)
     return (
-        filters.mode != "active"
+        (filters.mode != "active" or not filters.group_ids)  # one group's activity is not kept
         and not filters.source
         and not filters.campaign
         and filters.start == local_midnight(filters.start.astimezone(zone).date(), zone)
@@ -314,16 +351,21 @@ def queued(workspace: Workspace, limit: int = MAX_QUEUED) -> list[int]:
         return [int(row[0]) for row in cursor.fetchall()]
 
 
-def _read_query(workspace: Workspace, *, corrected: list[int]) -> str:
+def _read_query(workspace: Workspace, *, corrected: list[int], active: bool = False) -> str:
     corrections = ""
     if corrected:
         # The ids are written out (integers): the planner then knows how few rows to expect.
         kept = KEPT_STAYS.format(stays=STAYS, members=sql.members_in("member_id", corrected))
         live = live_stays(workspace, sql.members_in("m.member_id", corrected))
-        corrections = CORRECTION.format(sign="-", share=_share(kept), alias="o") + CORRECTION.format(
-            sign="", share=_share(live), alias="l"
+        if active:
+            kept_share = active_share(kept, day_cells.kept_active(corrected))
+            live_share = active_share(live, day_cells.live_active(workspace, corrected))
+        else:
+            kept_share, live_share = _share(kept), _share(live)
+        corrections = CORRECTION.format(sign="-", share=kept_share, alias="o") + CORRECTION.format(
+            sign="", share=live_share, alias="l"
         )
-    return READ.format(cells=CELLS, corrections=corrections)
+    return READ.format(cells=ACTIVE_CELLS if active else CELLS, corrections=corrections)
 
 
 def read_params(filters: PanelFilters, scope: tuple[str, int]) -> dict:
@@ -362,7 +404,7 @@ def read(filters: PanelFilters, now_week: int) -> list[tuple[int, int, list[int]
         if members and connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 _hash_joins(cursor)
-        rows = sql.fetch(_read_query(workspace, corrected=members), params)
+        rows = sql.fetch(_read_query(workspace, corrected=members, active=filters.mode == "active"), params)
     sizes: dict[int, int] = {}
     changes: dict[int, dict[int, int]] = {}
     for cw, k, d, n in rows:

@@ -160,6 +160,7 @@ ALTER TABLE dashboards_daycell ADD CONSTRAINT dash_day_cell_key
     UNIQUE (workspace_id, measure, kind, day, source, channel, prev) INCLUDE (n);
 """
 
+
 def forward(apps, schema_editor) -> None:
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
@@ -258,6 +259,42 @@ class Migration(migrations.Migration):
                 "verbose_name": "active days summary row",
                 "verbose_name_plural": "active days summary rows",
                 "indexes": [models.Index(fields=["workspace", "member_id"], name="dash_active_ws_member")],
+            },
+        ),
+        migrations.CreateModel(
+            name="ActiveRetentionCell",
+            fields=[
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                ("kind", models.CharField(max_length=16)),
+                ("group", models.BigIntegerField()),
+                ("day", models.IntegerField()),
+                ("prev", models.IntegerField()),
+                ("week", models.IntegerField()),
+                ("change", models.IntegerField(default=0)),
+                ("size", models.IntegerField(default=0)),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="suo.workspace"
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "active retention summary cell",
+                "verbose_name_plural": "active retention summary cells",
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("change", 0), ("size", 0)),
+                        fields=["workspace"],
+                        name="dash_active_cell_zero",
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("workspace", "kind", "group", "day", "prev", "week"),
+                        name="dash_active_cell_key",
+                    )
+                ],
             },
         ),
         migrations.RunPython(forward, backward),
