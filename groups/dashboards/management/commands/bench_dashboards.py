@@ -25,7 +25,7 @@ from suo.models import Workspace
 from suo.panels import PanelFilters
 
 SLUG = "bench-dashboards"
-DAY_TABLES = (day_cells.DAY_CELLS, day_cells.ACTIVE_DAYS)
+DAY_TABLES = (day_cells.DAY_CELLS, day_cells.ACTIVE_DAYS, summary.ACTIVE_CELLS)
 QUEUED = 500
 SOURCES = "ARRAY['live_code','link','referral','invite_code','campaign']"
 CHANNELS = "ARRAY['朋友圈海报','公众号推文','小红书笔记','门店海报','']"
@@ -186,6 +186,7 @@ class Command(BaseCommand):
                 "dashboards_retentioncell",
                 "dashboards_opencell",
                 "dashboards_daycell",
+                "dashboards_activeretentioncell",
                 "dashboards_summaryactiveday",
                 "dashboards_summarystay",
                 "dashboards_summaryqueue",
