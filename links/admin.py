@@ -14,7 +14,7 @@ from links.models import AntiBlockMode, Click, Link, LinkSettings, LinkTag
 from links.platforms import VisitorPlatform
 from links.qr_decode import QrDecodeError, looks_like_url
 from links.qr_upload import UPLOAD_HELP, read_qr_upload
-from links.services import link_create, link_settings_for, link_update
+from links.services import link_create, link_settings_for, link_settings_update, link_update
 from links.validation import validate_antiblock_map, validate_blocked_domains, validate_target_url
 from suo.admin_scoping import WorkspaceScopedAdmin
 from suo.models import Workspace
@@ -345,6 +345,15 @@ class LinkSettingsAdminForm(forms.ModelForm):
 class LinkSettingsAdmin(WorkspaceScopedAdmin):
     form = LinkSettingsAdminForm
     list_display = ["workspace", "antiblock_defaults", "blocked_domains"]
+
+    def save_model(self, request, obj, form, change):
+        """Saved by the service the API uses (the form has shown its checks' errors already)."""
+        saved = link_settings_update(
+            workspace=obj.workspace,
+            antiblock_defaults=obj.antiblock_defaults,
+            blocked_domains=obj.blocked_domains,
+        )
+        obj.pk = saved.pk
 
 
 @admin.register(Click)

@@ -68,11 +68,7 @@ WHERE a.workspace_id = %(ws)s{activity_members}
 
 KEPT_ACTIVE = "SELECT member_id, kind, day FROM {active_days} WHERE workspace_id = %(ws)s{members}"
 
-ADD = """
-INSERT INTO {cells} (workspace_id, measure, kind, source, channel, day, prev, n)
-SELECT %(ws)s, measure, kind, src, ch, day, prev, {sign} n FROM ({share}) x WHERE true
-ON CONFLICT (workspace_id, measure, kind, source, channel, day, prev) DO UPDATE SET n = {cells}.n + excluded.n
-"""
+KEYS = {"measure": "measure", "kind": "kind", "source": "src", "channel": "ch", "day": "day", "prev": "prev"}
 
 
 def joined_share(stays: str) -> str:
@@ -104,8 +100,17 @@ def take_out(params: dict, kept_stays: str, members: list[int] | None) -> None:
     if members is None:
         sql.execute(f"DELETE FROM {DAY_CELLS} WHERE workspace_id = %(ws)s", params)
         return
-    sql.execute(ADD.format(cells=DAY_CELLS, sign="-", share=joined_share(kept_stays)), params)
-    sql.execute(ADD.format(cells=DAY_CELLS, sign="-", share=active_share(kept_active(members))), params)
+    sql.add_share(
+        DAY_CELLS, keys=KEYS, counts={"n": "n"}, share=joined_share(kept_stays), sign="-", params=params
+    )
+    sql.add_share(
+        DAY_CELLS,
+        keys=KEYS,
+        counts={"n": "n"},
+        share=active_share(kept_active(members)),
+        sign="-",
+        params=params,
+    )
 
 
 def put_in(workspace: Workspace, params: dict, kept_stays: str, members: list[int] | None) -> None:
@@ -118,8 +123,17 @@ def put_in(workspace: Workspace, params: dict, kept_stays: str, members: list[in
         f"SELECT %(ws)s, member_id, kind, day FROM ({live_active(workspace, members)}) x",
         params,
     )
-    sql.execute(ADD.format(cells=DAY_CELLS, sign="", share=joined_share(kept_stays)), params)
-    sql.execute(ADD.format(cells=DAY_CELLS, sign="", share=active_share(kept_active(members))), params)
+    sql.add_share(
+        DAY_CELLS, keys=KEYS, counts={"n": "n"}, share=joined_share(kept_stays), sign="", params=params
+    )
+    sql.add_share(
+        DAY_CELLS,
+        keys=KEYS,
+        counts={"n": "n"},
+        share=active_share(kept_active(members)),
+        sign="",
+        params=params,
+    )
     sql.execute(f"DELETE FROM {DAY_CELLS} WHERE workspace_id = %(ws)s AND n = 0", params)
 
 

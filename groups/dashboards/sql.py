@@ -168,6 +168,21 @@ def execute(template: str, params: dict) -> None:
         cursor.execute(statement, ordered)
 
 
+def add_share(
+    cells: str, *, keys: dict[str, str], counts: dict[str, str], share: str, sign: str, params: dict
+) -> None:
+    """Add a member share's counts to the summary `cells` (sign "") or take them out (sign "-"),
+    in one upsert: `keys` and `counts` map the cells' columns to the share's columns."""
+    columns = ", ".join(["workspace_id", *keys, *counts])
+    values = ", ".join(["%(ws)s", *keys.values(), *(f"{sign} {column}" for column in counts.values())])
+    updates = ", ".join(f"{column} = {cells}.{column} + excluded.{column}" for column in counts)
+    execute(
+        f"INSERT INTO {cells} ({columns}) SELECT {values} FROM ({share}) x WHERE true "
+        f"ON CONFLICT ({', '.join(['workspace_id', *keys])}) DO UPDATE SET {updates}",
+        params,
+    )
+
+
 def fetch_tuned(template: str, params: dict) -> list[tuple]:
     """One statement, in its own `tuned()` transaction."""
     with tuned():

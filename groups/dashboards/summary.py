@@ -110,12 +110,11 @@ parts AS (
 SELECT kind, grp, jd, prev, week, SUM(d) AS d, SUM(n) AS n FROM parts GROUP BY kind, grp, jd, prev, week
 """
 
-ADD = """
-INSERT INTO {cells} (workspace_id, kind, "group", day, prev, week, change, size)
-SELECT %(ws)s, kind, grp, jd, prev, week, {sign} d, {sign} n FROM ({share}) x WHERE true
-ON CONFLICT (workspace_id, kind, "group", day, prev, week)
-DO UPDATE SET change = {cells}.change + excluded.change, size = {cells}.size + excluded.size
-"""
+# The cells' columns and the share's: retention cells (both modes) and open cells.
+RETENTION_KEYS = {"kind": "kind", '"group"': "grp", "day": "jd", "prev": "prev", "week": "week"}
+RETENTION_COUNTS = {"change": "d", "size": "n"}
+OPEN_KEYS = {"kind": "kind", '"group"': "grp", "source": "src", "day": "day"}
+OPEN_COUNTS = {"change": "c"}
 
 # The overview's "memberships active at the start" (overview_summary.py) from the same stays, per
 # scope, join source ("" for all) and day: +1 on the join day, -1 on the day the stay ended (its
@@ -134,12 +133,6 @@ parts AS (
     UNION ALL SELECT kind, grp, src, CASE WHEN ld < jd THEN jd ELSE ld END, -1 FROM ss WHERE ld IS NOT NULL
 )
 SELECT kind, grp, src, day, SUM(c) AS c FROM parts GROUP BY kind, grp, src, day
-"""
-
-OPEN_ADD = """
-INSERT INTO {cells} (workspace_id, kind, "group", source, day, change)
-SELECT %(ws)s, kind, grp, src, day, {sign} c FROM ({share}) x WHERE true
-ON CONFLICT (workspace_id, kind, "group", source, day) DO UPDATE SET change = {cells}.change + excluded.change
 """
 
 READ = """
@@ -226,14 +219,20 @@ def _recount(workspace: Workspace, members: list[int] | None) -> None:
         sql.execute(f"DELETE FROM {CELLS} WHERE workspace_id = %(ws)s", params)
         sql.execute(f"DELETE FROM {OPEN_CELLS} WHERE workspace_id = %(ws)s", params)
     else:
-        sql.execute(ADD.format(cells=CELLS, sign="-", share=_share(kept)), params)
-        sql.execute(OPEN_ADD.format(cells=OPEN_CELLS, sign="-", share=open_share(kept)), params)
+        sql.add_share(
+            CELLS, keys=RETENTION_KEYS, counts=RETENTION_COUNTS, share=_share(kept), sign="-", params=params
+        )
+        sql.add_share(
+            OPEN_CELLS, keys=OPEN_KEYS, counts=OPEN_COUNTS, share=open_share(kept), sign="-", params=params
+        )
     day_cells.take_out(params, kept, members)
     if members is None:
         sql.execute(f"DELETE FROM {ACTIVE_CELLS} WHERE workspace_id = %(ws)s", params)
     else:
         share = active_share(kept, day_cells.kept_active(members))
-        sql.execute(ADD.format(cells=ACTIVE_CELLS, sign="-", share=share), params)
+        sql.add_share(
+            ACTIVE_CELLS, keys=RETENTION_KEYS, counts=RETENTION_COUNTS, share=share, sign="-", params=params
+        )
     sql.execute(
         f"DELETE FROM {STAYS} WHERE workspace_id = %(ws)s{sql.members_in('member_id', members)}", params
     )
@@ -243,11 +242,17 @@ def _recount(workspace: Workspace, members: list[int] | None) -> None:
         f"source, channel) SELECT %(ws)s, member_id, community_id, kind, jd, lw, ld, src, ch FROM ({live}) x",
         params,
     )
-    sql.execute(ADD.format(cells=CELLS, sign="", share=_share(kept)), params)
-    sql.execute(OPEN_ADD.format(cells=OPEN_CELLS, sign="", share=open_share(kept)), params)
+    sql.add_share(
+        CELLS, keys=RETENTION_KEYS, counts=RETENTION_COUNTS, share=_share(kept), sign="", params=params
+    )
+    sql.add_share(
+        OPEN_CELLS, keys=OPEN_KEYS, counts=OPEN_COUNTS, share=open_share(kept), sign="", params=params
+    )
     day_cells.put_in(workspace, params, kept, members)
     share = active_share(kept, day_cells.kept_active(members))
-    sql.execute(ADD.format(cells=ACTIVE_CELLS, sign="", share=share), params)
+    sql.add_share(
+        ACTIVE_CELLS, keys=RETENTION_KEYS, counts=RETENTION_COUNTS, share=share, sign="", params=params
+    )
     sql.execute(f"DELETE FROM {ACTIVE_CELLS} WHERE workspace_id = %(ws)s AND change = 0 AND size = 0", params)
     sql.execute(f"DELETE FROM {CELLS} WHERE workspace_id = %(ws)s AND change = 0 AND size = 0", params)
     sql.execute(f"DELETE FROM {OPEN_CELLS} WHERE workspace_id = %(ws)s AND change = 0", params)
