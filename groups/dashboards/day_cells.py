@@ -95,22 +95,19 @@ def kept_active(members: list[int] | None) -> str:
     return KEPT_ACTIVE.format(active_days=ACTIVE_DAYS, members=sql.members_in("member_id", members))
 
 
+def _add(params: dict, kept_stays: str, members: list[int] | None, sign: str) -> None:
+    """The members' share (their joins from the kept stays, their kept active days) added or, with
+    sign "-", taken out."""
+    for share in (joined_share(kept_stays), active_share(kept_active(members))):
+        sql.add_share(DAY_CELLS, keys=KEYS, counts={"n": "n"}, share=share, sign=sign, params=params)
+
+
 def take_out(params: dict, kept_stays: str, members: list[int] | None) -> None:
     """Take the members' share as last counted out of the cells (all of the workspace's: empty)."""
     if members is None:
         sql.execute(f"DELETE FROM {DAY_CELLS} WHERE workspace_id = %(ws)s", params)
         return
-    sql.add_share(
-        DAY_CELLS, keys=KEYS, counts={"n": "n"}, share=joined_share(kept_stays), sign="-", params=params
-    )
-    sql.add_share(
-        DAY_CELLS,
-        keys=KEYS,
-        counts={"n": "n"},
-        share=active_share(kept_active(members)),
-        sign="-",
-        params=params,
-    )
+    _add(params, kept_stays, members, "-")
 
 
 def put_in(workspace: Workspace, params: dict, kept_stays: str, members: list[int] | None) -> None:
@@ -123,17 +120,7 @@ def put_in(workspace: Workspace, params: dict, kept_stays: str, members: list[in
         f"SELECT %(ws)s, member_id, kind, day FROM ({live_active(workspace, members)}) x",
         params,
     )
-    sql.add_share(
-        DAY_CELLS, keys=KEYS, counts={"n": "n"}, share=joined_share(kept_stays), sign="", params=params
-    )
-    sql.add_share(
-        DAY_CELLS,
-        keys=KEYS,
-        counts={"n": "n"},
-        share=active_share(kept_active(members)),
-        sign="",
-        params=params,
-    )
+    _add(params, kept_stays, members, "")
     sql.execute(f"DELETE FROM {DAY_CELLS} WHERE workspace_id = %(ws)s AND n = 0", params)
 
 
