@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import json
 import logging
-import os
+import random
 import time
 import uuid
 from collections import Counter
@@ -27,7 +27,6 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.db.models import F
-from django.utils import timezone
 
 from links import spool_writer
 from links.models import Click, Link
@@ -90,20 +89,36 @@ def country_of(meta) -> str:
     return value[:2].upper() if len(value) >= 2 and value[:2].isalpha() else ""
 
 
-def new_event_id() -> str:
+def new_event_id(ms: int | None = None) -> str:
     """A click's event id, time-ordered like a UUIDv7 (RFC 9562): the millisecond first, then 74
     random bits. Ids of one moment sort together, so the unique index on them takes each batch of
     clicks at its end instead of on a random page per click (with random ids that cost SQLite
-    about a page written per click on every commit)."""
-    random_bits = int.from_bytes(os.urandom(10), "big") & ((1 << 74) - 1)
+    about a page written per click on every commit). The bits need to be unique, not secret:
+    they come from the `random` module, which reseeds in a forked child, without a system call."""
+    random_bits = random.getrandbits(74)
     value = (
-        (time.time_ns() // 1_000_000) << 80  # unix_ts_ms, 48 bits
+        (time.time_ns() // 1_000_000 if ms is None else ms) << 80  # unix_ts_ms, 48 bits
         | 0x7 << 76  # version 7
         | (random_bits >> 62) << 64  # rand_a, 12 bits
         | 0b10 << 62  # the RFC variant
         | random_bits & ((1 << 62) - 1)  # rand_b, 62 bits
     )
     return f"{value:032x}"
+
+
+# Every time zone's offsets and changes fall on quarter hours, so its midnights do too: the local
+# day is the same for a whole UTC quarter hour, and each redirect finds it in this cache.
+DAY_BLOCK_SECONDS = 900
+
+
+@lru_cache(maxsize=256)
+def _local_day(time_zone: str, block: int) -> str:
+    return dt.datetime.fromtimestamp(block * DAY_BLOCK_SECONDS, ZoneInfo(time_zone)).date().isoformat()
+
+
+def local_day(time_zone: str, at: float) -> str:
+    """The ISO date that epoch time `at` falls on in `time_zone`."""
+    return _local_day(time_zone, int(at // DAY_BLOCK_SECONDS))
 
 
 def build_visit(
@@ -117,15 +132,16 @@ def build_visit(
     entry_id: int | None = None,
 ) -> Visit:
     """A counted visit from request.META (or the WSGI environ of the fast path)."""
-    now = timezone.now()
-    day = now.astimezone(ZoneInfo(workspace_tz)).date().isoformat()
+    now_ns = time.time_ns()
+    at = now_ns / 1e9
+    day = local_day(workspace_tz, at)
     user_agent = meta.get("HTTP_USER_AGENT", "")[:MAX_UA_LENGTH]
     referrer = meta.get("HTTP_REFERER", "")
     return Visit(
-        event_id=new_event_id(),
+        event_id=new_event_id(now_ns // 1_000_000),
         link_id=link_id,
         workspace_id=workspace_id,
-        at=now.timestamp(),
+        at=at,
         day=day,
         platform=platform,
         user_agent=user_agent,
@@ -144,9 +160,12 @@ def redis_client():
     return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
 
 
+_encode = json.JSONEncoder(separators=(",", ":")).encode
+
+
 def serialized(visit: Visit) -> str:
     # vars(): the fields as they are; asdict() deep-copies them, a cost on every redirect.
-    return json.dumps(vars(visit), separators=(",", ":"))
+    return _encode(vars(visit))
 
 
 def spooled(visit: Visit) -> None:
@@ -186,7 +205,8 @@ def _owner(visit: Visit) -> str:
 
 def _unique_flags(visits: list[Visit], owner: str, column: str) -> list[bool]:
     """A visit is unique when its visitor had no earlier visit of that link (live code) that day."""
-    keys = [(getattr(v, owner), dt.date.fromisoformat(v.day), v.visitor) for v in visits]
+    days = _dates(visits)
+    keys = [(getattr(v, owner), days[v.day], v.visitor) for v in visits]
     seen = _sql.seen_before(column, set(keys))
     flags = []
     for key in keys:
@@ -195,8 +215,42 @@ def _unique_flags(visits: list[Visit], owner: str, column: str) -> list[bool]:
     return flags
 
 
+def _dates(visits: list[Visit]) -> dict[str, dt.date]:
+    """The visits' days as dates: a batch has one or two distinct days, parsed once each."""
+    return {day: dt.date.fromisoformat(day) for day in {v.day for v in visits}}
+
+
 def _as_is(value: Any) -> Any:
     return value
+
+
+def _sqlite_utc_text(value: dt.datetime) -> str:
+    """What Django's SQLite adapter stores for the aware UTC times that store_visits builds (the
+    naive UTC time as text), without its checks of every value."""
+    return str(value.replace(tzinfo=None))
+
+
+def _event_value(event_id: str, database) -> Any:
+    """An event id as the database column takes it: a UUID where the column is one (PostgreSQL),
+    else the 32 lower-case hex digits that new_event_id writes, as they are."""
+    if database.features.has_native_uuid_field or len(event_id) != 32 or not event_id.islower():
+        value = uuid.UUID(event_id)
+        return value if database.features.has_native_uuid_field else value.hex
+    return event_id
+
+
+def _memoized(prepare: Any) -> Any:
+    """`prepare` for a column with few distinct values in a batch (the day): once per value."""
+    prepared: dict = {}
+
+    def lookup(value: Any) -> Any:
+        try:
+            return prepared[value]
+        except KeyError:
+            prepared[value] = result = prepare(value)
+            return result
+
+    return lookup
 
 
 def _preparer(field, database) -> Any:
@@ -205,7 +259,13 @@ def _preparer(field, database) -> Any:
     already what the driver takes (ints, strings, booleans, as store_visits builds them) skip it.
     `database` is the connection itself, not django.db.connection, whose every attribute read goes
     through a thread-local lookup (a tenth of the flush's CPU)."""
-    if isinstance(field, models.UUIDField | models.DateTimeField | models.DateField):
+    if isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField):
+        return _memoized(partial(field.get_db_prep_save, connection=database))
+    if isinstance(field, models.UUIDField):
+        return _as_is  # store_visits gives each event id as the column takes it (_event_value)
+    if isinstance(field, models.DateTimeField):
+        if database.vendor == "sqlite" and database.timezone_name == "UTC":
+            return _sqlite_utc_text
         return partial(field.get_db_prep_save, connection=database)
     return _as_is
 
@@ -247,7 +307,6 @@ class _ClickSql:
                 f"AND c.{quote('visitor_hash')} = k.column3"
             )
         self.day_field = Click._meta.get_field("day")
-        self.event_field = Click._meta.get_field("event_id")
         self.stored_ids = f"SELECT {quote('event_id')} FROM {click} WHERE {quote('event_id')} IN "
         self.ready = True
 
@@ -258,8 +317,9 @@ class _ClickSql:
             self._build()
         found: set = set()
         ordered = list(keys)
-        prepare = partial(self.day_field.get_db_prep_value, connection=connection)
-        with connection.cursor() as cursor:
+        database = connections[DEFAULT_DB_ALIAS]
+        prepare = _memoized(partial(self.day_field.get_db_prep_value, connection=database))
+        with database.cursor() as cursor:
             for start in range(0, len(ordered), SEEN_CHUNK):
                 chunk = ordered[start : start + SEEN_CHUNK]
                 cursor.execute(
@@ -275,14 +335,13 @@ class _ClickSql:
         if not self.ready:
             self._build()
         database = connections[DEFAULT_DB_ALIAS]
-        prepare = partial(self.event_field.get_db_prep_value, connection=database)
         found: set[str] = set()
         with database.cursor() as cursor:
             for start in range(0, len(event_ids), SEEN_CHUNK):
                 chunk = event_ids[start : start + SEEN_CHUNK]
                 cursor.execute(
                     self.stored_ids + f"({', '.join(['%s'] * len(chunk))})",
-                    [prepare(uuid.UUID(event_id)) for event_id in chunk],
+                    [_event_value(event_id, database) for event_id in chunk],
                 )
                 found.update(v.hex if isinstance(v, uuid.UUID) else uuid.UUID(v).hex for (v,) in cursor)
         return found
@@ -348,6 +407,8 @@ def store_visits(visits: list[Visit], *, known_new: bool = False) -> int:
         stored = _sql.already_stored([v.event_id for v in visits])
         visits = _still_there([v for v in visits if v.event_id not in stored])
     rows = []
+    database = connections[DEFAULT_DB_ALIAS]
+    days = _dates(visits)
     for owner, name in OWNERS:
         mine = [v for v in visits if _owner(v) == owner]
         if not mine:
@@ -357,13 +418,13 @@ def store_visits(visits: list[Visit], *, known_new: bool = False) -> int:
             client = os_and_device(visit.user_agent)
             rows.append(
                 {
-                    "event_id": uuid.UUID(visit.event_id),
+                    "event_id": _event_value(visit.event_id, database),
                     "workspace_id": visit.workspace_id,
                     "link_id": visit.link_id if owner == "link_id" else None,
                     "live_code_id": visit.live_code_id,
                     "live_code_entry_id": visit.entry_id,
                     "at": dt.datetime.fromtimestamp(visit.at, tz=dt.UTC),
-                    "day": dt.date.fromisoformat(visit.day),
+                    "day": days[visit.day],
                     "platform": visit.platform,
                     "os": client.os,
                     "device": client.device,

@@ -39,6 +39,12 @@ def _finished(fd: int) -> bool:
 
 
 def _parse(lines: list[bytes], name: str) -> list[Visit]:
+    try:  # the whole batch in one call; a line that is not a visit sends it line by line
+        batch = json.loads(b"[" + b",".join(lines) + b"]")
+        if len(batch) == len(lines):
+            return [Visit(**fields) for fields in batch]
+    except (ValueError, TypeError):
+        pass
     visits = []
     for line in lines:
         try:

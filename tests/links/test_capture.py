@@ -1,12 +1,15 @@
 """No click is lost: direct writes on the embedded default, the Redis buffer and its flusher otherwise."""
 
+import datetime as dt
 import os
 import signal
 import subprocess
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connections
@@ -229,3 +232,54 @@ def test_event_ids_are_unique_time_ordered_uuids():
         meta={}, link_id=1, workspace_id=1, workspace_tz="Asia/Shanghai", platform="mobile"
     )
     assert uuid.UUID(built.event_id).version == 7  # the visits the redirect records carry them
+
+
+@pytest.mark.parametrize(
+    "time_zone",
+    ["Asia/Shanghai", "Asia/Kathmandu", "Pacific/Chatham", "Australia/Lord_Howe", "America/Sao_Paulo",
+     "America/St_Johns", "Europe/London", "UTC"],
+)  # fmt: skip
+def test_the_visit_day_is_the_workspace_day_around_every_midnight_and_clock_change(time_zone):
+    """local_day caches the day per UTC quarter hour: right at and around each local midnight and
+    each DST change of 2026 (quarter-hour and half-hour offsets included) it is zoneinfo's day."""
+    zone = ZoneInfo(time_zone)
+    instants = []
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC).timestamp()
+    for hour in range(0, 366 * 24):
+        at = start + hour * 3600
+        offset = dt.datetime.fromtimestamp(at, zone).utcoffset()
+        if offset != dt.datetime.fromtimestamp(at + 3600, zone).utcoffset():
+            instants += [at + s for s in range(0, 3601, 60)]  # a clock change in this hour
+    for day in range(366):
+        midnight = dt.datetime.combine(dt.date(2026, 1, 1) + dt.timedelta(days=day), dt.time(), zone)
+        instants += [midnight.timestamp() + delta for delta in (-60.5, -0.001, 0, 0.001, 59.9)]
+
+    for at in instants:
+        assert capture.local_day(time_zone, at) == dt.datetime.fromtimestamp(at, zone).date().isoformat()
+
+
+@pytest.mark.django_db
+def test_stored_times_read_back_and_filter_as_the_orm_writes_them():
+    """The drain writes click times without the ORM's per-value preparation: the same text."""
+    link = LinkFactory()
+    whole_second = dt.datetime(2026, 11, 25, 3, 4, 5, tzinfo=dt.UTC)
+    with_micros = whole_second.replace(microsecond=123456)
+    visits = made_up_visits(link, 2)
+    visits = [replace(visits[0], at=whole_second.timestamp()), replace(visits[1], at=with_micros.timestamp())]
+
+    capture.store_visits(visits)
+
+    assert sorted(Click.objects.values_list("at", flat=True)) == [whole_second, with_micros]
+    assert Click.objects.filter(at=whole_second).count() == 1
+    assert Click.objects.filter(at__gt=whole_second, at__lte=with_micros).count() == 1
+
+
+@pytest.mark.django_db
+def test_an_event_id_in_another_spelling_is_the_same_click():
+    link = LinkFactory()
+    (visit,) = made_up_visits(link, 1)
+    dashed = str(uuid.UUID(visit.event_id)).upper()
+
+    assert capture.store_visits([replace(visit, event_id=dashed)]) == 1
+    assert capture.store_visits([visit]) == 0  # a flush that repeats the batch stores nothing twice
+    assert Click.objects.get().event_id == uuid.UUID(visit.event_id)

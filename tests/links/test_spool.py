@@ -117,3 +117,18 @@ def test_a_torn_last_line_of_a_dead_writer_is_dropped_and_the_file_deleted(setti
 
     _assert_stored_once(link, 10, visitors=10)
     assert not path.exists()
+
+
+def test_unreadable_lines_are_skipped_and_the_rest_of_the_batch_stored(settings, caplog):
+    link = LinkFactory()
+    visits = made_up_visits(link, 4, visitors=4)
+    for visit in visits[:2]:
+        spooled(visit)
+    spool_writer.append_line(b"not a visit\n")
+    spool_writer.append_line(b'{"link_id": 1}\n')  # JSON, but not the fields of a visit
+    _spool_from_a_finished_writer(settings, visits[2:])
+
+    assert spool.drain() == 4
+
+    _assert_stored_once(link, 4, visitors=4)
+    assert caplog.text.count("unreadable line in click spool") == 2
