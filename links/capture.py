@@ -28,7 +28,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.db.models import F
 
-from links import spool_writer
+from links import hot_settings, spool_writer
 from links.models import Click, Link
 from links.platforms import os_and_device
 
@@ -59,7 +59,7 @@ def client_ip(meta) -> str:
     """The visitor's address from request.META (or a WSGI environ, which has the same keys): with
     LINKS_TRUSTED_PROXIES = n, the n-th X-Forwarded-For entry from the right, which the outermost
     trusted proxy wrote; the entries left of it are whatever the client sent."""
-    proxies = settings.LINKS_TRUSTED_PROXIES
+    proxies = hot_settings.current().LINKS_TRUSTED_PROXIES
     if proxies > 0:
         hops = [hop.strip() for hop in meta.get("HTTP_X_FORWARDED_FOR", "").split(",")]
         hops = [hop for hop in hops if hop]
@@ -76,13 +76,13 @@ def _daily_salt(secret_key: str, day: str) -> bytes:
 def visitor_hash(*, ip: str, user_agent: str, day: str) -> str:
     """The same visitor on the same day gives the same hash; the salt changes every day, so
     hashes cannot be joined across days, and without SECRET_KEY they cannot be reversed."""
-    salt = _daily_salt(settings.SECRET_KEY, day)
+    salt = _daily_salt(hot_settings.current().SECRET_KEY, day)
     return hmac.new(salt, f"{ip}|{user_agent}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def country_of(meta) -> str:
     """Hook for a country lookup. No external lookups: a trusted proxy header, when configured."""
-    header = settings.LINKS_COUNTRY_HEADER
+    header = hot_settings.current().LINKS_COUNTRY_HEADER
     if not header:
         return ""
     value = meta.get("HTTP_" + header.upper().replace("-", "_"), "")

@@ -20,7 +20,7 @@ from django.dispatch import receiver
 from django.http.request import split_domain_port, validate_host
 from django.utils.encoding import iri_to_uri
 
-from links import link_cache
+from links import hot_settings, link_cache
 from links.capture import spooled
 from links.click_buffer import Recorded
 from links.platforms import VisitorPlatform, detect
@@ -59,7 +59,7 @@ def _settings_changed(**kwargs) -> None:
 
 
 def _is_secure(environ) -> bool:
-    header = settings.SECURE_PROXY_SSL_HEADER
+    header = hot_settings.current().SECURE_PROXY_SSL_HEADER
     if header:
         return environ.get(header[0], "").split(",")[0].strip() == header[1]
     return environ.get("wsgi.url_scheme") == "https"
@@ -72,7 +72,7 @@ def plain_visit(environ) -> tuple[str, str] | None:
     match = CODE_PATH.fullmatch(environ.get("PATH_INFO", ""))
     if not match or match.group(1).lower() in RESERVED_CODES:
         return None
-    if not _host_allowed(environ) or (settings.SECURE_SSL_REDIRECT and not _is_secure(environ)):
+    if not _host_allowed(environ) or (hot_settings.current().SECURE_SSL_REDIRECT and not _is_secure(environ)):
         return None
     platform = detect(environ.get("HTTP_USER_AGENT", ""))
     if platform == VisitorPlatform.BOT:
@@ -85,7 +85,7 @@ def hot_target(environ, code: str, platform: str) -> str | None:
     housekeeping either): with Redis one round trip, embedded one stat() and one spool append.
     None when the database may be needed (not cached, a click limit on the embedded backend, a
     changed link, Redis or the disk failing); nothing was recorded then."""
-    buffer, redis = settings.LINKS_CLICK_BUFFER, link_cache.uses_redis()
+    buffer, redis = hot_settings.current().LINKS_CLICK_BUFFER, link_cache.uses_redis()
     if buffer != ("redis" if redis else "spool"):
         return None
     entry = link_cache.cached(code)
@@ -147,14 +147,27 @@ def _target(environ, code: str, platform: str) -> str | None:
     return None  # changed under us again and again: the view decides on its own lookup
 
 
+# Whether this process started its link cache warm-up: on its first request, and again in a
+# forked child (gunicorn forks its workers), without a getpid() system call per request.
+_warm_started = False
+
+
+def _forked() -> None:
+    global _warm_started
+    _warm_started = False
+
+
+os.register_at_fork(after_in_child=_forked)
+
+
 class ShortLinkFastPath:
     def __init__(self, application):
         self.application = application
-        self.warmed_in = 0  # the process whose link cache warm-up was started
 
     def __call__(self, environ, start_response):
-        if self.warmed_in != os.getpid():  # the first request of a (forked) web process
-            self.warmed_in = os.getpid()
+        global _warm_started
+        if not _warm_started:  # the first request of a (forked) web process
+            _warm_started = True
             link_cache.warm_in_background()
         visit = plain_visit(environ) if CODE_PATH.fullmatch(environ.get("PATH_INFO", "")) else None
         if visit is None:
@@ -169,14 +182,15 @@ class ShortLinkFastPath:
                 signals.request_finished.send(sender=self.__class__)
         if target is None:
             return self.application(environ, start_response)
+        hot = hot_settings.current()
         headers = [
             ("Location", target),
             ("Content-Length", "0"),
             ("Cache-Control", "private, no-store"),
             ("X-Content-Type-Options", "nosniff"),
-            ("Referrer-Policy", settings.SECURE_REFERRER_POLICY or "same-origin"),
+            ("Referrer-Policy", hot.SECURE_REFERRER_POLICY or "same-origin"),
         ]
-        if settings.SECURE_HSTS_SECONDS and _is_secure(environ):
-            headers.append(("Strict-Transport-Security", f"max-age={settings.SECURE_HSTS_SECONDS}"))
+        if hot.SECURE_HSTS_SECONDS and _is_secure(environ):
+            headers.append(("Strict-Transport-Security", f"max-age={hot.SECURE_HSTS_SECONDS}"))
         start_response("302 Found", headers)
         return [b""]

@@ -30,6 +30,7 @@ from django.db import transaction
 from redis.commands.core import Script
 from redis.exceptions import RedisError
 
+from links import hot_settings
 from links.capture import redis_client
 from links.models import Link
 from links.redis_line import run_script
@@ -55,7 +56,7 @@ _seen_generation: tuple | None = None
 
 
 def uses_redis() -> bool:
-    return bool(settings.REDIS_URL)
+    return bool(hot_settings.current().REDIS_URL)
 
 
 def token_key(name: str) -> str:
@@ -74,7 +75,9 @@ def _generation_path() -> Path:
 
 def _generation() -> tuple:
     try:
-        st = os.stat(settings.LINKS_CACHE_GENERATION_FILE)  # every visit: no Path object to build
+        st = os.stat(
+            hot_settings.current().LINKS_CACHE_GENERATION_FILE
+        )  # every visit: no Path object to build
     except FileNotFoundError:
         path = _generation_path()
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -5,7 +5,6 @@ import logging
 from collections.abc import Iterable
 from dataclasses import replace
 
-from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -15,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 
-from links import click_buffer
+from links import click_buffer, hot_settings
 from links.capture import Visit, build_visit, capture, serialized
 from links.click_buffer import Recorded
 from links.codes import save_with_code
@@ -209,7 +208,7 @@ def link_visit_record(*, link: Link, meta, platform: str) -> bool:
 
 def link_visit_build(*, link: Link, meta, platform: str) -> Visit | None:
     """The click a visit makes, or None when capture is switched off (LINKS_CAPTURE)."""
-    if not settings.LINKS_CAPTURE:
+    if not hot_settings.current().LINKS_CAPTURE:
         return None
     return build_visit(
         meta=meta,
@@ -224,7 +223,7 @@ def link_visit_capture(*, link: Link, visit: Visit | None, tokens: tuple[str, st
     """Claim the click limit and record the visit. `tokens`: the version tokens a cached link was
     read under (links.link_cache), proven in the same Redis round trip; STALE when they moved, or
     when Redis cannot prove them (the caller reads the link again and passes none)."""
-    buffered = settings.LINKS_CLICK_BUFFER == "redis"
+    buffered = hot_settings.current().LINKS_CLICK_BUFFER == "redis"
     if buffered or any(tokens):
         limited = buffered and link.max_clicks is not None
         if visit is not None and limited:

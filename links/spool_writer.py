@@ -8,23 +8,29 @@ import threading
 import time
 from pathlib import Path
 
-from django.conf import settings
+from links import hot_settings
 
 ROTATE_BYTES = 64 << 20  # a writer starts a new file past this size; drained files are deleted
 
 
 class _Writer:
-    """This process's open spool file (reopened after a fork: a file has one writer)."""
+    """This process's open spool file (a forked child lets go of its parent's: a file has one
+    writer, and the child's copy of the descriptor would keep the parent's lock alive)."""
 
     def __init__(self) -> None:
         self.fd: int | None = None
-        self.pid = 0
         self.directory = ""
         self.size = 0
         self.opening = threading.Lock()
+        os.register_at_fork(after_in_child=self._forget)
+
+    def _forget(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)  # the child's copy only: the parent keeps its file and its lock
+        self.fd = None
 
     def _open(self, directory: str) -> None:
-        if self.fd is not None and self.pid == os.getpid():
+        if self.fd is not None:
             os.close(self.fd)  # gives up the lock: the drain may finish and delete the file
         Path(directory).mkdir(parents=True, exist_ok=True)
         name = f"{os.getpid()}-{time.time_ns()}"
@@ -33,23 +39,14 @@ class _Writer:
         # Locked before it gets the name the drain looks for, so it is never taken for finished.
         fcntl.flock(fd, fcntl.LOCK_EX)
         os.rename(temporary, os.path.join(directory, name + ".log"))
-        self.fd, self.pid, self.directory, self.size = fd, os.getpid(), directory, 0
+        self.fd, self.directory, self.size = fd, directory, 0
 
     def write(self, line: bytes) -> None:
-        directory = str(settings.LINKS_SPOOL_DIR)
-        if (
-            self.fd is None
-            or self.pid != os.getpid()
-            or self.directory != directory
-            or self.size > ROTATE_BYTES
-        ):
+        directory = str(hot_settings.current().LINKS_SPOOL_DIR)
+        # No getpid() per visit (a system call): a fork empties fd (_forget).
+        if self.fd is None or self.directory != directory or self.size > ROTATE_BYTES:
             with self.opening:  # threads of one process share its file; one of them opens it
-                if (
-                    self.fd is None
-                    or self.pid != os.getpid()
-                    or self.directory != directory
-                    or self.size > ROTATE_BYTES
-                ):
+                if self.fd is None or self.directory != directory or self.size > ROTATE_BYTES:
                     self._open(directory)
         assert self.fd is not None
         written = os.write(self.fd, line)

@@ -224,3 +224,18 @@ def test_non_ascii_target_is_a_uri_on_every_path_through_the_wsgi_application(se
     assert f'data-copy="{CHINESE_TARGET_URI}"' in copy_page
     assert f'href="{CHINESE_TARGET_URI}"' in bot_page
     assert call(suo.wsgi.application, f"/{password.code}")[0].startswith("200")
+
+
+def test_a_changed_setting_holds_on_the_next_redirect(fast, settings):
+    """The fast path reads a snapshot of its settings (links.hot_settings), taken again on change."""
+    app, _recorder = fast
+    link = LinkFactory()
+    call(app, f"/{link.code}")  # the snapshot is taken
+    settings.SECURE_REFERRER_POLICY = "no-referrer"
+    settings.LINKS_CAPTURE = False
+
+    status, headers, _body = call(app, f"/{link.code}")
+
+    assert status.startswith("302")
+    assert headers["Referrer-Policy"] == "no-referrer"
+    assert Click.objects.filter(link=link).count() == 1  # the second visit was not captured

@@ -1,12 +1,13 @@
 """The redirect cache filled when a web process starts: the most clicked links, read in bulk,
 under the same proof of currency as a link read on its first visit."""
 
+import os
 import threading
 
 import pytest
 
 import suo.wsgi
-from links import link_cache
+from links import fastpath, link_cache
 from links.fastpath import ShortLinkFastPath
 from links.services import link_update
 from tests.links.factories import LinkFactory
@@ -75,6 +76,7 @@ def test_the_first_request_of_a_process_starts_the_warm_up_in_the_background(bac
     done = threading.Event()
     real_warm = link_cache.warm
     monkeypatch.setattr(link_cache, "warm", lambda *a: (real_warm(*a), done.set())[0])
+    monkeypatch.setattr(fastpath, "_warm_started", False)  # as in a new (forked) web process
     application = ShortLinkFastPath(suo.wsgi.django_application)
 
     assert serve(application, "nope-not-a-link")[0] == "404"
@@ -96,3 +98,17 @@ def test_a_full_cache_makes_room_with_its_newest_entry_so_the_most_clicked_stay(
 
     # The least clicked warmed link, then each tail link in turn, made room; not the whole cache.
     assert set(link_cache._entries) == {hot[0].code, tail[1].code}
+
+
+def test_a_forked_web_process_warms_its_own_cache(monkeypatch):
+    monkeypatch.setattr(fastpath, "_warm_started", True)  # the parent (gunicorn's master) started
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:
+        try:
+            os.write(write, b"started" if fastpath._warm_started else b"pending")
+        finally:
+            os._exit(0)
+    os.waitpid(child, 0)
+
+    assert os.read(read, 16) == b"pending"  # its first request will start the warm-up

@@ -132,3 +132,34 @@ def test_unreadable_lines_are_skipped_and_the_rest_of_the_batch_stored(settings,
 
     _assert_stored_once(link, 4, visitors=4)
     assert caplog.text.count("unreadable line in click spool") == 2
+
+
+def test_a_forked_web_process_writes_its_own_file_and_lets_go_of_its_parents(settings):
+    """gunicorn forks its workers: a child must neither append to its parent's file nor keep the
+    parent's lock alive (a dead parent's file would then never count as finished)."""
+    link = LinkFactory()
+    first, second = made_up_visits(link, 2, visitors=2)
+    spooled(first)
+    (parent_file,) = Path(settings.LINKS_SPOOL_DIR).glob("*.log")
+    ready, release = os.pipe(), os.pipe()
+    child = os.fork()
+    if child == 0:  # the child: spools one visit, then stays alive until the parent has looked
+        try:
+            spooled(second)
+            os.write(ready[1], b"x")
+            os.read(release[0], 1)
+        finally:
+            os._exit(0)
+    try:
+        os.read(ready[0], 1)
+        os.close(spool_writer._writer.fd)  # the parent dies, as far as its file is concerned
+        spool_writer._writer.fd = None
+        with open(parent_file, "rb") as held:
+            assert spool._finished(held.fileno())  # the living child does not hold it
+        assert parent_file.read_bytes().count(b"\n") == 1
+    finally:
+        os.write(release[1], b"x")
+        os.waitpid(child, 0)
+
+    assert spool.drain() == 2
+    _assert_stored_once(link, 2, visitors=2)
