@@ -21,7 +21,7 @@ from suo.services import (
     invitation_decline,
     invitation_validate,
 )
-from suo.tenancy import OWNER_ROLES, role_in, workspace_ids
+from suo.tenancy import OWNER_ROLES, workspace_ids
 
 
 class InvitationForm(forms.ModelForm):
@@ -96,7 +96,7 @@ class WorkspaceInvitationAdmin(AddThenShowMixin, WorkspaceScopedAdmin):
         return InvitationState(invitation.shown_state).label
 
     def save_model(self, request, obj, form, change):
-        if role_in(request.user, obj.workspace) not in OWNER_ROLES and not request.user.is_superuser:
+        if not self._may(request, obj, OWNER_ROLES):
             raise PermissionDenied
         invitation = invitation_create(
             workspace=obj.workspace, username=obj.username, role=obj.role, by=request.user
@@ -117,7 +117,7 @@ class WorkspaceInvitationAdmin(AddThenShowMixin, WorkspaceScopedAdmin):
     def cancel(self, request, queryset):
         done = 0
         for invitation in queryset.filter(state=InvitationState.PENDING):
-            if request.user.is_superuser or role_in(request.user, invitation.workspace_id) in OWNER_ROLES:
+            if self._may(request, invitation, OWNER_ROLES):
                 invitation_cancel(invitation=invitation, by=request.user)
                 done += 1
         self.message_user(request, _("%(n)s invitations cancelled.") % {"n": done})

@@ -20,12 +20,7 @@ from suo.admin_scoping import (
     WorkspaceScopedAdmin,
     WorkspaceScopedInline,
 )
-from suo.tenancy import CONFIGURE_ROLES, MODERATE_ROLES, role_in
-
-
-def _may(request, workspace_id: int, roles) -> bool:
-    return request.user.is_superuser or role_in(request.user, workspace_id) in roles
-
+from suo.tenancy import CONFIGURE_ROLES, MODERATE_ROLES
 
 # --- the code of conduct ------------------------------------------------------------------------
 
@@ -166,7 +161,7 @@ class DecisionMixin:
         obj = self.get_queryset(request).filter(pk=pk).first()
         if obj is None:
             raise Http404
-        if not _may(request, obj.workspace_id, CONFIGURE_ROLES):
+        if not self._may(request, obj, CONFIGURE_ROLES):
             raise PermissionDenied
         form = self.decision_form(request.POST)
         if not form.is_valid():
@@ -260,7 +255,7 @@ class ViolationAdmin(DecisionMixin, ReadOnlyAdmin):
 
     def render_change_form(self, request, context, *args, obj=None, **kwargs):
         context["may_revoke"] = (
-            obj is not None and obj.revoked_at is None and _may(request, obj.workspace_id, CONFIGURE_ROLES)
+            obj is not None and obj.revoked_at is None and self._may(request, obj, CONFIGURE_ROLES)
         )
         context["reason_form"] = ReasonForm()
         return super().render_change_form(request, context, *args, obj=obj, **kwargs)
@@ -338,16 +333,14 @@ class AppealAdmin(DecisionMixin, AddThenShowMixin, WorkspaceScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         violation = form.cleaned_data["violation"]
-        if not _may(request, violation.workspace_id, MODERATE_ROLES):
+        if not self._may(request, violation, MODERATE_ROLES):
             raise PermissionDenied
         appeal = services.appeal_file(violation=violation, statement=obj.statement, by=request.user)
         obj.pk = appeal.pk
 
     def render_change_form(self, request, context, *args, obj=None, **kwargs):
         context["may_decide"] = (
-            obj is not None
-            and obj.state == AppealState.PENDING
-            and _may(request, obj.workspace_id, CONFIGURE_ROLES)
+            obj is not None and obj.state == AppealState.PENDING and self._may(request, obj, CONFIGURE_ROLES)
         )
         context["decision_form"] = DecisionForm()
         return super().render_change_form(request, context, *args, obj=obj, **kwargs)
