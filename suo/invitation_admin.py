@@ -8,9 +8,10 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.forms.models import construct_instance
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.urls import re_path, reverse
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from suo.admin_scoping import AddThenShowMixin, WorkspaceScopedAdmin
 from suo.models import InvitationState, WorkspaceInvitation
@@ -128,15 +129,13 @@ class WorkspaceInvitationAdmin(AddThenShowMixin, WorkspaceScopedAdmin):
         return [
             re_path(
                 r"^(?P<pk>\d+)/(?P<decision>accept|decline)/$",
-                self.admin_site.admin_view(self.decide_view),
+                self.admin_site.admin_view(require_POST(self.decide_view)),
                 name="suo_workspaceinvitation_decide",
             ),
             *super().get_urls(),
         ]
 
     def decide_view(self, request, pk: str, decision: str):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
         invitation = self.get_queryset(request).filter(pk=pk).first()
         if not self._is_invitee(request, invitation):
             raise Http404

@@ -4,11 +4,12 @@ reason), penalties and appeals (accept or reject with a reason). Imported by gro
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from groups.models import Appeal, AppealState, Ladder, Penalty, Rule, Violation
 from groups.models.moderation import LadderStep
@@ -149,15 +150,13 @@ class DecisionMixin:
         return [
             path(
                 f"<int:pk>/{self.decision_path}/",
-                self.admin_site.admin_view(self.decision_view),
+                self.admin_site.admin_view(require_POST(self.decision_view)),
                 name=f"{opts.app_label}_{opts.model_name}_{self.decision_path}",
             ),
             *super().get_urls(),
         ]
 
     def decision_view(self, request, pk):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
         obj = self.get_queryset(request).filter(pk=pk).first()
         if obj is None:
             raise Http404
