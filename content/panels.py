@@ -4,14 +4,14 @@ from django.utils.translation import gettext_lazy as _
 
 from content.models import Category
 from content.selectors import top_items
-from suo.panels import Chart, Column, Panel, PanelData, PanelFilters
+from suo.panels import Chart, Column, Panel, PanelData, PanelFilters, choice_labels
 
 
 def build_top_items(filters: PanelFilters) -> PanelData:
-    rows = top_items(workspace=filters.workspace, start=filters.start, end=filters.end)
-    labels = dict(Category.choices)
-    for row in rows:
-        row["category"] = str(labels.get(row["category"], row["category"]))
+    rows = choice_labels(
+        top_items(workspace=filters.workspace, start=filters.start, end=filters.end),
+        category=Category.choices,
+    )
     return PanelData(
         columns=[
             Column("title", _("Content item"), "text"),

@@ -2,12 +2,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from suo import invitation_admin  # noqa: F401  (registers the invitations' admin)
 from suo.admin_scoping import ReadOnlyScopedAdmin, WorkspaceScopedAdmin, WorkspaceScopedInline
@@ -240,15 +241,13 @@ class WebhookEndpointAdmin(WorkspaceScopedAdmin):
         return [
             path(
                 "<int:pk>/send-test/",
-                self.admin_site.admin_view(self.send_test_view),
+                self.admin_site.admin_view(require_POST(self.send_test_view)),
                 name="suo_webhookendpoint_send_test",
             ),
             *super().get_urls(),
         ]
 
     def send_test_view(self, request, pk):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
         endpoint = self.get_queryset(request).filter(pk=pk).first()
         if endpoint is None:
             raise Http404

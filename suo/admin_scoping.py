@@ -118,13 +118,8 @@ class WorkspaceScopedAdminMixin:
 
     def ensure_may_write(self, request, obj) -> None:
         """Refuse a save into a workspace where the user's role does not allow writing."""
-        workspace_id = _workspace_id_of(obj)
-        scoped_row = workspace_id is not None and not isinstance(obj, Workspace)
-        if (
-            scoped_row
-            and not request.user.is_superuser
-            and role_in(request.user, workspace_id) not in self.admin_write_roles
-        ):
+        scoped_row = _workspace_id_of(obj) is not None and not isinstance(obj, Workspace)
+        if scoped_row and not self._may(request, obj, self.admin_write_roles):
             raise PermissionDenied(_("Your role in this workspace does not allow this."))
 
     def save_form(self, request, form, change):

@@ -8,9 +8,10 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.forms.models import construct_instance
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.urls import re_path, reverse
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from suo.admin_scoping import AddThenShowMixin, WorkspaceScopedAdmin
 from suo.models import InvitationState, WorkspaceInvitation
@@ -21,7 +22,7 @@ from suo.services import (
     invitation_decline,
     invitation_validate,
 )
-from suo.tenancy import OWNER_ROLES, role_in, workspace_ids
+from suo.tenancy import OWNER_ROLES, workspace_ids
 
 
 class InvitationForm(forms.ModelForm):
@@ -96,7 +97,7 @@ class WorkspaceInvitationAdmin(AddThenShowMixin, WorkspaceScopedAdmin):
         return InvitationState(invitation.shown_state).label
 
     def save_model(self, request, obj, form, change):
-        if role_in(request.user, obj.workspace) not in OWNER_ROLES and not request.user.is_superuser:
+        if not self._may(request, obj, OWNER_ROLES):
             raise PermissionDenied
         invitation = invitation_create(
             workspace=obj.workspace, username=obj.username, role=obj.role, by=request.user
@@ -117,7 +118,7 @@ class WorkspaceInvitationAdmin(AddThenShowMixin, WorkspaceScopedAdmin):
     def cancel(self, request, queryset):
         done = 0
         for invitation in queryset.filter(state=InvitationState.PENDING):
-            if request.user.is_superuser or role_in(request.user, invitation.workspace_id) in OWNER_ROLES:
+            if self._may(request, invitation, OWNER_ROLES):
                 invitation_cancel(invitation=invitation, by=request.user)
                 done += 1
         self.message_user(request, _("%(n)s invitations cancelled.") % {"n": done})
@@ -128,15 +129,13 @@ class WorkspaceInvitationAdmin(AddThenShowMixin, WorkspaceScopedAdmin):
         return [
             re_path(
                 r"^(?P<pk>\d+)/(?P<decision>accept|decline)/$",
-                self.admin_site.admin_view(self.decide_view),
+                self.admin_site.admin_view(require_POST(self.decide_view)),
                 name="suo_workspaceinvitation_decide",
             ),
             *super().get_urls(),
         ]
 
     def decide_view(self, request, pk: str, decision: str):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
         invitation = self.get_queryset(request).filter(pk=pk).first()
         if not self._is_invitee(request, invitation):
             raise Http404

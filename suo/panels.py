@@ -8,7 +8,7 @@ CSV export from those same rows, so the three always agree.
 """
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from suo.models import Workspace
@@ -54,6 +54,15 @@ class PanelData:
     rows: list[dict]
     chart: Chart | None = None
     note: object = ""  # a short definition shown under the table
+
+
+def choice_labels(rows: Iterable[dict], **choices: Iterable[tuple]) -> list[dict]:
+    """The rows with each named column's stored value shown as its choice label, or as itself when
+    it is no choice (any more): `choice_labels(rows, kind=CommunityKind.choices)`."""
+    labels = {key: dict(pairs) for key, pairs in choices.items()}
+    return [
+        {**row, **{key: str(names.get(row[key], row[key])) for key, names in labels.items()}} for row in rows
+    ]
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from content.admin.library import ServiceAdmin
 from content.models import Sop, SopStep, SopTask, TaskStatus
 from groups.models import Community
 from suo.admin_scoping import WorkspaceScopedAdmin, WorkspaceScopedInline, form_add_refusal
-from suo.tenancy import CONFIGURE_ROLES, MODERATE_ROLES, role_in
+from suo.tenancy import CONFIGURE_ROLES, MODERATE_ROLES
 
 STEP_FIELDS = ["day_offset", "weekday", "time", "role", "action", "item", "script"]
 
@@ -95,7 +95,7 @@ class SopAdmin(ServiceAdmin):
 
     def apply_view(self, request, pk: int):
         sop = get_object_or_404(self.get_queryset(request), pk=pk)
-        if not request.user.is_superuser and role_in(request.user, sop.workspace_id) not in CONFIGURE_ROLES:
+        if not self._may(request, sop, CONFIGURE_ROLES):
             raise PermissionDenied
         form = ApplyForm(request.POST or None)
         form.fields["group"].queryset = Community.objects.filter(workspace=sop.workspace).order_by("name")
@@ -149,7 +149,7 @@ class SopTaskAdmin(WorkspaceScopedAdmin):
     def _close(self, request, queryset, status: str) -> None:
         closed = 0
         for task in queryset.filter(status=TaskStatus.OPEN):
-            if request.user.is_superuser or role_in(request.user, task.workspace_id) in MODERATE_ROLES:
+            if self._may(request, task, MODERATE_ROLES):
                 services.task_close(task=task, status=status, by=request.user)
                 closed += 1
         self.message_user(request, gettext("%(n)d tasks ticked.") % {"n": closed}, messages.SUCCESS)

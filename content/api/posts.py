@@ -112,4 +112,4 @@ class PostViewSet(ReadViewSet):
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         post = services.post_cancel(post=self.get_object(), by=request.user)
-        return Response(self.get_serializer(self.get_queryset().get(pk=post.pk)).data)
+        return Response(self.shown(post))

@@ -168,7 +168,7 @@ class SopViewSet(ReadViewSet):
         return selectors.sop_list(queryset=super().get_queryset())
 
     def _answer(self, sop: Sop, code=status.HTTP_200_OK) -> Response:
-        return Response(self.get_serializer(self.get_queryset().get(pk=sop.pk)).data, status=code)
+        return Response(self.shown(sop), status=code)
 
     def create(self, request):
         values = self.validated(SopInput)

@@ -30,7 +30,7 @@ from groups.models import (
     ScriptPosition,
     Threshold,
 )
-from suo.api.errors import error_body
+from suo.api.errors import ErrorBodySerializer, error_body
 from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField
 from suo.api.serializers import OutputSerializer
@@ -135,25 +135,19 @@ class LeaveInput(serializers.Serializer):
     reason = serializers.ChoiceField(choices=LeaveReason.choices, default=LeaveReason.LEFT)
 
 
-JoinRefusedSerializer = inline_serializer(
-    "JoinRefused",
-    {
-        "code": serializers.CharField(help_text="`join_refused`"),
-        "detail": serializers.CharField(),
-        "fields": serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
-        "unmet": inline_serializer(
-            "UnmetThreshold",
-            {
-                "code": serializers.CharField(
-                    help_text="`open`, `invite_code`, `referral`, `activity`, `paid`, `full`, `closed`, "
-                    "`banned` or `kicked`"
-                ),
-                "message": serializers.CharField(),
-            },
-            many=True,
-        ),
-    },
-)
+class JoinRefusedSerializer(ErrorBodySerializer):
+    codes = "`join_refused`"
+    unmet = inline_serializer(
+        "UnmetThreshold",
+        {
+            "code": serializers.CharField(
+                help_text="`open`, `invite_code`, `referral`, `activity`, `paid`, `full`, `closed`, "
+                "`banned` or `kicked`"
+            ),
+            "message": serializers.CharField(),
+        },
+        many=True,
+    )
 
 
 @extend_schema_serializer(component_name="RoleAssignment")

@@ -95,19 +95,16 @@ class MemberViewSet(ReadDeleteViewSet):
     def get_queryset(self):
         return selectors.member_list(queryset=super().get_queryset())
 
-    def _output(self, member: Member) -> dict:
-        return self.get_serializer(self.get_queryset().get(pk=member.pk)).data
-
     def create(self, request):
         values = self.validated(MemberInput)
         member = services.member_create(workspace=self.workspace, **values)
-        return Response(self._output(member), status=status.HTTP_201_CREATED)
+        return Response(self.shown(member), status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
         member = self.get_object()
         values = self.validated(MemberInput, instance=member, partial=True)
         member = services.member_update(member=member, **values)
-        return Response(self._output(member))
+        return Response(self.shown(member))
 
     def perform_destroy(self, instance):
         services.member_delete(member=instance, by=self.request.user)

@@ -24,7 +24,7 @@ from groups.models import Community, CommunityState
 from groups.readonly_admin import ReadOnlyAdmin
 from suo.admin_scoping import WorkspaceScopedAdmin, form_add_refusal
 from suo.models import Workspace
-from suo.tenancy import CONFIGURE_ROLES, role_in, scoped, workspace_ids
+from suo.tenancy import CONFIGURE_ROLES, scoped, workspace_ids
 
 
 @admin.register(LifecycleSettings)
@@ -36,7 +36,7 @@ class LifecycleSettingsAdmin(WorkspaceScopedAdmin):
         return ["workspace"] if obj else []
 
     def save_model(self, request, obj, form, change):
-        if not request.user.is_superuser and role_in(request.user, obj.workspace_id) not in CONFIGURE_ROLES:
+        if not self._may(request, obj, CONFIGURE_ROLES):
             raise PermissionDenied
         saved = lifecycle_settings_update(
             workspace=obj.workspace, by=request.user, **{name: getattr(obj, name) for name in SETTINGS_FIELDS}

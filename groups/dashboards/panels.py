@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from groups.dashboards import health, retention, selectors
 from groups.models import CommunityKind, CommunityState, JoinSource
-from suo.panels import Chart, Column, Panel, PanelData, PanelFilters, register_panel
+from suo.panels import Chart, Column, Panel, PanelData, PanelFilters, choice_labels, register_panel
 
 RATE_NOTE = _(
     "Exit rate = memberships ended in the period ÷ memberships active at its start; kicked includes "
@@ -131,15 +131,9 @@ def retention_triangle(filters: PanelFilters) -> PanelData:
 
 
 def group_health(filters: PanelFilters) -> PanelData:
-    kinds, states = dict(CommunityKind.choices), dict(CommunityState.choices)
-    rows = [
-        {
-            **row,
-            "kind": str(kinds.get(row["kind"], row["kind"])),
-            "state": str(states.get(row["state"], row["state"])),
-        }
-        for row in health.group_health(filters=filters)
-    ]
+    rows = choice_labels(
+        health.group_health(filters=filters), kind=CommunityKind.choices, state=CommunityState.choices
+    )
     return PanelData(
         columns=[
             Column("name", _("Group"), "text"),

@@ -4,11 +4,12 @@ reason), penalties and appeals (accept or reject with a reason). Imported by gro
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from groups.models import Appeal, AppealState, Ladder, Penalty, Rule, Violation
 from groups.models.moderation import LadderStep
@@ -20,12 +21,7 @@ from suo.admin_scoping import (
     WorkspaceScopedAdmin,
     WorkspaceScopedInline,
 )
-from suo.tenancy import CONFIGURE_ROLES, MODERATE_ROLES, role_in
-
-
-def _may(request, workspace_id: int, roles) -> bool:
-    return request.user.is_superuser or role_in(request.user, workspace_id) in roles
-
+from suo.tenancy import CONFIGURE_ROLES, MODERATE_ROLES
 
 # --- the code of conduct ------------------------------------------------------------------------
 
@@ -154,19 +150,17 @@ class DecisionMixin:
         return [
             path(
                 f"<int:pk>/{self.decision_path}/",
-                self.admin_site.admin_view(self.decision_view),
+                self.admin_site.admin_view(require_POST(self.decision_view)),
                 name=f"{opts.app_label}_{opts.model_name}_{self.decision_path}",
             ),
             *super().get_urls(),
         ]
 
     def decision_view(self, request, pk):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
         obj = self.get_queryset(request).filter(pk=pk).first()
         if obj is None:
             raise Http404
-        if not _may(request, obj.workspace_id, CONFIGURE_ROLES):
+        if not self._may(request, obj, CONFIGURE_ROLES):
             raise PermissionDenied
         form = self.decision_form(request.POST)
         if not form.is_valid():
@@ -260,7 +254,7 @@ class ViolationAdmin(DecisionMixin, ReadOnlyAdmin):
 
     def render_change_form(self, request, context, *args, obj=None, **kwargs):
         context["may_revoke"] = (
-            obj is not None and obj.revoked_at is None and _may(request, obj.workspace_id, CONFIGURE_ROLES)
+            obj is not None and obj.revoked_at is None and self._may(request, obj, CONFIGURE_ROLES)
         )
         context["reason_form"] = ReasonForm()
         return super().render_change_form(request, context, *args, obj=obj, **kwargs)
@@ -338,16 +332,14 @@ class AppealAdmin(DecisionMixin, AddThenShowMixin, WorkspaceScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         violation = form.cleaned_data["violation"]
-        if not _may(request, violation.workspace_id, MODERATE_ROLES):
+        if not self._may(request, violation, MODERATE_ROLES):
             raise PermissionDenied
         appeal = services.appeal_file(violation=violation, statement=obj.statement, by=request.user)
         obj.pk = appeal.pk
 
     def render_change_form(self, request, context, *args, obj=None, **kwargs):
         context["may_decide"] = (
-            obj is not None
-            and obj.state == AppealState.PENDING
-            and _may(request, obj.workspace_id, CONFIGURE_ROLES)
+            obj is not None and obj.state == AppealState.PENDING and self._may(request, obj, CONFIGURE_ROLES)
         )
         context["decision_form"] = DecisionForm()
         return super().render_change_form(request, context, *args, obj=obj, **kwargs)

@@ -13,7 +13,7 @@ from links.api.links import LinkInput, LinkOutput
 from links.qr_decode import MAX_UPLOAD_BYTES, QrDecodeError
 from links.qr_upload import read_qr_upload
 from links.services import link_create
-from suo.api.errors import error_body
+from suo.api.errors import ErrorBodySerializer, error_body
 from suo.api.scoping import WorkspaceScopedMixin
 from suo.tenancy import CONFIGURE_ROLES, READ_ROLES, role_in
 
@@ -48,13 +48,11 @@ def qr_error_response(exc: QrDecodeError, field: str = "image", **extra) -> Resp
     return Response(body, status=status.HTTP_400_BAD_REQUEST)
 
 
-class QrErrorSerializer(serializers.Serializer):
-    code = serializers.CharField(
-        help_text="not_image, truncated, empty, too_large, too_many_pixels, no_code, several_codes, "
+class QrErrorSerializer(ErrorBodySerializer):
+    codes = (
+        "not_image, truncated, empty, too_large, too_many_pixels, no_code, several_codes, "
         "candidate_not_found, not_url, or a validation code."
     )
-    detail = serializers.CharField()
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
     candidates = serializers.ListField(
         child=serializers.CharField(), help_text="The texts of the QR codes found, when there are several."
     )

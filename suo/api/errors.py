@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -67,6 +67,23 @@ def _django_detail(exc: DjangoValidationError):
 
 def error_body(code: str, detail: str, fields: dict[str, list[str]] | None = None, **extra) -> dict:
     return {"code": code, "detail": detail, "fields": fields or {}, **extra}
+
+
+# error_body's shape, for the OpenAPI schema of an endpoint's error answers: subclass it with the
+# codes that endpoint gives (`codes`, the help text of `code`) and any keys it adds. No docstring:
+# drf-spectacular would show it on every subclass that has none of its own.
+class ErrorBodySerializer(serializers.Serializer):
+    codes = ""
+
+    code = serializers.CharField()
+    detail = serializers.CharField()
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if self.codes:
+            fields["code"].help_text = self.codes
+        return fields
 
 
 def validation_error_response(exc: exceptions.ValidationError) -> Response:

@@ -24,6 +24,10 @@ class ServiceApiMixin(GenericAPIView):
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(output_class(page, many=True).data)
 
+    def shown(self, obj) -> dict:
+        """`obj` as this viewset shows it: read again through get_queryset() (with its annotations)."""
+        return self.get_serializer(self.get_queryset().get(pk=obj.pk)).data
+
 
 class ReadViewSet(
     ServiceApiMixin,

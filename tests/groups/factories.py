@@ -13,7 +13,7 @@ from groups.models import (
     Rule,
     Threshold,
 )
-from tests.suo.factories import WorkspaceRowFactory
+from tests.suo.factories import WorkspaceRowFactory, same_workspace
 
 
 class CommunityFactory(WorkspaceRowFactory):
@@ -51,7 +51,7 @@ class MembershipFactory(InGroupFactory):
     class Meta:
         model = Membership
 
-    member = factory.SubFactory(MemberFactory, workspace=factory.SelfAttribute("..workspace"))
+    member = factory.SubFactory(MemberFactory, workspace=same_workspace())
     joined_at = factory.LazyFunction(timezone.now)
     source = "link"
 

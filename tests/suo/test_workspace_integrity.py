@@ -199,40 +199,42 @@ def analyst_with_own_workspace(tenant_a, tenant_b):
     return tenant_a.analyst
 
 
-def test_an_entitlement_in_my_workspace_for_a_member_of_another_is_a_form_error(
-    client, tenant_a, tenant_b, analyst_with_own_workspace
-):
-    member = MemberFactory(workspace=tenant_a.workspace)
-    client.force_login(analyst_with_own_workspace)
-
-    response = client.post(
-        "/admin/groups/entitlement/add/",
-        {
-            "workspace": tenant_b.workspace.pk,
-            "member": member.pk,
+# (admin page, the model it adds, the field that points into workspace A, the form's data
+# given that row of A); the form is sent for tenant B's workspace.
+FOREIGN_REFERENCES = [
+    (
+        "groups/entitlement",
+        Entitlement,
+        "member",
+        lambda ws: {
+            "member": MemberFactory(workspace=ws).pk,
             "product": "vip",
             "granted_at_0": "2026-03-01",
             "granted_at_1": "10:00:00",
         },
-    )
+    ),
+    (
+        "groups/invitecode",
+        InviteCode,
+        "community",
+        lambda ws: {"community": CommunityFactory(workspace=ws).pk, "code": "SNEAK", "is_active": "on"},
+    ),
+]
 
-    assert "member" in admin_form_errors(response)
-    assert not Entitlement.objects.exists()
 
-
-def test_an_invite_code_in_my_workspace_for_a_group_of_another_is_a_form_error(
-    client, tenant_a, tenant_b, analyst_with_own_workspace
+@pytest.mark.parametrize(
+    ("page", "model", "field", "data_for"), FOREIGN_REFERENCES, ids=["entitlement", "invite-code"]
+)
+def test_a_row_in_my_workspace_referring_to_a_row_of_another_is_a_form_error(
+    client, tenant_a, tenant_b, analyst_with_own_workspace, page, model, field, data_for
 ):
-    group = CommunityFactory(workspace=tenant_a.workspace)
+    data = data_for(tenant_a.workspace)
     client.force_login(analyst_with_own_workspace)
 
-    response = client.post(
-        "/admin/groups/invitecode/add/",
-        {"workspace": tenant_b.workspace.pk, "community": group.pk, "code": "SNEAK", "is_active": "on"},
-    )
+    response = client.post(f"/admin/{page}/add/", {"workspace": tenant_b.workspace.pk, **data})
 
-    assert "community" in admin_form_errors(response)
-    assert not InviteCode.objects.exists()
+    assert field in admin_form_errors(response)
+    assert not model.objects.exists()
 
 
 def test_a_tag_of_another_workspace_on_a_group_page_is_a_form_error(client, tenant_a, tenant_b):

@@ -317,6 +317,5 @@ class FollowUpTaskAdmin(WorkspaceScopedAdmin):
         return False  # made by the wrap-up
 
     def save_model(self, request, obj, form, change):
-        services.followup_update(
-            task=obj, by=request.user, **{k: form.cleaned_data.get(k) for k in FOLLOW_UP_FIELDS}
-        )
+        service, kwargs = form.service_call()  # the call the form checked
+        service(by=request.user, **kwargs)

@@ -2,7 +2,8 @@
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
-from rest_framework import serializers
+
+from suo.api.errors import ErrorBodySerializer
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
@@ -13,15 +14,13 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
 )
 
 
-class CampaignErrorSerializer(serializers.Serializer):
+class CampaignErrorSerializer(ErrorBodySerializer):
     """The project's error body, for the codes the campaigns API adds."""
 
-    code = serializers.CharField(
-        help_text="e.g. invalid, does_not_exist, sold_out, over_limit, not_started, campaign_closed, "
+    codes = (
+        "e.g. invalid, does_not_exist, sold_out, over_limit, not_started, campaign_closed, "
         "outside_window, already_entered, window_open, self_invite, loop, join_refused."
     )
-    detail = serializers.CharField()
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
 
 
 def campaign_error(description: str = "") -> OpenApiResponse:

@@ -46,6 +46,8 @@ SETTINGS = (
 )
 # What campaign_create / campaign_update take besides group, slug and phases (the admin's form too).
 EDITABLE = ("name", *SETTINGS)
+# What a campaign_update's audit record shows of the campaign, before and after.
+AUDITED = [*EDITABLE, "slug"]
 
 
 def _phase_label(phase: str) -> str:
@@ -190,7 +192,7 @@ def campaign_update(*, campaign: Campaign, by=None, phases: list[dict] | None = 
     unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise ValidationError({name: _("This field cannot be changed.") for name in unknown})
-    before = snapshot(campaign, [*EDITABLE, "slug"])
+    before = snapshot(campaign, AUDITED)
     if slug is not None and slug != campaign.slug:
         if campaign.phase != CampaignPhase.DRAFT:
             raise ValidationError(
@@ -212,7 +214,7 @@ def campaign_update(*, campaign: Campaign, by=None, phases: list[dict] | None = 
                 changed.append(row)
         PhaseTransition.objects.bulk_update(changed, ["due_at"])
     save_or_field_error(campaign, field="slug", message=_("This slug is already taken; choose another."))
-    after = snapshot(campaign, [*EDITABLE, "slug"])
+    after = snapshot(campaign, AUDITED)
     if changed:
         after["rescheduled"] = {row.phase: row.due_at for row in changed}
     audit_record(actor=by, verb="campaign.updated", target=campaign, before=before, after=after)

@@ -34,6 +34,8 @@ IDEMPOTENCY_KEY_MAX = 64
 MEMBER_LINK_SALT = "suo.campaigns.member-link"
 MEMBER_LINK_MAX_AGE = 90 * 24 * 3600
 OFFERS_OPEN_UNTIL = (CampaignPhase.DRAFT, CampaignPhase.PREHEAT, CampaignPhase.IGNITE)
+# What an offer's audit records show of it.
+OFFER_AUDITED = ["name", "price", "stock", "per_member_limit"]
 
 
 class SoldOut(Exception):
@@ -75,7 +77,7 @@ def offer_create(
         actor=by,
         verb="offer.created",
         target=offer,
-        after=snapshot(offer, ["campaign", "name", "stock", "price", "per_member_limit"]),
+        after=snapshot(offer, ["campaign", *OFFER_AUDITED]),
     )
     return offer
 
@@ -88,7 +90,7 @@ def offer_update(*, offer: Offer, by=None, **changes) -> Offer:
         raise ValidationError({name: _("This field cannot be changed.") for name in unknown})
     offer = Offer.objects.select_related("campaign").get(pk=offer.pk)
     _check_open_for_offers(offer.campaign)
-    before = snapshot(offer, ["name", "price", "stock", "per_member_limit"])
+    before = snapshot(offer, OFFER_AUDITED)
     if "stock" in changes:
         stock = changes.pop("stock")
         if stock is None or stock < 0:
@@ -111,7 +113,7 @@ def offer_update(*, offer: Offer, by=None, **changes) -> Offer:
         verb="offer.updated",
         target=offer,
         before=before,
-        after=snapshot(offer, ["name", "price", "stock", "per_member_limit"]),
+        after=snapshot(offer, OFFER_AUDITED),
     )
     return offer
 

@@ -34,6 +34,8 @@ GROUP_STATE_FOR_PHASE = {
 }
 FORWARD = [CommunityState.PLANNING, CommunityState.RECRUITING, CommunityState.ACTIVE, CommunityState.COOLING]
 OUTCOME_TAGS = ("claimed", "clicked", "silent")
+# What a follow-up task's audit records show of it.
+FOLLOW_UP_AUDITED = ["state", "assignee", "note"]
 
 
 def outcome_tag(campaign: Campaign, outcome: str) -> str:
@@ -167,7 +169,7 @@ def followup_update(
 ) -> FollowUpTask:
     """Assign, annotate or finish a follow-up task. `assignee=None` unassigns it."""
     task = FollowUpTask.objects.select_for_update().get(pk=task.pk)
-    before = snapshot(task, ["state", "assignee", "note"])
+    before = snapshot(task, FOLLOW_UP_AUDITED)
     if state is not None:
         if state not in FollowUpState.values:
             raise ValidationError({"state": _("Unknown state “%(state)s”.") % {"state": state}})
@@ -188,6 +190,6 @@ def followup_update(
         verb="followup.updated",
         target=task,
         before=before,
-        after=snapshot(task, ["state", "assignee", "note"]),
+        after=snapshot(task, FOLLOW_UP_AUDITED),
     )
     return task

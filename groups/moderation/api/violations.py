@@ -202,7 +202,7 @@ class ViolationViewSet(ReadViewSet):
         violation = self.get_object()
         values = self.validated(RevokeInput)
         services.violation_revoke(violation=violation, by=request.user, reason=values["reason"])
-        return Response(self.get_serializer(self.get_queryset().get(pk=violation.pk)).data)
+        return Response(self.shown(violation))
 
 
 class AppealSerializer(OutputSerializer):
@@ -254,9 +254,7 @@ class AppealViewSet(ReadViewSet):
     def create(self, request):
         values = self.validated(AppealInput)
         appeal = services.appeal_file(by=request.user, **values)
-        return Response(
-            self.get_serializer(self.get_queryset().get(pk=appeal.pk)).data, status=status.HTTP_201_CREATED
-        )
+        return Response(self.shown(appeal), status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Accept (the violation is revoked) or reject an appeal, with a reason (owners, operators)",
@@ -273,4 +271,4 @@ class AppealViewSet(ReadViewSet):
             reason=values["reason"],
             by=request.user,
         )
-        return Response(self.get_serializer(self.get_queryset().get(pk=appeal.pk)).data)
+        return Response(self.shown(appeal))
