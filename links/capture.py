@@ -173,6 +173,24 @@ def spooled(visit: Visit) -> None:
     spool_writer.append_line(serialized(visit).encode() + b"\n")
 
 
+def parsed_visits(lines: list[bytes], source: str) -> list[Visit]:
+    """The visits that serialized() wrote, one a line (a spool file's or the Redis buffer's); a
+    line that is not one is logged and skipped, so it cannot hold up the lines after it."""
+    try:  # the whole batch in one call; a line that is not a visit sends it line by line
+        batch = json.loads(b"[" + b",".join(lines) + b"]")
+        if len(batch) == len(lines):
+            return [Visit(**fields) for fields in batch]
+    except (ValueError, TypeError):
+        pass
+    visits = []
+    for line in lines:
+        try:
+            visits.append(Visit(**json.loads(line)))
+        except (ValueError, TypeError):
+            logger.error("unreadable line in %s skipped: %r", source, line[:200])
+    return visits
+
+
 def capture(visit: Visit) -> None:
     """Record a visit: buffered in Redis or spooled when configured, else straight into the database."""
     buffer = settings.LINKS_CLICK_BUFFER
@@ -454,8 +472,7 @@ def flush_click_buffer(*, batch_size: int = 1000, max_batches: int = 100) -> int
             raw = client.lrange(settings.LINKS_BUFFER_KEY, 0, batch_size - 1)
             if not raw:
                 break
-            visits = [Visit(**json.loads(item)) for item in raw]
-            stored += store_visits(visits)
+            stored += store_visits(parsed_visits(raw, "the Redis click buffer"))
             # Only now, with the batch committed, is it removed from the buffer.
             client.ltrim(settings.LINKS_BUFFER_KEY, len(raw), -1)
     finally:

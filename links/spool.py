@@ -13,7 +13,6 @@ click would skip any visit stored already. SQLite sees one writer, the drain.
 """
 
 import fcntl
-import json
 import logging
 import os
 from pathlib import Path
@@ -21,7 +20,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from links.capture import Visit, store_visits
+from links.capture import parsed_visits, store_visits
 from links.models import SpoolOffset
 
 logger = logging.getLogger(__name__)
@@ -38,22 +37,6 @@ def _finished(fd: int) -> bool:
     return True
 
 
-def _parse(lines: list[bytes], name: str) -> list[Visit]:
-    try:  # the whole batch in one call; a line that is not a visit sends it line by line
-        batch = json.loads(b"[" + b",".join(lines) + b"]")
-        if len(batch) == len(lines):
-            return [Visit(**fields) for fields in batch]
-    except (ValueError, TypeError):
-        pass
-    visits = []
-    for line in lines:
-        try:
-            visits.append(Visit(**json.loads(line)))
-        except (ValueError, TypeError):
-            logger.error("unreadable line in click spool %s skipped: %r", name, line[:200])
-    return visits
-
-
 def _drain_file(path: Path, budget: int) -> tuple[int, int]:
     """Store what `path` holds past its saved offset; returns (visits stored, batches used)."""
     stored = batches = 0
@@ -68,7 +51,7 @@ def _drain_file(path: Path, budget: int) -> tuple[int, int]:
             if end == 0:
                 break
             with transaction.atomic():
-                stored += store_visits(_parse(data[:end].splitlines(), path.name))
+                stored += store_visits(parsed_visits(data[:end].splitlines(), f"click spool {path.name}"))
                 SpoolOffset.objects.update_or_create(name=path.name, defaults={"offset": offset + end})
             offset += end
             batches += 1

@@ -132,6 +132,24 @@ def test_flusher_that_dies_after_commit_stores_each_click_once(redis_buffer, set
 @needs_redis
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
+def test_an_unreadable_buffered_visit_is_skipped_not_left_blocking_the_buffer(redis_buffer, settings, caplog):
+    link = LinkFactory()
+    visits = made_up_visits(link, 3, visitors=3)
+    key = settings.LINKS_BUFFER_KEY
+    redis_buffer.rpush(key, capture.serialized(visits[0]), b"not a visit", b'{"link_id": 1}')
+    redis_buffer.rpush(key, *[capture.serialized(visit) for visit in visits[1:]])
+
+    assert capture.flush_click_buffer() == 3
+
+    link.refresh_from_db()
+    assert Click.objects.filter(link=link).count() == link.click_count == 3
+    assert redis_buffer.llen(key) == 0
+    assert caplog.text.count("unreadable line in the Redis click buffer") == 2
+
+
+@needs_redis
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
 def test_visits_survive_a_worker_killed_in_the_middle_of_flushing(redis_buffer, settings):
     link = LinkFactory()
     total = 3000
