@@ -12,6 +12,7 @@ Django; when the link was already looked up, it goes along in the environ (`HAND
 
 import os
 import re
+from functools import lru_cache
 
 from django.conf import settings
 from django.core import signals
@@ -29,6 +30,10 @@ from links.services import link_visit_build, link_visit_capture
 from links.validation import RESERVED_CODES
 
 CODE_PATH = re.compile(r"/([A-Za-z0-9_-]{1,64})")
+
+# A header is Latin-1: Chinese paths and queries are %-encoded. The same hot targets come again
+# and again, so each is encoded once.
+location_of = lru_cache(maxsize=4096)(iri_to_uri)
 
 
 # Host header -> allowed: the same few hosts come again on every visit. Bounded (a client may send
@@ -98,7 +103,7 @@ def hot_target(environ, code: str, platform: str) -> str | None:
     link = entry.link
     if decide(link, platform=platform, method="GET") is not OPEN:
         return None
-    location = iri_to_uri(link.url)
+    location = location_of(link.url)
     visit = link_visit_build(link=link, meta=environ, platform=platform)
     if redis:  # buffered: with the tokens given, this never falls back to the database
         return (
@@ -135,7 +140,7 @@ def _target(environ, code: str, platform: str) -> str | None:
                 environ[HANDED_OVER] = link  # the view answers with a page, without a second lookup
             return None
         assert entry is not None and link is not None
-        location = iri_to_uri(link.url)  # a header is Latin-1: Chinese paths and queries are %-encoded
+        location = location_of(link.url)
         visit = link_visit_build(link=link, meta=environ, platform=platform)
         result = link_visit_capture(link=link, visit=visit, tokens=entry.tokens)
         if result is Recorded.STALE:  # the link changed since this process read it
