@@ -100,3 +100,41 @@ def celery_worker_command(*options: str) -> list[str]:
         "--without-mingle",
         *options,
     ]
+
+
+_OPENAPI: dict = {}
+
+
+def _json_schema(node):
+    """OpenAPI 3.0 to JSON Schema: `nullable: true` becomes "or null"."""
+    if isinstance(node, list):
+        return [_json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _json_schema(value) for key, value in node.items() if key != "nullable"}
+    if node.get("nullable"):
+        return {"anyOf": [out, {"type": "null"}]}
+    return out
+
+
+def response_schema_errors(response, path: str, method: str) -> list[str]:
+    """What is wrong with an API answer against the OpenAPI schema's response for its status
+    (path as in the schema, e.g. "/api/groups/{id}/join/"); [] when it conforms."""
+    import jsonschema
+    from drf_spectacular.generators import SchemaGenerator
+
+    if not _OPENAPI:
+        _OPENAPI.update(_json_schema(SchemaGenerator().get_schema(request=None, public=True)))
+    responses = _OPENAPI["paths"][path][method.lower()]["responses"]
+    documented = responses.get(str(response.status_code))
+    if documented is None:
+        return [f"status {response.status_code} is not documented (only {sorted(responses)})"]
+    schema = documented.get("content", {}).get("application/json", {}).get("schema")
+    if schema is None:
+        return []
+    validator = jsonschema.Draft202012Validator(
+        {**schema, "components": _OPENAPI["components"]}, format_checker=None
+    )
+    return [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(response.json())
+    ]

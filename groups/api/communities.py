@@ -138,9 +138,10 @@ class LeaveInput(serializers.Serializer):
 JoinRefusedSerializer = inline_serializer(
     "JoinRefused",
     {
-        "code": serializers.CharField(help_text="`join_refused`"),
+        "code": serializers.CharField(help_text="`join_refused`, or a validation code."),
         "detail": serializers.CharField(),
         "fields": serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
+        # Only on `join_refused`: the other 400s (a bad field, X-Workspace) are the plain error body.
         "unmet": inline_serializer(
             "UnmetThreshold",
             {
@@ -151,6 +152,7 @@ JoinRefusedSerializer = inline_serializer(
                 "message": serializers.CharField(),
             },
             many=True,
+            required=False,
         ),
     },
 )

@@ -55,8 +55,11 @@ class QrErrorSerializer(serializers.Serializer):
     )
     detail = serializers.CharField()
     fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    # Not required: a 400 from the input's validation (a missing `image`, a bad field) carries none.
     candidates = serializers.ListField(
-        child=serializers.CharField(), help_text="The texts of the QR codes found, when there are several."
+        child=serializers.CharField(),
+        required=False,
+        help_text="The texts of the QR codes found, when there are several (only on a refused picture).",
     )
 
 

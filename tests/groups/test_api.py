@@ -14,6 +14,7 @@ from tests.groups.factories import (
     RoleAssignmentFactory,
     ThresholdFactory,
 )
+from tests.helpers import response_schema_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -147,6 +148,20 @@ def test_join_with_bad_input_names_the_field(api_for, tenant_a, tenant_b, group)
     assert "member" in client.post(f"/api/groups/{group.pk}/join/", {"member": foreign.pk}).json()["fields"]
     response = client.post(f"/api/groups/{group.pk}/join/", {"member": "x", "source": "nope"})
     assert response.status_code == 400 and {"member", "source"} <= set(response.json()["fields"])
+
+
+def test_join_refusals_and_bad_input_both_answer_the_documented_400(api_for, tenant_a, group):
+    ThresholdFactory(community=group, kind="invite_code")
+    client = api_for(tenant_a.moderator)
+    member = MemberFactory(workspace=tenant_a.workspace)
+
+    refused = client.post(f"/api/groups/{group.pk}/join/", {"member": member.pk, "invite_code": "NOPE"})
+    invalid = client.post(f"/api/groups/{group.pk}/join/", {})
+
+    assert refused.status_code == invalid.status_code == 400
+    assert "unmet" in refused.json() and "unmet" not in invalid.json()
+    assert response_schema_errors(refused, "/api/groups/{id}/join/", "post") == []
+    assert response_schema_errors(invalid, "/api/groups/{id}/join/", "post") == []
 
 
 def test_leave_ends_the_membership(api_for, tenant_a, group):

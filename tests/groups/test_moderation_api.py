@@ -18,6 +18,7 @@ from tests.groups.factories import (
     RuleFactory,
     ladder_with,
 )
+from tests.helpers import response_schema_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -324,6 +325,7 @@ def test_rules_are_configured_by_operators_and_a_used_rule_is_retired_not_delete
     assert created.status_code == 201, created.json()
     bad = api_for(tenant_a.operator).post("/api/rules/", {**payload, "severity": 5})
     assert bad.status_code == 400 and "severity" in bad.json()["fields"]
+    assert response_schema_errors(created, "/api/rules/", "post") == []  # for every kind: ""
     both = api_for(tenant_a.operator).post(
         "/api/rules/", {**payload, "community_kind": "flash", "group": group.pk}
     )

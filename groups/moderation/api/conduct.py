@@ -50,7 +50,7 @@ class RuleOutput(OutputSerializer):
         source="community", read_only=True, allow_null=True, help_text=GROUP_HELP
     )
     community_kind = serializers.ChoiceField(
-        choices=CommunityKind.choices, read_only=True, help_text=KIND_HELP
+        choices=CommunityKind.choices, read_only=True, allow_blank=True, help_text=KIND_HELP
     )
 
     class Meta:
