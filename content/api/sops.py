@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from content import selectors, services
 from content.models import AbcScript, ContentItem, Sop, SopTask, TaskStatus
 from groups.models import Community, CommunityKind, GroupRole
+from suo.api.filters import ID_MAX, IdFilter
 from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField, WorkspaceScopedMixin
 from suo.api.serializers import OutputSerializer
@@ -218,8 +219,8 @@ class TaskFilter(django_filters.FilterSet):
     )
     due_after = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="gte")
     assignee = django_filters.CharFilter(method="filter_assignee", help_text="A suo user id, or `me`.")
-    group = django_filters.NumberFilter(field_name="community")
-    sop = django_filters.NumberFilter(field_name="application__sop")
+    group = IdFilter(field_name="community")
+    sop = IdFilter(field_name="application__sop")
 
     class Meta:
         model = SopTask
@@ -228,7 +229,7 @@ class TaskFilter(django_filters.FilterSet):
     def filter_assignee(self, queryset, name, value):
         if value == "me":
             return queryset.filter(assignee=self.request.user)
-        if not value.isdigit():
+        if not value.isdigit() or int(value) > ID_MAX:
             raise serializers.ValidationError({"assignee": _("Give a user id or “me”.")})
         return queryset.filter(assignee_id=int(value))
 

@@ -12,6 +12,7 @@ from groups import selectors, services
 from groups.api.fields import TagNamesField, api_field_names
 from groups.masking import MASKED_FIELDS, contacts_masked, mask
 from groups.models import Community, Entitlement, InviteCode, Member, Membership
+from suo.api.filters import IdFilter
 from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField
 from suo.api.serializers import OutputSerializer
@@ -56,9 +57,7 @@ class MemberOutput(OutputSerializer):
 
 class MemberFilter(django_filters.FilterSet):
     tag = django_filters.CharFilter(field_name="tags__name", label=gettext_lazy("tag name"))
-    group = django_filters.NumberFilter(
-        method="in_group", label=gettext_lazy("active member of this group id")
-    )
+    group = IdFilter(method="in_group", label=gettext_lazy("active member of this group id"))
 
     class Meta:
         model = Member

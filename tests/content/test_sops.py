@@ -295,3 +295,11 @@ def test_status_filter_and_list_take_a_bounded_number_of_queries(
 
     assert response.json()["count"] == 20
     assert sops.json()["count"] == 1
+
+
+@pytest.mark.parametrize("name", ["group", "sop", "assignee"])
+def test_a_task_filter_id_beyond_64_bits_is_a_400_naming_it(api_for, tenant_a, name):
+    response = api_for(tenant_a.operator).get("/api/tasks/", {name: "99999999999999999999999"})
+
+    assert response.status_code == 400
+    assert name in response.json()["fields"]

@@ -369,3 +369,11 @@ def test_group_with_history_cannot_be_deleted(api_for, tenant_a, group):
 
     assert client.delete(f"/api/groups/{group.pk}/").status_code == 400
     assert client.delete(f"/api/groups/{empty.pk}/").status_code == 204
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999999", "1e30", "x"])
+def test_a_member_filter_id_out_of_range_is_a_400_naming_it(api_for, tenant_a, value):
+    response = api_for(tenant_a.analyst).get("/api/members/", {"group": value})
+
+    assert response.status_code == 400
+    assert "group" in response.json()["fields"]

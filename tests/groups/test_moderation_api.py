@@ -446,3 +446,19 @@ def test_odd_input_is_never_a_500(api_for, tenant_a, setup, method, url, body):
     assert response.status_code < 500, (response.status_code, response.content[:300])
     if response.status_code >= 400:
         assert {"code", "detail", "fields"} <= set(response.json())
+
+
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [
+        ("/api/violations/", "member"),
+        ("/api/violations/", "group"),
+        ("/api/violations/", "rule"),
+        ("/api/rules/", "applies_to"),
+    ],
+)
+def test_an_id_filter_beyond_64_bits_is_a_400_naming_it(api_for, tenant_a, url, name):
+    response = api_for(tenant_a.moderator).get(url, {name: "99999999999999999999999"})
+
+    assert response.status_code == 400
+    assert name in response.json()["fields"]

@@ -24,6 +24,7 @@ from groups.models import (
 )
 from groups.moderation import selectors, services
 from groups.moderation.services import ViolationLogged
+from suo.api.filters import IdFilter
 from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField
 from suo.api.serializers import OutputSerializer
@@ -139,9 +140,9 @@ class RevokeInput(serializers.Serializer):
 
 
 class ViolationFilter(django_filters.FilterSet):
-    member = django_filters.NumberFilter(field_name="member_id")
-    group = django_filters.NumberFilter(field_name="community_id")
-    rule = django_filters.NumberFilter(field_name="rule_id")
+    member = IdFilter(field_name="member_id")
+    group = IdFilter(field_name="community_id")
+    rule = IdFilter(field_name="rule_id")
     action = django_filters.ChoiceFilter(choices=PenaltyAction.choices)
     since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     until = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
