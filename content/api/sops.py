@@ -3,7 +3,7 @@
 import django_filters
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -21,6 +21,14 @@ from suo.tenancy import MODERATE_ROLES
 WEEKDAYS = [(i, str(i)) for i in range(7)]
 
 
+# Answered as HH:MM (e.g. "09:00"): not an OpenAPI `time` (which wants seconds and an offset).
+@extend_schema_field(
+    {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?$", "example": "09:00"}
+)
+class ClockTimeField(serializers.TimeField):
+    pass
+
+
 class StepSerializer(serializers.Serializer):
     day_offset = serializers.IntegerField(
         min_value=0, max_value=366, default=0, help_text="Day 0 = the start date."
@@ -31,9 +39,7 @@ class StepSerializer(serializers.Serializer):
         allow_null=True,
         help_text="0 = Monday … 6 = Sunday: the first such day on or after start + day_offset.",
     )
-    time = serializers.TimeField(
-        format="%H:%M", help_text="Time of day in the workspace's time zone, e.g. 09:00."
-    )
+    time = ClockTimeField(format="%H:%M", help_text="Time of day in the workspace's time zone, e.g. 09:00.")
     role = serializers.ChoiceField(choices=GroupRole.choices)
     action = serializers.CharField(max_length=500)
     item = ScopedPrimaryKeyRelatedField(queryset=ContentItem.objects.all(), required=False, allow_null=True)

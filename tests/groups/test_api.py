@@ -377,3 +377,26 @@ def test_a_member_filter_id_out_of_range_is_a_400_naming_it(api_for, tenant_a, v
 
     assert response.status_code == 400
     assert "group" in response.json()["fields"]
+
+
+def test_roles_and_memberships_held_without_a_user_member_or_code_match_the_documented_answers(
+    api_for, tenant_a, group
+):
+    member = MemberFactory(workspace=tenant_a.workspace)
+    client = api_for(tenant_a.operator)
+    by_user = client.post(f"/api/groups/{group.pk}/roles/", {"role": "lead", "user": tenant_a.operator.pk})
+    by_member = client.post(f"/api/groups/{group.pk}/roles/", {"role": "kol", "member": member.pk})
+    joined = client.post(f"/api/groups/{group.pk}/join/", {"member": member.pk})
+
+    shown = client.get(f"/api/groups/{group.pk}/")
+    roles = client.get(f"/api/groups/{group.pk}/roles/")
+    memberships = client.get(f"/api/groups/{group.pk}/memberships/")
+
+    assert by_user.json()["member_detail"] is None and by_member.json()["username"] is None
+    assert by_member.json()["script_position"] == "" and joined.json()["invite_code"] is None
+    assert response_schema_errors(by_user, "/api/groups/{id}/roles/", "post") == []
+    assert response_schema_errors(by_member, "/api/groups/{id}/roles/", "post") == []
+    assert response_schema_errors(joined, "/api/groups/{id}/join/", "post") == []
+    assert response_schema_errors(shown, "/api/groups/{id}/", "get") == []
+    assert response_schema_errors(roles, "/api/groups/{id}/roles/", "get") == []
+    assert response_schema_errors(memberships, "/api/groups/{id}/memberships/", "get") == []

@@ -462,3 +462,18 @@ def test_an_id_filter_beyond_64_bits_is_a_400_naming_it(api_for, tenant_a, url, 
 
     assert response.status_code == 400
     assert name in response.json()["fields"]
+
+
+def test_a_violation_and_an_appeal_nobody_decided_match_the_documented_answers(api_for, tenant_a, setup):
+    group, member, rule = setup
+    warning = moderation.violation_log(community=group, member=member, rule=rule, by=tenant_a.moderator)
+    client = api_for(tenant_a.operator)
+
+    violation = client.get(f"/api/violations/{warning.violation.pk}/")
+    filed = client.post("/api/appeals/", {"violation": warning.violation.pk, "statement": "误判"})
+
+    assert violation.json()["revoked_by"] is None and violation.json()["penalty_ends_at"] is None
+    assert filed.status_code == 201, filed.json()
+    assert filed.json()["decided_by"] is None
+    assert response_schema_errors(violation, "/api/violations/{id}/", "get") == []
+    assert response_schema_errors(filed, "/api/appeals/", "post") == []

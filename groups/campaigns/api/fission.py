@@ -67,8 +67,8 @@ class LureInput(serializers.Serializer):
 
 class LureChannelOutput(OutputSerializer):
     lure_name = serializers.CharField(source="lure.name")
-    short_url = serializers.CharField(source="link.short_url", default=None)
-    live_code_url = serializers.CharField(source="live_code.short_url", default=None)
+    short_url = serializers.CharField(source="link.short_url", default=None, allow_null=True)
+    live_code_url = serializers.CharField(source="live_code.short_url", default=None, allow_null=True)
     visits = serializers.IntegerField(help_text="Clicks of the link or scans of the live code.")
     joins = serializers.IntegerField(help_text="Joins that carried this channel and the campaign.")
     conversions = serializers.IntegerField()
@@ -169,7 +169,7 @@ class ConversionInput(serializers.Serializer):
 
 
 class ConversionOutput(OutputSerializer):
-    lure_name = serializers.CharField(source="lure.name", default=None)
+    lure_name = serializers.CharField(source="lure.name", default=None, allow_null=True)
     product = serializers.CharField(source="entitlement.product")
 
     class Meta:
@@ -304,7 +304,7 @@ class FollowUpInput(serializers.Serializer):
 
 class FollowUpOutput(OutputSerializer):
     member_name = serializers.CharField(source="member.display_name")
-    assignee_name = serializers.CharField(source="assignee.username", default=None)
+    assignee_name = serializers.CharField(source="assignee.username", default=None, allow_null=True)
 
     class Meta:
         model = FollowUpTask

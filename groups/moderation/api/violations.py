@@ -49,10 +49,18 @@ class ViolationSerializer(OutputSerializer):
     member = MemberBriefSerializer(read_only=True)
     rule = RuleBriefSerializer(read_only=True)
     label = serializers.CharField(source="action_display", read_only=True)
-    logged_by = serializers.CharField(source="logged_by.username", read_only=True, default=None)
-    revoked_by = serializers.CharField(source="revoked_by.username", read_only=True, default=None)
-    penalty_state = serializers.CharField(source="penalty.state", read_only=True, default=None)
-    penalty_ends_at = serializers.DateTimeField(source="penalty.ends_at", read_only=True, default=None)
+    logged_by = serializers.CharField(
+        source="logged_by.username", read_only=True, default=None, allow_null=True
+    )
+    revoked_by = serializers.CharField(
+        source="revoked_by.username", read_only=True, default=None, allow_null=True
+    )
+    penalty_state = serializers.CharField(
+        source="penalty.state", read_only=True, default=None, allow_null=True
+    )
+    penalty_ends_at = serializers.DateTimeField(
+        source="penalty.ends_at", read_only=True, default=None, allow_null=True
+    )
     has_screenshot = serializers.SerializerMethodField()
 
     class Meta:
@@ -208,8 +216,12 @@ class ViolationViewSet(ReadViewSet):
 
 class AppealSerializer(OutputSerializer):
     violation = ViolationSerializer(read_only=True)
-    filed_by = serializers.CharField(source="filed_by.username", read_only=True, default=None)
-    decided_by = serializers.CharField(source="decided_by.username", read_only=True, default=None)
+    filed_by = serializers.CharField(
+        source="filed_by.username", read_only=True, default=None, allow_null=True
+    )
+    decided_by = serializers.CharField(
+        source="decided_by.username", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = Appeal
