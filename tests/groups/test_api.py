@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from groups.models import Community, Entitlement, InviteCode, Membership, RoleAssignment
+from groups.models import Community, Entitlement, InviteCode, Member, Membership, RoleAssignment
 from tests.groups.factories import (
     CommunityFactory,
     InviteCodeFactory,
@@ -400,3 +400,27 @@ def test_roles_and_memberships_held_without_a_user_member_or_code_match_the_docu
     assert response_schema_errors(shown, "/api/groups/{id}/", "get") == []
     assert response_schema_errors(roles, "/api/groups/{id}/roles/", "get") == []
     assert response_schema_errors(memberships, "/api/groups/{id}/memberships/", "get") == []
+
+
+@pytest.mark.parametrize(
+    ("url", "payload", "field"),
+    [
+        (
+            "/api/members/",
+            {"display_name": "小红", "platform": "wechat", "first_seen_at": "0558-03-08T05:23:53Z"},
+            "first_seen_at",
+        ),
+        ("/api/entitlements/", {"product": "vip", "granted_at": "1293-08-11T12:01:37Z"}, "granted_at"),
+        ("/api/entitlements/", {"product": "vip", "expires_at": "1844-09-15T04:02:39Z"}, "expires_at"),
+    ],
+)
+def test_a_time_before_1970_is_a_400_naming_it_and_stores_nothing(api_for, tenant_a, url, payload, field):
+    member = MemberFactory(workspace=tenant_a.workspace)
+    if url == "/api/entitlements/":
+        payload = {**payload, "member": member.pk}
+
+    response = api_for(tenant_a.operator).post(url, payload, format="json")
+
+    assert response.status_code == 400
+    assert field in response.json()["fields"]
+    assert Member.objects.count() == 1 and not Entitlement.objects.exists()
