@@ -119,6 +119,9 @@ class LinkFromQrView(WorkspaceScopedMixin, APIView):
             201: OpenApiResponse(FromQrOutput, description="Decoded, and the short link created."),
             200: OpenApiResponse(FromQrOutput, description="Decoded only (create=false); link is null."),
             400: OpenApiResponse(QrErrorSerializer, description="The picture or the link was refused."),
+            429: OpenApiResponse(
+                description="Too many decodes: QR_DECODE_RATE per user, 60 a minute by default."
+            ),
         },
     )
     def post(self, request):

@@ -67,4 +67,8 @@ def add_error_responses(result, generator, request, public):
                 if code == "400" and method in {"get", "delete"} and "parameters" not in operation:
                     continue
                 responses.setdefault(code, {"description": description, "content": reference})
+            # An error a view documents by its description only (e.g. a 429) has the one error body.
+            for code, response in responses.items():
+                if code.startswith("4") and "content" not in response:
+                    response["content"] = reference
     return result

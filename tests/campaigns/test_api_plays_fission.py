@@ -252,3 +252,15 @@ def test_a_play_not_drawn_yet_matches_the_documented_answer(tenant_a, api_for):
 
     assert shown.json()["seed"] is None
     assert response_schema_errors(shown, "/api/plays/{id}/", "get") == []
+
+
+def test_lures_and_conversions_are_paginated_lists_as_documented(tenant_a, api_for):
+    api = api_for(tenant_a.operator)
+    campaign = make_campaign(tenant_a.workspace)
+
+    lures = api.get(f"/api/campaigns/{campaign.pk}/lures/")
+    conversions = api.get(f"/api/campaigns/{campaign.pk}/conversions/")
+
+    assert lures.json()["results"] == [] and conversions.json()["count"] == 0
+    assert response_schema_errors(lures, "/api/campaigns/{campaign_pk}/lures/", "get") == []
+    assert response_schema_errors(conversions, "/api/campaigns/{campaign_pk}/conversions/", "get") == []

@@ -240,3 +240,16 @@ def test_decoding_is_rate_limited_per_user(operator_api, tenant_a, api_for, monk
 
     assert statuses == [200, 200, 429]
     assert other_user.status_code == 200
+
+
+def test_a_throttled_decode_answers_the_documented_429(operator_api, monkeypatch):
+    from rest_framework.throttling import ScopedRateThrottle
+
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"qr_decode": "1/min"})
+    picture = pictures.encode(pictures.qr_image("https://example.com/x"))
+
+    post(operator_api, picture, create="false")
+    throttled = post(operator_api, picture, create="false")
+
+    assert throttled.status_code == 429
+    assert response_schema_errors(throttled, URL, "post") == []

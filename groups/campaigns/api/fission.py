@@ -35,6 +35,11 @@ from suo.tenancy import MODERATE_ROLES, scoped
 class CampaignChildView(WorkspaceScopedMixin, APIView):
     """A view under /api/campaigns/{campaign_pk}/: another workspace's campaign is a 404."""
 
+    @property
+    def pagination_class(self):
+        """GET lists are paginated (the schema reads this too); a POST answering rows answers a list."""
+        return Pagination if self.request.method == "GET" else None
+
     def campaign(self) -> Campaign:
         return get_object_or_404(
             scoped(Campaign.objects.select_related("group", "workspace"), self.workspace),
@@ -42,7 +47,7 @@ class CampaignChildView(WorkspaceScopedMixin, APIView):
         )
 
     def paginated(self, queryset, output) -> Response:
-        paginator = Pagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(queryset, self.request, view=self)
         return paginator.get_paginated_response(output(page, many=True).data)
 
