@@ -107,3 +107,16 @@ def test_a_body_larger_than_allowed_is_a_400_in_the_error_body(api_for, tenant_a
 
     assert response.status_code == 400
     assert response.json()["code"] == "too_large"
+
+
+def test_a_user_of_several_workspaces_without_x_workspace_gets_the_documented_400(api_for, tenant_a):
+    from suo.models import Role, Workspace, WorkspaceMembership
+    from tests.helpers import response_schema_errors
+
+    other = Workspace.objects.create(name="另一个", slug="another")
+    WorkspaceMembership.objects.create(workspace=other, user=tenant_a.owner, role=Role.OWNER)
+
+    response = api_for(tenant_a.owner).get("/api/link-settings/")
+
+    assert response.status_code == 400 and response.json()["code"] == "workspace_required"
+    assert response_schema_errors(response, "/api/link-settings/", "get") == []
