@@ -1,5 +1,6 @@
 """Helpers shared by tests of several apps."""
 
+import re
 import sys
 import threading
 
@@ -99,4 +100,52 @@ def celery_worker_command(*options: str) -> list[str]:
         "--without-gossip",
         "--without-mingle",
         *options,
+    ]
+
+
+_OPENAPI: dict = {}
+# RFC 3339, as OpenAPI means `date-time` and `time` (a time may leave out its offset, as DRF writes it).
+_FORMATS = {
+    "date-time": re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"),
+    "time": re.compile(r"^\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$"),
+}
+
+
+def _json_schema(node):
+    """OpenAPI 3.0 to JSON Schema: `nullable: true` becomes "or null"."""
+    if isinstance(node, list):
+        return [_json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _json_schema(value) for key, value in node.items() if key != "nullable"}
+    if node.get("nullable"):
+        return {"anyOf": [out, {"type": "null"}]}
+    return out
+
+
+def response_schema_errors(response, path: str, method: str) -> list[str]:
+    """What is wrong with an API answer against the OpenAPI schema's response for its status
+    (path as in the schema, e.g. "/api/groups/{id}/join/"); [] when it conforms."""
+    import jsonschema
+    from drf_spectacular.generators import SchemaGenerator
+
+    if not _OPENAPI:
+        _OPENAPI.update(_json_schema(SchemaGenerator().get_schema(request=None, public=True)))
+    responses = _OPENAPI["paths"][path][method.lower()]["responses"]
+    documented = responses.get(str(response.status_code))
+    if documented is None:
+        return [f"status {response.status_code} is not documented (only {sorted(responses)})"]
+    schema = documented.get("content", {}).get("application/json", {}).get("schema")
+    if schema is None:
+        return []
+    formats = jsonschema.FormatChecker(formats=())
+    for name, pattern in _FORMATS.items():
+        formats.checks(name)(
+            lambda value, pattern=pattern: not isinstance(value, str) or bool(pattern.match(value))
+        )
+    validator = jsonschema.Draft202012Validator(
+        {**schema, "components": _OPENAPI["components"]}, format_checker=formats
+    )
+    return [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(response.json())
     ]

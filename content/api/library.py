@@ -255,8 +255,12 @@ class FaqInput(serializers.Serializer):
 
 
 class FaqOutput(OutputSerializer):
+    # Always present (null without ?q=), so every FAQ answer has one shape.
     score = serializers.FloatField(
-        read_only=True, required=False, help_text="Relevance to ?q= (higher is better)."
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="Relevance to ?q= (higher is better); null without it.",
     )
 
     class Meta:

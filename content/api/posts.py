@@ -10,6 +10,7 @@ from content import selectors, services
 from content.api.library import MetricsOutput
 from content.models import ContentItem, Post
 from groups.models import Community
+from suo.api.filters import IdFilter
 from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField
 from suo.api.serializers import OutputSerializer
@@ -61,9 +62,7 @@ class PostOutput(OutputSerializer):
 
 
 class PostFilter(django_filters.FilterSet):
-    group = django_filters.NumberFilter(
-        field_name="deliveries__community", help_text="Posts into this group."
-    )
+    group = IdFilter(field_name="deliveries__community", help_text="Posts into this group.")
     since = django_filters.IsoDateTimeFilter(field_name="scheduled_at", lookup_expr="gte")
     until = django_filters.IsoDateTimeFilter(field_name="scheduled_at", lookup_expr="lt")
 

@@ -3,7 +3,7 @@
 import django_filters
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from content import selectors, services
 from content.models import AbcScript, ContentItem, Sop, SopTask, TaskStatus
 from groups.models import Community, CommunityKind, GroupRole
+from suo.api.filters import ID_MAX, IdFilter
 from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField, WorkspaceScopedMixin
 from suo.api.serializers import OutputSerializer
@@ -18,6 +19,14 @@ from suo.api.viewsets import ReadViewSet
 from suo.tenancy import MODERATE_ROLES
 
 WEEKDAYS = [(i, str(i)) for i in range(7)]
+
+
+# Answered as HH:MM (e.g. "09:00"): not an OpenAPI `time` (which wants seconds and an offset).
+@extend_schema_field(
+    {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?$", "example": "09:00"}
+)
+class ClockTimeField(serializers.TimeField):
+    pass
 
 
 class StepSerializer(serializers.Serializer):
@@ -30,9 +39,7 @@ class StepSerializer(serializers.Serializer):
         allow_null=True,
         help_text="0 = Monday … 6 = Sunday: the first such day on or after start + day_offset.",
     )
-    time = serializers.TimeField(
-        format="%H:%M", help_text="Time of day in the workspace's time zone, e.g. 09:00."
-    )
+    time = ClockTimeField(format="%H:%M", help_text="Time of day in the workspace's time zone, e.g. 09:00.")
     role = serializers.ChoiceField(choices=GroupRole.choices)
     action = serializers.CharField(max_length=500)
     item = ScopedPrimaryKeyRelatedField(queryset=ContentItem.objects.all(), required=False, allow_null=True)
@@ -218,8 +225,8 @@ class TaskFilter(django_filters.FilterSet):
     )
     due_after = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="gte")
     assignee = django_filters.CharFilter(method="filter_assignee", help_text="A suo user id, or `me`.")
-    group = django_filters.NumberFilter(field_name="community")
-    sop = django_filters.NumberFilter(field_name="application__sop")
+    group = IdFilter(field_name="community")
+    sop = IdFilter(field_name="application__sop")
 
     class Meta:
         model = SopTask
@@ -228,7 +235,7 @@ class TaskFilter(django_filters.FilterSet):
     def filter_assignee(self, queryset, name, value):
         if value == "me":
             return queryset.filter(assignee=self.request.user)
-        if not value.isdigit():
+        if not value.isdigit() or int(value) > ID_MAX:
             raise serializers.ValidationError({"assignee": _("Give a user id or “me”.")})
         return queryset.filter(assignee_id=int(value))
 

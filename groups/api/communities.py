@@ -45,8 +45,8 @@ class ThresholdSerializer(serializers.ModelSerializer):
 
 
 class RoleHolderSerializer(OutputSerializer):
-    member = MemberBriefSerializer(read_only=True)
-    username = serializers.CharField(source="user.username", read_only=True, default=None)
+    member = MemberBriefSerializer(read_only=True, allow_null=True)  # null: a suo user holds it
+    username = serializers.CharField(source="user.username", read_only=True, default=None, allow_null=True)
     holder_name = serializers.CharField(read_only=True)
 
     class Meta:
@@ -114,7 +114,9 @@ class MembershipOutput(OutputSerializer):
     group = serializers.IntegerField(source="community_id", read_only=True)
     member = MemberBriefSerializer(read_only=True)
     inviter = MemberBriefSerializer(read_only=True, allow_null=True)
-    invite_code = serializers.CharField(source="invite_code.code", read_only=True, default=None)
+    invite_code = serializers.CharField(
+        source="invite_code.code", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = Membership
@@ -136,7 +138,8 @@ class LeaveInput(serializers.Serializer):
 
 
 class JoinRefusedSerializer(ErrorBodySerializer):
-    codes = "`join_refused`"
+    codes = "`join_refused`, or a validation code."
+    # Only on `join_refused`: the other 400s (a bad field, X-Workspace) are the plain error body.
     unmet = inline_serializer(
         "UnmetThreshold",
         {
@@ -147,6 +150,7 @@ class JoinRefusedSerializer(ErrorBodySerializer):
             "message": serializers.CharField(),
         },
         many=True,
+        required=False,
     )
 
 
@@ -162,8 +166,8 @@ class RoleAssignInput(serializers.Serializer):
 
 @extend_schema_serializer(component_name="RoleAssignment")
 class RoleAssignmentOutput(OutputSerializer):
-    member_detail = MemberBriefSerializer(source="member", read_only=True)
-    username = serializers.CharField(source="user.username", read_only=True, default=None)
+    member_detail = MemberBriefSerializer(source="member", read_only=True, allow_null=True)
+    username = serializers.CharField(source="user.username", read_only=True, default=None, allow_null=True)
     holder_name = serializers.CharField(read_only=True)
 
     class Meta:

@@ -20,6 +20,7 @@ from groups.models import (
     JoinSource,
     LeaveReason,
 )
+from suo.api.fields import MomentField
 from suo.api.scoping import WorkspaceScopedMixin
 from suo.tenancy import MODERATE_ROLES
 
@@ -38,7 +39,7 @@ class EventInput(serializers.Serializer):
     group_external_id = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     member_external_id = serializers.CharField(max_length=100)
     member_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    at = serializers.DateTimeField()
+    at = MomentField()
     source = serializers.ChoiceField(choices=JoinSource.choices, required=False, help_text="join")
     inviter_external_id = serializers.CharField(
         max_length=100, required=False, allow_blank=True, default="", help_text="join"

@@ -12,6 +12,8 @@ from groups import selectors, services
 from groups.api.fields import TagNamesField, api_field_names
 from groups.masking import MASKED_FIELDS, contacts_masked, mask
 from groups.models import Community, Entitlement, InviteCode, Member, Membership
+from suo.api.fields import MomentField
+from suo.api.filters import IdFilter
 from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField
 from suo.api.serializers import OutputSerializer
@@ -25,7 +27,7 @@ MEMBER_FIELDS = ["display_name", "platform", "external_id", "phone", "wechat_id"
 @extend_schema_serializer(component_name="Member")
 class MemberInput(serializers.ModelSerializer):
     tags = TagNamesField(required=False)
-    first_seen_at = serializers.DateTimeField(required=False)
+    first_seen_at = MomentField(required=False)
 
     class Meta:
         model = Member
@@ -56,9 +58,7 @@ class MemberOutput(OutputSerializer):
 
 class MemberFilter(django_filters.FilterSet):
     tag = django_filters.CharFilter(field_name="tags__name", label=gettext_lazy("tag name"))
-    group = django_filters.NumberFilter(
-        method="in_group", label=gettext_lazy("active member of this group id")
-    )
+    group = IdFilter(method="in_group", label=gettext_lazy("active member of this group id"))
 
     class Meta:
         model = Member
@@ -165,7 +165,8 @@ class InviteCodeViewSet(ReadDeleteViewSet):
 @extend_schema_serializer(component_name="Entitlement")
 class EntitlementInput(serializers.ModelSerializer):
     member = ScopedPrimaryKeyRelatedField(queryset=Member.objects.all())
-    granted_at = serializers.DateTimeField(required=False)
+    granted_at = MomentField(required=False)
+    expires_at = MomentField(required=False, allow_null=True)
 
     class Meta:
         model = Entitlement

@@ -53,8 +53,11 @@ class QrErrorSerializer(ErrorBodySerializer):
         "not_image, truncated, empty, too_large, too_many_pixels, no_code, several_codes, "
         "candidate_not_found, not_url, or a validation code."
     )
+    # Not required: a 400 from the input's validation (a missing `image`, a bad field) carries none.
     candidates = serializers.ListField(
-        child=serializers.CharField(), help_text="The texts of the QR codes found, when there are several."
+        child=serializers.CharField(),
+        required=False,
+        help_text="The texts of the QR codes found, when there are several (only on a refused picture).",
     )
 
 
@@ -114,6 +117,9 @@ class LinkFromQrView(WorkspaceScopedMixin, APIView):
             201: OpenApiResponse(FromQrOutput, description="Decoded, and the short link created."),
             200: OpenApiResponse(FromQrOutput, description="Decoded only (create=false); link is null."),
             400: OpenApiResponse(QrErrorSerializer, description="The picture or the link was refused."),
+            429: OpenApiResponse(
+                description="Too many decodes: QR_DECODE_RATE per user, 60 a minute by default."
+            ),
         },
     )
     def post(self, request):

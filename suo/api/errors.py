@@ -8,6 +8,8 @@ field (dotted path for nested ones, `non_field_errors` for the whole body) to it
 
 import re
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -109,9 +111,32 @@ def _workspace_error_response(exc: WorkspaceError) -> Response:
     return Response(error_body(exc.code, str(exc), fields), status=http_status)
 
 
+def _request_too_large_response(exc: Exception) -> Response:
+    # Django refuses these while parsing the body (a SuspiciousOperation, which it would answer
+    # with its own 400 page and a logged traceback): the same 400 in the API's one body.
+    if isinstance(exc, TooManyFieldsSent):
+        code = "too_many_fields"
+        detail = _("The request has more than %(limit)s fields.") % {
+            "limit": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        }
+    elif isinstance(exc, TooManyFilesSent):
+        code = "too_many_files"
+        detail = _("The request has more than %(limit)s files.") % {
+            "limit": settings.DATA_UPLOAD_MAX_NUMBER_FILES
+        }
+    else:
+        code = "too_large"
+        detail = _("The request body is larger than %(limit)s bytes.") % {
+            "limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        }
+    return Response(error_body(code, detail), status=status.HTTP_400_BAD_REQUEST)
+
+
 def exception_handler(exc, context):
     if isinstance(exc, WorkspaceError):
         return _workspace_error_response(exc)
+    if isinstance(exc, TooManyFieldsSent | TooManyFilesSent | RequestDataTooBig):
+        return _request_too_large_response(exc)
     if isinstance(exc, DjangoValidationError):
         # Services raise Django's ValidationError; it is the same mistake as a serializer's, and
         # its code (e.g. `already_revoked`) becomes the body's `code`.

@@ -31,7 +31,9 @@ class InvitationOutput(OutputSerializer):
         choices=InvitationState.choices,
         help_text=_("pending, accepted, declined, cancelled, or expired (pending past its expiry)."),
     )
-    invited_by = serializers.CharField(source="invited_by.username", read_only=True, default=None)
+    invited_by = serializers.CharField(
+        source="invited_by.username", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = WorkspaceInvitation

@@ -48,7 +48,10 @@ ERROR_SCHEMA = {
 }
 
 ERROR_RESPONSES = {
-    "400": "The input is not valid; `fields` names each wrong field.",
+    "400": (
+        "The input is not valid; `fields` names each wrong field. On any operation: you belong to "
+        "several workspaces and sent no `X-Workspace` (code `workspace_required`)."
+    ),
     "401": "No or invalid credentials: send `Authorization: Token <key>`.",
     "403": "Your workspace role does not allow this.",
     "404": "Not found in your workspace.",
@@ -64,7 +67,9 @@ def add_error_responses(result, generator, request, public):
                 continue
             responses = operation.setdefault("responses", {})
             for code, description in ERROR_RESPONSES.items():
-                if code == "400" and method in {"get", "delete"} and "parameters" not in operation:
-                    continue
                 responses.setdefault(code, {"description": description, "content": reference})
+            # An error a view documents by its description only (e.g. a 429) has the one error body.
+            for code, response in responses.items():
+                if code.startswith("4") and "content" not in response:
+                    response["content"] = reference
     return result

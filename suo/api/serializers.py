@@ -14,3 +14,12 @@ class OutputSerializer(serializers.ModelSerializer):
         for name in self.Meta.fields:
             extra_kwargs[name] = {**extra_kwargs.get(name, {}), "read_only": True}
         return extra_kwargs
+
+    def include_extra_kwargs(self, kwargs, extra_kwargs):
+        # DRF drops allow_blank from a read-only field; keep it, so that the schema says a field the
+        # model allows blank ("" = the default, e.g. `antiblock`) may be answered blank.
+        allow_blank = kwargs.get("allow_blank", False)
+        kwargs = super().include_extra_kwargs(kwargs, extra_kwargs)
+        if allow_blank:
+            kwargs["allow_blank"] = True
+        return kwargs

@@ -10,6 +10,7 @@ from groups.campaigns.models import Campaign, Claim, Offer
 from tests.campaigns.factories import flash_group, make_campaign, make_offer, phases_from
 from tests.campaigns.helpers import run_until
 from tests.groups.factories import CommunityFactory, MemberFactory
+from tests.helpers import response_schema_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -251,3 +252,33 @@ def test_member_links_are_personal_and_scoped(tenant_a, tenant_b, api_for):
     [row] = links.json()
     assert row["member"] == mine.pk and "/c/double11?t=" in row["url"]
     assert_error(foreign, 400, "does_not_exist")
+
+
+def test_an_offer_under_a_campaign_id_no_column_can_hold_is_a_404(tenant_a, api_for):
+    api = api_for(tenant_a.operator)
+    offer = make_offer(make_campaign(tenant_a.workspace))
+    huge = "99999999999999999999999"
+
+    shown = api.get(f"/api/campaigns/{huge}/offers/{offer.pk}/")
+    changed = api.patch(f"/api/campaigns/{huge}/offers/{offer.pk}/", {"stock": 1}, format="json")
+    claimed = api.post(
+        f"/api/campaigns/{huge}/offers/{offer.pk}/claim/",
+        {"member": MemberFactory(workspace=tenant_a.workspace).pk},
+        format="json",
+    )
+
+    assert [r.status_code for r in (shown, changed, claimed)] == [404, 404, 404]
+    assert Offer.objects.get(pk=offer.pk).stock == offer.stock and not Claim.objects.exists()
+
+
+def test_a_campaign_message_without_a_link_matches_the_documented_answer(tenant_a, api_for):
+    api = api_for(tenant_a.operator)
+    campaign = make_campaign(tenant_a.workspace)
+
+    created = api.post(
+        f"/api/campaigns/{campaign.pk}/messages/", {"phase": "preheat", "text": "倒计时开始"}, format="json"
+    )
+
+    assert created.status_code == 201, created.json()
+    assert created.json()["short_url"] is None
+    assert response_schema_errors(created, "/api/campaigns/{id}/messages/", "post") == []

@@ -13,6 +13,7 @@ from tests.campaigns.factories import make_campaign, make_play
 from tests.campaigns.helpers import claimed_and_wrapped_up, run_until
 from tests.campaigns.test_api_flash import assert_error
 from tests.groups.factories import CommunityFactory, MemberFactory, MembershipFactory
+from tests.helpers import response_schema_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -239,3 +240,27 @@ def test_a_play_created_with_the_documented_fields_only_is_named_after_its_kind(
 
     assert created.status_code == 201, created.content
     assert created.json()["title"] == "抽奖"
+
+
+def test_a_play_not_drawn_yet_matches_the_documented_answer(tenant_a, api_for):
+    api = api_for(tenant_a.operator)
+    created, _ = _post_play(
+        api, tenant_a.workspace, "lottery", timedelta(hours=2), title="抽奖", winners_count=1
+    )
+
+    shown = api.get(f"/api/plays/{created.json()['id']}/")
+
+    assert shown.json()["seed"] is None
+    assert response_schema_errors(shown, "/api/plays/{id}/", "get") == []
+
+
+def test_lures_and_conversions_are_paginated_lists_as_documented(tenant_a, api_for):
+    api = api_for(tenant_a.operator)
+    campaign = make_campaign(tenant_a.workspace)
+
+    lures = api.get(f"/api/campaigns/{campaign.pk}/lures/")
+    conversions = api.get(f"/api/campaigns/{campaign.pk}/conversions/")
+
+    assert lures.json()["results"] == [] and conversions.json()["count"] == 0
+    assert response_schema_errors(lures, "/api/campaigns/{campaign_pk}/lures/", "get") == []
+    assert response_schema_errors(conversions, "/api/campaigns/{campaign_pk}/conversions/", "get") == []

@@ -10,6 +10,7 @@ from content import services
 from content.demo import FAQS
 from content.models import FaqTerm
 from content.selectors import faq_search
+from tests.helpers import response_schema_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +46,22 @@ def test_the_api_ranks_answers_by_relevance_with_a_score(api_for, faqs, tenant_a
     assert results[0]["id"] == faqs[1].pk
     scores = [row["score"] for row in results]
     assert scores == sorted(scores, reverse=True) and scores[0] > 0
+
+
+def test_a_faq_has_the_documented_shape_with_and_without_a_question(api_for, faqs, tenant_a):
+    api = api_for(tenant_a.operator)
+    created = api.post(
+        "/api/faqs/", {"question": "怎么开发票", "answer": "在订单页申请", "keywords": ["发票"]}
+    )
+    listed = api.get("/api/faqs/")
+    searched = api.get("/api/faqs/", {"q": "发票"})
+
+    assert created.status_code == 201, created.json()
+    assert created.json()["score"] is None
+    assert response_schema_errors(created, "/api/faqs/", "post") == []
+    assert response_schema_errors(listed, "/api/faqs/", "get") == []
+    assert response_schema_errors(searched, "/api/faqs/", "get") == []
+    assert searched.json()["results"][0]["score"] > 0
 
 
 def test_a_question_about_nothing_known_finds_nothing(faqs, tenant_a):

@@ -187,3 +187,10 @@ def test_post_list_takes_a_bounded_number_of_queries(api_for, tenant_a, item, dj
     assert response.status_code == 200
     assert response.json()["count"] == 8
     assert all(len(d["links"]) == 2 for p in response.json()["results"] for d in p["deliveries"])
+
+
+def test_a_group_filter_beyond_64_bits_is_a_400_naming_it(api_for, tenant_a):
+    response = api_for(tenant_a.analyst).get("/api/posts/", {"group": "99999999999999999999999"})
+
+    assert response.status_code == 400
+    assert "group" in response.json()["fields"]

@@ -13,6 +13,7 @@ from groups.models import RoleAssignment
 from suo.models import WebhookDelivery, WebhookEndpoint
 from tests.content.helpers import one_step_sop
 from tests.groups.factories import CommunityFactory, MemberFactory
+from tests.helpers import response_schema_errors
 
 pytestmark = pytest.mark.django_db
 UTC = dt.UTC
@@ -295,3 +296,20 @@ def test_status_filter_and_list_take_a_bounded_number_of_queries(
 
     assert response.json()["count"] == 20
     assert sops.json()["count"] == 1
+
+
+@pytest.mark.parametrize("name", ["group", "sop", "assignee"])
+def test_a_task_filter_id_beyond_64_bits_is_a_400_naming_it(api_for, tenant_a, name):
+    response = api_for(tenant_a.operator).get("/api/tasks/", {name: "99999999999999999999999"})
+
+    assert response.status_code == 400
+    assert name in response.json()["fields"]
+
+
+def test_a_sop_answers_its_step_times_as_documented(api_for, tenant_a):
+    sop = make_sop(api_for, tenant_a)
+
+    shown = api_for(tenant_a.operator).get(f"/api/sops/{sop['id']}/")
+
+    assert [step["time"] for step in shown.json()["steps"]] == ["09:00", "20:30", "10:00"]
+    assert response_schema_errors(shown, "/api/sops/{id}/", "get") == []

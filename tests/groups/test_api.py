@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from groups.models import Community, Entitlement, InviteCode, Membership, RoleAssignment
+from groups.models import Community, Entitlement, InviteCode, Member, Membership, RoleAssignment
 from tests.groups.factories import (
     CommunityFactory,
     InviteCodeFactory,
@@ -14,6 +14,7 @@ from tests.groups.factories import (
     RoleAssignmentFactory,
     ThresholdFactory,
 )
+from tests.helpers import response_schema_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -147,6 +148,20 @@ def test_join_with_bad_input_names_the_field(api_for, tenant_a, tenant_b, group)
     assert "member" in client.post(f"/api/groups/{group.pk}/join/", {"member": foreign.pk}).json()["fields"]
     response = client.post(f"/api/groups/{group.pk}/join/", {"member": "x", "source": "nope"})
     assert response.status_code == 400 and {"member", "source"} <= set(response.json()["fields"])
+
+
+def test_join_refusals_and_bad_input_both_answer_the_documented_400(api_for, tenant_a, group):
+    ThresholdFactory(community=group, kind="invite_code")
+    client = api_for(tenant_a.moderator)
+    member = MemberFactory(workspace=tenant_a.workspace)
+
+    refused = client.post(f"/api/groups/{group.pk}/join/", {"member": member.pk, "invite_code": "NOPE"})
+    invalid = client.post(f"/api/groups/{group.pk}/join/", {})
+
+    assert refused.status_code == invalid.status_code == 400
+    assert "unmet" in refused.json() and "unmet" not in invalid.json()
+    assert response_schema_errors(refused, "/api/groups/{id}/join/", "post") == []
+    assert response_schema_errors(invalid, "/api/groups/{id}/join/", "post") == []
 
 
 def test_leave_ends_the_membership(api_for, tenant_a, group):
@@ -354,3 +369,58 @@ def test_group_with_history_cannot_be_deleted(api_for, tenant_a, group):
 
     assert client.delete(f"/api/groups/{group.pk}/").status_code == 400
     assert client.delete(f"/api/groups/{empty.pk}/").status_code == 204
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999999", "1e30", "x"])
+def test_a_member_filter_id_out_of_range_is_a_400_naming_it(api_for, tenant_a, value):
+    response = api_for(tenant_a.analyst).get("/api/members/", {"group": value})
+
+    assert response.status_code == 400
+    assert "group" in response.json()["fields"]
+
+
+def test_roles_and_memberships_held_without_a_user_member_or_code_match_the_documented_answers(
+    api_for, tenant_a, group
+):
+    member = MemberFactory(workspace=tenant_a.workspace)
+    client = api_for(tenant_a.operator)
+    by_user = client.post(f"/api/groups/{group.pk}/roles/", {"role": "lead", "user": tenant_a.operator.pk})
+    by_member = client.post(f"/api/groups/{group.pk}/roles/", {"role": "kol", "member": member.pk})
+    joined = client.post(f"/api/groups/{group.pk}/join/", {"member": member.pk})
+
+    shown = client.get(f"/api/groups/{group.pk}/")
+    roles = client.get(f"/api/groups/{group.pk}/roles/")
+    memberships = client.get(f"/api/groups/{group.pk}/memberships/")
+
+    assert by_user.json()["member_detail"] is None and by_member.json()["username"] is None
+    assert by_member.json()["script_position"] == "" and joined.json()["invite_code"] is None
+    assert response_schema_errors(by_user, "/api/groups/{id}/roles/", "post") == []
+    assert response_schema_errors(by_member, "/api/groups/{id}/roles/", "post") == []
+    assert response_schema_errors(joined, "/api/groups/{id}/join/", "post") == []
+    assert response_schema_errors(shown, "/api/groups/{id}/", "get") == []
+    assert response_schema_errors(roles, "/api/groups/{id}/roles/", "get") == []
+    assert response_schema_errors(memberships, "/api/groups/{id}/memberships/", "get") == []
+
+
+@pytest.mark.parametrize(
+    ("url", "payload", "field"),
+    [
+        (
+            "/api/members/",
+            {"display_name": "小红", "platform": "wechat", "first_seen_at": "0558-03-08T05:23:53Z"},
+            "first_seen_at",
+        ),
+        ("/api/entitlements/", {"product": "vip", "granted_at": "1293-08-11T12:01:37Z"}, "granted_at"),
+        ("/api/entitlements/", {"product": "vip", "expires_at": "1844-09-15T04:02:39Z"}, "expires_at"),
+    ],
+)
+def test_a_time_before_1970_is_a_400_naming_it_and_stores_nothing(api_for, tenant_a, url, payload, field):
+    member = MemberFactory(workspace=tenant_a.workspace)
+    if url == "/api/entitlements/":
+        payload = {**payload, "member": member.pk}
+
+    response = api_for(tenant_a.operator).post(url, payload, format="json")
+
+    assert response.status_code == 400
+    assert field in response.json()["fields"]
+    assert Member.objects.count() == 1 and not Entitlement.objects.exists()

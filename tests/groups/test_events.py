@@ -238,3 +238,11 @@ def test_an_event_dated_in_the_future_is_rejected_and_writes_nothing(api_for, te
     assert "at" in body["results"][1]["fields"]
     assert list(Membership.objects.values_list("member__external_id", flat=True)) == ["u1"]
     assert not Member.objects.filter(external_id="u2").exists()
+
+
+def test_an_event_before_1970_is_rejected_by_itself(api_for, tenant_a, group):
+    body = post(api_for, tenant_a, [event("old", "join", "0558-03-08T05:23:53+08:00")]).json()
+
+    assert [(r["id"], r["status"]) for r in body["results"]] == [("old", "rejected")]
+    assert "at" in body["results"][0]["fields"]
+    assert InboundEvent.objects.count() == 0

@@ -18,6 +18,7 @@ from tests.groups.factories import (
     RuleFactory,
     ladder_with,
 )
+from tests.helpers import response_schema_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -324,6 +325,7 @@ def test_rules_are_configured_by_operators_and_a_used_rule_is_retired_not_delete
     assert created.status_code == 201, created.json()
     bad = api_for(tenant_a.operator).post("/api/rules/", {**payload, "severity": 5})
     assert bad.status_code == 400 and "severity" in bad.json()["fields"]
+    assert response_schema_errors(created, "/api/rules/", "post") == []  # for every kind: ""
     both = api_for(tenant_a.operator).post(
         "/api/rules/", {**payload, "community_kind": "flash", "group": group.pk}
     )
@@ -444,3 +446,34 @@ def test_odd_input_is_never_a_500(api_for, tenant_a, setup, method, url, body):
     assert response.status_code < 500, (response.status_code, response.content[:300])
     if response.status_code >= 400:
         assert {"code", "detail", "fields"} <= set(response.json())
+
+
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [
+        ("/api/violations/", "member"),
+        ("/api/violations/", "group"),
+        ("/api/violations/", "rule"),
+        ("/api/rules/", "applies_to"),
+    ],
+)
+def test_an_id_filter_beyond_64_bits_is_a_400_naming_it(api_for, tenant_a, url, name):
+    response = api_for(tenant_a.moderator).get(url, {name: "99999999999999999999999"})
+
+    assert response.status_code == 400
+    assert name in response.json()["fields"]
+
+
+def test_a_violation_and_an_appeal_nobody_decided_match_the_documented_answers(api_for, tenant_a, setup):
+    group, member, rule = setup
+    warning = moderation.violation_log(community=group, member=member, rule=rule, by=tenant_a.moderator)
+    client = api_for(tenant_a.operator)
+
+    violation = client.get(f"/api/violations/{warning.violation.pk}/")
+    filed = client.post("/api/appeals/", {"violation": warning.violation.pk, "statement": "误判"})
+
+    assert violation.json()["revoked_by"] is None and violation.json()["penalty_ends_at"] is None
+    assert filed.status_code == 201, filed.json()
+    assert filed.json()["decided_by"] is None
+    assert response_schema_errors(violation, "/api/violations/{id}/", "get") == []
+    assert response_schema_errors(filed, "/api/appeals/", "post") == []

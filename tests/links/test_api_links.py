@@ -2,6 +2,7 @@ import pytest
 from django.contrib.auth.hashers import check_password
 
 from links.models import Link
+from tests.helpers import response_schema_errors
 from tests.links.factories import LinkFactory
 
 pytestmark = pytest.mark.django_db
@@ -268,3 +269,11 @@ def test_a_max_clicks_too_big_for_the_database_is_a_400_and_nothing_changes(api_
     assert Link.objects.count() == 1
     link.refresh_from_db()
     assert link.max_clicks == 5
+
+
+def test_a_link_with_the_default_antiblock_matches_the_documented_answer(api_for, tenant_a):
+    created = api_for(tenant_a.operator).post("/api/links/", {"url": "https://example.com/"})
+
+    assert created.status_code == 201, created.json()
+    assert created.json()["antiblock"] == ""
+    assert response_schema_errors(created, "/api/links/", "post") == []

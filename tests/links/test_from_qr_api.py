@@ -5,6 +5,7 @@ from django.utils import translation
 
 from links.models import Link
 from links.qr_decode import MAX_UPLOAD_BYTES
+from tests.helpers import response_schema_errors
 from tests.links import qr_pictures as pictures
 from tests.links.livecode_helpers import upload
 
@@ -179,6 +180,19 @@ def test_missing_image_names_the_field(operator_api):
 
     assert response.status_code == 400
     assert "image" in response.json()["fields"]
+    assert response_schema_errors(response, URL, "post") == []
+
+
+def test_a_refused_picture_and_a_bad_field_both_answer_the_documented_400(operator_api, tenant_a, api_for):
+    live_code_api = api_for(tenant_a.operator)
+
+    not_image = post(operator_api, b"not a picture", name="x.png")
+    no_name = live_code_api.post("/api/live-codes/", {}, format="multipart")
+
+    assert not_image.status_code == no_name.status_code == 400
+    assert "candidates" in not_image.json()
+    assert response_schema_errors(not_image, URL, "post") == []
+    assert response_schema_errors(no_name, "/api/live-codes/", "post") == []
 
 
 def test_decoded_url_still_goes_through_link_validation(operator_api, settings):
@@ -226,3 +240,16 @@ def test_decoding_is_rate_limited_per_user(operator_api, tenant_a, api_for, monk
 
     assert statuses == [200, 200, 429]
     assert other_user.status_code == 200
+
+
+def test_a_throttled_decode_answers_the_documented_429(operator_api, monkeypatch):
+    from rest_framework.throttling import ScopedRateThrottle
+
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"qr_decode": "1/min"})
+    picture = pictures.encode(pictures.qr_image("https://example.com/x"))
+
+    post(operator_api, picture, create="false")
+    throttled = post(operator_api, picture, create="false")
+
+    assert throttled.status_code == 429
+    assert response_schema_errors(throttled, URL, "post") == []

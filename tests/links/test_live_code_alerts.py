@@ -213,3 +213,16 @@ def test_alerts_api_lists_the_workspace_alerts_and_marks_them_read(tenant_a, ten
     assert api.get(f"/api/live-code-alerts/{their_alert.pk}/").status_code == 404
     assert api.post(f"/api/live-code-alerts/{their_alert.pk}/read/").status_code == 404
     assert api_for(tenant_a.analyst).post(f"/api/live-code-alerts/{alert_id}/read/").status_code == 403
+
+
+def test_alerts_of_one_live_code_and_a_live_code_id_that_is_not_one(tenant_a, api_for):
+    mine, _ = make_live_code(tenant_a.workspace, entries=[{"scan_limit": 5, "scans": 5}])
+    live_code_alerts_sweep()
+    api = api_for(tenant_a.operator)
+
+    assert api.get("/api/live-code-alerts/", {"live_code": mine.pk}).json()["count"] == 2
+    assert api.get("/api/live-code-alerts/", {"live_code": mine.pk + 1}).json()["count"] == 0
+    for value in ("99999999999999999999999", "abc"):
+        refused = api.get("/api/live-code-alerts/", {"live_code": value})
+        assert refused.status_code == 400
+        assert "live_code" in refused.json()["fields"]

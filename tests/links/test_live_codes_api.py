@@ -8,6 +8,7 @@ from django.utils import timezone
 from links.capture import build_visit, store_visits
 from links.livecodes.models import LiveCode, LiveCodeEntry
 from tests.groups.factories import CommunityFactory
+from tests.helpers import response_schema_errors
 from tests.links import qr_pictures as pictures
 from tests.links.livecode_helpers import WECHAT_IPHONE, group_qr_png, group_url, make_live_code, upload
 
@@ -345,3 +346,11 @@ def test_an_entry_position_too_big_for_the_database_is_a_400(api, media):
     assert added.status_code == 400 and "position" in added.json()["fields"]
     assert LiveCodeEntry.objects.get(pk=entry["id"]).position != 10**20
     assert LiveCodeEntry.objects.count() == 1
+
+
+def test_a_live_code_with_the_default_antiblock_matches_the_documented_answer(api):
+    created = create(api)
+
+    assert created.status_code == 201, created.json()
+    assert created.json()["antiblock"] == ""
+    assert response_schema_errors(created, "/api/live-codes/", "post") == []

@@ -88,3 +88,35 @@ def test_a_null_json_body_is_explained_in_chinese(api_for, tenant_a):
 
     assert response.status_code == 400
     assert response.json()["detail"] == "没有提交任何数据：请发送一个 JSON 对象。"
+
+
+def test_a_form_with_too_many_fields_is_a_400_in_the_error_body(api_for, tenant_a, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    fields = {f"f{index}": "x" for index in range(11)}
+
+    response = api_for(tenant_a.owner).patch("/api/link-settings/", fields, format="multipart")
+
+    assert response.status_code == 400
+    assert response.json() == {"code": "too_many_fields", "detail": "请求中的字段超过 10 个。", "fields": {}}
+
+
+def test_a_body_larger_than_allowed_is_a_400_in_the_error_body(api_for, tenant_a, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+
+    response = api_for(tenant_a.owner).patch("/api/link-settings/", {"x": "y" * 200}, format="multipart")
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "too_large"
+
+
+def test_a_user_of_several_workspaces_without_x_workspace_gets_the_documented_400(api_for, tenant_a):
+    from suo.models import Role, Workspace, WorkspaceMembership
+    from tests.helpers import response_schema_errors
+
+    other = Workspace.objects.create(name="另一个", slug="another")
+    WorkspaceMembership.objects.create(workspace=other, user=tenant_a.owner, role=Role.OWNER)
+
+    response = api_for(tenant_a.owner).get("/api/link-settings/")
+
+    assert response.status_code == 400 and response.json()["code"] == "workspace_required"
+    assert response_schema_errors(response, "/api/link-settings/", "get") == []

@@ -140,7 +140,7 @@ class MessageInput(serializers.Serializer):
 
 
 class MessageOutput(OutputSerializer):
-    short_url = serializers.CharField(source="link.short_url", default=None, read_only=True)
+    short_url = serializers.CharField(source="link.short_url", default=None, allow_null=True, read_only=True)
 
     class Meta:
         model = ScheduledMessage

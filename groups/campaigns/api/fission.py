@@ -35,6 +35,11 @@ from suo.tenancy import MODERATE_ROLES, scoped
 class CampaignChildView(WorkspaceScopedMixin, APIView):
     """A view under /api/campaigns/{campaign_pk}/: another workspace's campaign is a 404."""
 
+    @property
+    def pagination_class(self):
+        """GET lists are paginated (the schema reads this too); a POST answering rows answers a list."""
+        return Pagination if self.request.method == "GET" else None
+
     def campaign(self) -> Campaign:
         return get_object_or_404(
             scoped(Campaign.objects.select_related("group", "workspace"), self.workspace),
@@ -42,7 +47,7 @@ class CampaignChildView(WorkspaceScopedMixin, APIView):
         )
 
     def paginated(self, queryset, output) -> Response:
-        paginator = Pagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(queryset, self.request, view=self)
         return paginator.get_paginated_response(output(page, many=True).data)
 
@@ -67,8 +72,8 @@ class LureInput(serializers.Serializer):
 
 class LureChannelOutput(OutputSerializer):
     lure_name = serializers.CharField(source="lure.name")
-    short_url = serializers.CharField(source="link.short_url", default=None)
-    live_code_url = serializers.CharField(source="live_code.short_url", default=None)
+    short_url = serializers.CharField(source="link.short_url", default=None, allow_null=True)
+    live_code_url = serializers.CharField(source="live_code.short_url", default=None, allow_null=True)
     visits = serializers.IntegerField(help_text="Clicks of the link or scans of the live code.")
     joins = serializers.IntegerField(help_text="Joins that carried this channel and the campaign.")
     conversions = serializers.IntegerField()
@@ -169,7 +174,7 @@ class ConversionInput(serializers.Serializer):
 
 
 class ConversionOutput(OutputSerializer):
-    lure_name = serializers.CharField(source="lure.name", default=None)
+    lure_name = serializers.CharField(source="lure.name", default=None, allow_null=True)
     product = serializers.CharField(source="entitlement.product")
 
     class Meta:
@@ -304,7 +309,7 @@ class FollowUpInput(serializers.Serializer):
 
 class FollowUpOutput(OutputSerializer):
     member_name = serializers.CharField(source="member.display_name")
-    assignee_name = serializers.CharField(source="assignee.username", default=None)
+    assignee_name = serializers.CharField(source="assignee.username", default=None, allow_null=True)
 
     class Meta:
         model = FollowUpTask

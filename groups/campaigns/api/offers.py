@@ -97,9 +97,8 @@ class OfferViewSet(ServiceApiMixin, WorkspaceScopedMixin, viewsets.GenericViewSe
         )
 
     def get_queryset(self):
-        return (
-            super().get_queryset().filter(campaign_id=self.kwargs["campaign_pk"]).order_by("position", "pk")
-        )
+        # Through the campaign's own lookup: a campaign id no column can hold is a 404, not a 500.
+        return super().get_queryset().filter(campaign=self.campaign()).order_by("position", "pk")
 
     @extend_schema(summary="The campaign's offers with the stock remaining", responses=OfferOutput(many=True))
     def list(self, request, campaign_pk=None):

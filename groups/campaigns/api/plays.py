@@ -2,7 +2,6 @@
 
 import django_filters
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import action
@@ -88,7 +87,7 @@ class PlayOutput(OutputSerializer):
             return "scheduled"
         return "open" if now < play.closes_at else "closing"
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_seed(self, play) -> str | None:
         return play.seed if play.outcome == "drawn" else None
 

@@ -14,6 +14,7 @@ from groups.api.fields import api_field_names
 from groups.models import Community, CommunityKind, Ladder, LadderScope, PenaltyAction, Rule
 from groups.models.moderation import LadderStep, describe_action
 from groups.moderation import conduct, ladders, selectors
+from suo.api.filters import IdFilter
 from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField
 from suo.api.serializers import OutputSerializer
@@ -50,7 +51,7 @@ class RuleOutput(OutputSerializer):
         source="community", read_only=True, allow_null=True, help_text=GROUP_HELP
     )
     community_kind = serializers.ChoiceField(
-        choices=CommunityKind.choices, read_only=True, help_text=KIND_HELP
+        choices=CommunityKind.choices, read_only=True, allow_blank=True, help_text=KIND_HELP
     )
 
     class Meta:
@@ -59,9 +60,7 @@ class RuleOutput(OutputSerializer):
 
 
 class RuleFilter(django_filters.FilterSet):
-    applies_to = django_filters.NumberFilter(
-        method="for_group", label=gettext_lazy("rules that apply to group id")
-    )
+    applies_to = IdFilter(method="for_group", label=gettext_lazy("rules that apply to group id"))
 
     class Meta:
         model = Rule

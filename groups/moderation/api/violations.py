@@ -24,6 +24,7 @@ from groups.models import (
 )
 from groups.moderation import selectors, services
 from groups.moderation.services import ViolationLogged
+from suo.api.filters import IdFilter
 from suo.api.schema import schema_view
 from suo.api.scoping import ScopedPrimaryKeyRelatedField
 from suo.api.serializers import OutputSerializer
@@ -48,10 +49,18 @@ class ViolationSerializer(OutputSerializer):
     member = MemberBriefSerializer(read_only=True)
     rule = RuleBriefSerializer(read_only=True)
     label = serializers.CharField(source="action_display", read_only=True)
-    logged_by = serializers.CharField(source="logged_by.username", read_only=True, default=None)
-    revoked_by = serializers.CharField(source="revoked_by.username", read_only=True, default=None)
-    penalty_state = serializers.CharField(source="penalty.state", read_only=True, default=None)
-    penalty_ends_at = serializers.DateTimeField(source="penalty.ends_at", read_only=True, default=None)
+    logged_by = serializers.CharField(
+        source="logged_by.username", read_only=True, default=None, allow_null=True
+    )
+    revoked_by = serializers.CharField(
+        source="revoked_by.username", read_only=True, default=None, allow_null=True
+    )
+    penalty_state = serializers.CharField(
+        source="penalty.state", read_only=True, default=None, allow_null=True
+    )
+    penalty_ends_at = serializers.DateTimeField(
+        source="penalty.ends_at", read_only=True, default=None, allow_null=True
+    )
     has_screenshot = serializers.SerializerMethodField()
 
     class Meta:
@@ -139,9 +148,9 @@ class RevokeInput(serializers.Serializer):
 
 
 class ViolationFilter(django_filters.FilterSet):
-    member = django_filters.NumberFilter(field_name="member_id")
-    group = django_filters.NumberFilter(field_name="community_id")
-    rule = django_filters.NumberFilter(field_name="rule_id")
+    member = IdFilter(field_name="member_id")
+    group = IdFilter(field_name="community_id")
+    rule = IdFilter(field_name="rule_id")
     action = django_filters.ChoiceFilter(choices=PenaltyAction.choices)
     since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     until = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
@@ -207,8 +216,12 @@ class ViolationViewSet(ReadViewSet):
 
 class AppealSerializer(OutputSerializer):
     violation = ViolationSerializer(read_only=True)
-    filed_by = serializers.CharField(source="filed_by.username", read_only=True, default=None)
-    decided_by = serializers.CharField(source="decided_by.username", read_only=True, default=None)
+    filed_by = serializers.CharField(
+        source="filed_by.username", read_only=True, default=None, allow_null=True
+    )
+    decided_by = serializers.CharField(
+        source="decided_by.username", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = Appeal

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 from links.livecodes.alerts import alert_message, alerts_mark_read
 from links.livecodes.models import LiveCodeAlert
+from suo.api.filters import query_id
 from suo.api.schema import schema_view
 from suo.api.scoping import WorkspaceScopedMixin
 from suo.api.serializers import OutputSerializer
@@ -62,8 +63,9 @@ class LiveCodeAlertViewSet(WorkspaceScopedMixin, viewsets.ReadOnlyModelViewSet):
             alerts = alerts.filter(resolved_at__isnull=True)
         if params.get("unread") in ("true", "1"):
             alerts = alerts.filter(read_at__isnull=True)
-        if params.get("live_code", "").isdigit():
-            alerts = alerts.filter(live_code_id=int(params["live_code"]))
+        live_code = query_id(params, "live_code")
+        if live_code is not None:
+            alerts = alerts.filter(live_code_id=live_code)
         return alerts
 
     @extend_schema(summary="Mark an alert as read", request=None, responses=AlertOutput)

@@ -36,11 +36,14 @@ class LiveCodeOutput(OutputSerializer):
     qr_png_url = serializers.SerializerMethodField()
     qr_svg_url = serializers.SerializerMethodField()
     fallback_image_url = serializers.SerializerMethodField()
-    entry_count = serializers.IntegerField(read_only=True, default=None)
+    entry_count = serializers.IntegerField(read_only=True, default=None, allow_null=True)
     usable_count = serializers.IntegerField(
-        read_only=True, default=None, help_text="Entries in rotation: active, not full, not expired."
+        read_only=True,
+        default=None,
+        allow_null=True,
+        help_text="Entries in rotation: active, not full, not expired.",
     )
-    open_alert_count = serializers.IntegerField(read_only=True, default=None)
+    open_alert_count = serializers.IntegerField(read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = LiveCode
