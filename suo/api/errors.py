@@ -79,7 +79,9 @@ class ErrorBodySerializer(serializers.Serializer):
 
     code = serializers.CharField()
     detail = serializers.CharField()
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    # The body's key "fields": DRF's metaclass takes declared fields out of the class, so this
+    # does not replace Serializer.fields (mypy cannot see that).
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))  # type: ignore[assignment]
 
     def get_fields(self):
         fields = super().get_fields()
