@@ -210,29 +210,27 @@ def kept_stays(members: str) -> str:
 # --- keeping it -------------------------------------------------------------------------------
 
 
+def _kept_cells(kept: str, members: list[int] | None) -> list[tuple[str, dict, dict, str]]:
+    """The cells kept from the stays (and the kept active days): each with its key and count
+    columns and the members' share of it."""
+    return [
+        (CELLS, RETENTION_KEYS, RETENTION_COUNTS, _share(kept)),
+        (OPEN_CELLS, OPEN_KEYS, OPEN_COUNTS, open_share(kept)),
+        (ACTIVE_CELLS, RETENTION_KEYS, RETENTION_COUNTS, active_share(kept, day_cells.kept_active(members))),
+    ]
+
+
 def _recount(workspace: Workspace, members: list[int] | None) -> None:
     """Take `members`' share (None: everyone's) out of the cells as last counted, copy their stays
     (and active days) again from the memberships (messages, activities) and add the new share."""
     params = _params(workspace)
     kept = KEPT_STAYS.format(stays=STAYS, members=sql.members_in("member_id", members))
-    if members is None:
-        sql.execute(f"DELETE FROM {CELLS} WHERE workspace_id = %(ws)s", params)
-        sql.execute(f"DELETE FROM {OPEN_CELLS} WHERE workspace_id = %(ws)s", params)
-    else:
-        sql.add_share(
-            CELLS, keys=RETENTION_KEYS, counts=RETENTION_COUNTS, share=_share(kept), sign="-", params=params
-        )
-        sql.add_share(
-            OPEN_CELLS, keys=OPEN_KEYS, counts=OPEN_COUNTS, share=open_share(kept), sign="-", params=params
-        )
+    for cells, keys, counts, share in _kept_cells(kept, members):
+        if members is None:
+            sql.execute(f"DELETE FROM {cells} WHERE workspace_id = %(ws)s", params)
+        else:
+            sql.add_share(cells, keys=keys, counts=counts, share=share, sign="-", params=params)
     day_cells.take_out(params, kept, members)
-    if members is None:
-        sql.execute(f"DELETE FROM {ACTIVE_CELLS} WHERE workspace_id = %(ws)s", params)
-    else:
-        share = active_share(kept, day_cells.kept_active(members))
-        sql.add_share(
-            ACTIVE_CELLS, keys=RETENTION_KEYS, counts=RETENTION_COUNTS, share=share, sign="-", params=params
-        )
     sql.execute(
         f"DELETE FROM {STAYS} WHERE workspace_id = %(ws)s{sql.members_in('member_id', members)}", params
     )
@@ -242,20 +240,11 @@ def _recount(workspace: Workspace, members: list[int] | None) -> None:
         f"source, channel) SELECT %(ws)s, member_id, community_id, kind, jd, lw, ld, src, ch FROM ({live}) x",
         params,
     )
-    sql.add_share(
-        CELLS, keys=RETENTION_KEYS, counts=RETENTION_COUNTS, share=_share(kept), sign="", params=params
-    )
-    sql.add_share(
-        OPEN_CELLS, keys=OPEN_KEYS, counts=OPEN_COUNTS, share=open_share(kept), sign="", params=params
-    )
-    day_cells.put_in(workspace, params, kept, members)
-    share = active_share(kept, day_cells.kept_active(members))
-    sql.add_share(
-        ACTIVE_CELLS, keys=RETENTION_KEYS, counts=RETENTION_COUNTS, share=share, sign="", params=params
-    )
-    sql.execute(f"DELETE FROM {ACTIVE_CELLS} WHERE workspace_id = %(ws)s AND change = 0 AND size = 0", params)
-    sql.execute(f"DELETE FROM {CELLS} WHERE workspace_id = %(ws)s AND change = 0 AND size = 0", params)
-    sql.execute(f"DELETE FROM {OPEN_CELLS} WHERE workspace_id = %(ws)s AND change = 0", params)
+    day_cells.put_in(workspace, params, kept, members)  # first: it copies the active days read below
+    for cells, keys, counts, share in _kept_cells(kept, members):
+        sql.add_share(cells, keys=keys, counts=counts, share=share, sign="", params=params)
+        emptied = " AND ".join(f"{column} = 0" for column in counts)
+        sql.execute(f"DELETE FROM {cells} WHERE workspace_id = %(ws)s AND {emptied}", params)
 
 
 def _hash_joins(cursor) -> None:
